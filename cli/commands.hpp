@@ -1,0 +1,24 @@
+// The subcommands, each a function over parsed options.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace leadrules::cli {
+
+struct Options {
+  std::vector<std::string> policies;
+  std::string policy, input, activities, now, output, format, rejects, state, id;
+  std::string engine = "jit";
+  unsigned threads = 0;     // 0: all cores
+  bool explain = false, fmt_check = false, fmt_write = false;
+  bool colour = false, colour_out = false;
+};
+
+int check(Options const& o);
+int format(Options const& o);
+int test(Options const& o);
+int run(Options const& o);
+int explain(Options const& o);
+
+}  // namespace leadrules::cli

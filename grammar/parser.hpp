@@ -1,0 +1,20 @@
+// Text -> syntax tree. The grammar (PEGTL rules) lives in grammar.hpp, the actions that build
+// the tree in parser.cpp; nothing outside grammar/ sees PEGTL.
+#pragma once
+
+#include <optional>
+
+#include "grammar/ast.hpp"
+#include "grammar/source.hpp"
+#include "leadrules/diagnostic.hpp"
+
+namespace leadrules {
+
+// Parses a whole policy. Syntax errors go to `diags` (several per run: after an error the parser
+// resynchronises at the next top-level declaration). Returns the tree when there were none.
+std::optional<ast::Policy> parse_policy(SourceFile const& source, Diagnostics& diags);
+
+// Parses one expression (the REPL, `--where` filters); the whole text must be consumed.
+ast::ExprPtr parse_expression(SourceFile const& source, Diagnostics& diags);
+
+}  // namespace leadrules

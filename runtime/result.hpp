@@ -1,0 +1,53 @@
+// What an evaluation decides for one prospect. Every engine fills the same structure, and the
+// writers (JSON Lines, CSV, explain) read only this.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "compiler/plan.hpp"
+
+namespace leadrules::runtime {
+
+struct ActionResult {
+  int32_t rule = -1;
+  plan::ActionKind kind = plan::ActionKind::Flag;
+  std::vector<std::string> args;     // as they print ("48h", interpolated messages)
+};
+
+// The value a `set` gives a field (typed, so JSON output keeps numbers as numbers).
+struct SetResult {
+  int32_t field = -1;
+  plan::Constant value;              // value.missing: the rule clears the field
+  std::vector<int32_t> rules;        // every rule that set it, in order; the last one won
+};
+
+// Why the score and grade are what they are (explain).
+struct PointsWhy {
+  int32_t rule = -1;                 // plan.points index
+  double points = 0;                 // after decay and cap
+  uint32_t matches = 0;              // activities counted (per rules) or 1 (if rules that held)
+  bool capped = false;
+};
+struct GradeWhy {
+  int32_t move = -1;                 // plan.grade_moves index
+  int8_t outcome = 0;                // 1 matched, 0 did not match, -1 unknown
+  int thirds = 0;                    // the move applied
+};
+
+struct ProspectResult {
+  double total = 0;
+  std::vector<double> blocks;        // per plan.blocks
+  int grade = plan::kGradeD;
+  std::vector<uint8_t> segments;     // per plan.segments: 1 holds
+  std::vector<int32_t> zone_rows;    // per plan.segments: the first zone row that holds, or -1
+  std::vector<int32_t> fired;        // rule indexes, in rule order
+  std::vector<ActionResult> actions; // rule order, then written order
+  std::vector<SetResult> sets;       // in order of the first set of each field
+  // Filled only when explaining:
+  std::vector<PointsWhy> points_why;
+  std::vector<GradeWhy> grade_why;
+};
+
+}  // namespace leadrules::runtime

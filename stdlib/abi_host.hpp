@@ -1,0 +1,35 @@
+// The host side of the native ABI: what LrEnv::host points to while a group is evaluated.
+#pragma once
+
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "compiler/plan.hpp"
+#include "runtime/result.hpp"
+#include "stdlib/abi.hpp"
+#include "stdlib/builtins.hpp"
+
+namespace leadrules::stdlib {
+
+struct LrHost {
+  plan::Plan const* plan = nullptr;
+  TimeZone const* zone = nullptr;
+  LrColumn const* act_fields = nullptr;          // for once per
+  std::vector<runtime::ProspectResult>* results = nullptr;   // actions go to (*results)[row]
+  size_t result_base = 0;                        // results index = row - result_base
+
+  // Per group: strings computed by lower/upper/domain, scratch index buffers.
+  std::deque<std::string> strings;
+  std::deque<std::vector<uint32_t>> scratch;
+  void reset_group() {
+    strings.clear();
+    scratch.clear();
+  }
+
+  // The action being built.
+  runtime::ProspectResult* current = nullptr;
+  std::string arg;
+};
+
+}  // namespace leadrules::stdlib

@@ -1,0 +1,386 @@
+// leadrules_difftest: differential testing of the evaluation engines on generated cases.
+//
+//   leadrules_difftest [--cases N] [--seed S] [--keep DIR] [--verbose] [--coverage]
+//                      [--max-prospects N] [--exact-colleague-sums] [--print]
+//
+// Case k (0 <= k < N) is generate_case(S + k): a policy and JSON Lines data. Each case is
+// compiled (a policy the checker rejects is a generator bug: the diagnostics and the policy are
+// printed), its data is read through the real reader, every engine evaluates it (with
+// explanations), and every engine's JSON result line of every prospect must equal the first
+// engine's byte for byte. To rerun one failing case: `--seed <its seed> --cases 1`.
+// With --keep DIR, each failing case is written to DIR/case-<seed>/ (policy.lr,
+// prospects.jsonl, now.txt, one <engine>.jsonl per engine, and a README with the commands).
+//
+// The engines are listed in ONE place, engines() below: the JIT is added there.
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "compiler/checker.hpp"
+#include "leadrules/diagnostic.hpp"
+#include "runtime/interpreter.hpp"
+#include "runtime/readers.hpp"
+#include "runtime/writers.hpp"
+#include "tests/differential/generator.hpp"
+
+namespace fs = std::filesystem;
+using namespace leadrules;
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// The engines under test. Each maps (plan, batch, now) to one result per batch row, with the
+// explanation filled (the comparison includes "why"). The first engine is the reference.
+
+using EngineFn = std::function<std::vector<runtime::ProspectResult>(
+    std::shared_ptr<plan::Plan const> const& plan, runtime::Batch const& batch, int64_t now)>;
+
+struct Engine {
+  std::string name;
+  EngineFn run;
+};
+
+std::vector<Engine> engines() {
+  std::vector<Engine> list;
+
+  // The reference: the interpreter over the whole batch (accounts evaluated together).
+  list.push_back({"interp.batch", [](auto const& plan, runtime::Batch const& batch, int64_t now) {
+                    runtime::Interpreter interp(plan);
+                    runtime::EvalOptions options;
+                    options.now = now;
+                    options.explain = true;
+                    return interp.evaluate(batch, options);
+                  }});
+
+  // The interpreter one row at a time (a fresh evaluation, no memo shared between rows).
+  list.push_back({"interp.row", [](auto const& plan, runtime::Batch const& batch, int64_t now) {
+                    runtime::Interpreter interp(plan);
+                    runtime::EvalOptions options;
+                    options.now = now;
+                    options.explain = true;
+                    std::vector<runtime::ProspectResult> results;
+                    results.reserve(batch.rows);
+                    for (size_t row = 0; row < batch.rows; ++row)
+                      results.push_back(interp.evaluate_row(batch, row, options));
+                    return results;
+                  }});
+
+  // ===== JIT: add the LLVM JIT engine here, e.g. =============================================
+  //   list.push_back({"jit", [](auto const& plan, runtime::Batch const& batch, int64_t now) {
+  //     ... compile `plan` once, evaluate `batch` at `now` with explain on ...
+  //     return results;   // one ProspectResult per row
+  //   }});
+  // ============================================================================================
+
+  return list;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+struct Options {
+  uint64_t cases = 300;
+  uint64_t seed = 1;
+  std::string keep;
+  bool verbose = false;
+  bool coverage = false;
+  bool print = false;
+  difftest::GenOptions gen;
+};
+
+[[noreturn]] void usage(char const* msg) {
+  if (msg) std::fprintf(stderr, "leadrules_difftest: %s\n", msg);
+  std::fprintf(stderr,
+               "usage: leadrules_difftest [--cases N] [--seed S] [--keep DIR] [--verbose] [--coverage]\n"
+               "                          [--max-prospects N] [--exact-colleague-sums] [--print]\n"
+               "  --cases N        number of generated cases (default 300)\n"
+               "  --seed S         the first case's seed; case k uses seed S+k (default 1)\n"
+               "  --keep DIR       write each failing case (policy, data, outputs) to DIR/case-<seed>/\n"
+               "  --verbose        one line per case\n"
+               "  --coverage       count the generated constructs and result features\n"
+               "  --max-prospects  at most N prospects a case (default 60)\n"
+               "  --exact-colleague-sums  keep sum(colleague, ...) over values summing exactly\n"
+               "  --print          print each case's policy and data\n");
+  std::exit(2);
+}
+
+uint64_t parse_u64(char const* s, char const* what) {
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long v = std::strtoull(s, &end, 10);
+  if (errno || !end || *end || !*s || s[0] == '-') usage((std::string("bad number for ") + what).c_str());
+  return v;
+}
+
+Options parse_args(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string const a = argv[i];
+    auto value = [&](char const* what) -> char const* {
+      if (i + 1 >= argc) usage((std::string(what) + " needs a value").c_str());
+      return argv[++i];
+    };
+    if (a == "--cases") o.cases = parse_u64(value("--cases"), "--cases");
+    else if (a == "--seed") o.seed = parse_u64(value("--seed"), "--seed");
+    else if (a == "--keep") o.keep = value("--keep");
+    else if (a == "--verbose" || a == "-v") o.verbose = true;
+    else if (a == "--coverage") o.coverage = true;
+    else if (a == "--print") o.print = true;
+    else if (a == "--max-prospects") {
+      o.gen.max_prospects = int(parse_u64(value("--max-prospects"), "--max-prospects"));
+      if (o.gen.max_prospects < 1) usage("--max-prospects must be at least 1");
+      o.gen.min_prospects = std::min(o.gen.min_prospects, o.gen.max_prospects);
+    } else if (a == "--exact-colleague-sums") o.gen.inexact_colleague_sums = false;
+    else if (a == "--help" || a == "-h") usage(nullptr);
+    else usage(("unknown option " + a).c_str());
+  }
+  return o;
+}
+
+std::string numbered(std::string const& text) {
+  std::string out;
+  std::istringstream in(text);
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%4d| ", ++n);
+    out += buf + line + "\n";
+  }
+  return out;
+}
+
+void write_file(fs::path const& p, std::string const& text) {
+  std::ofstream out(p, std::ios::binary);
+  out << text;
+}
+
+// Where two strings first differ, for the message.
+size_t first_difference(std::string const& a, std::string const& b) {
+  size_t i = 0;
+  while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
+  return i;
+}
+
+struct Coverage {
+  std::map<std::string, uint64_t> constructs;   // policies containing the construct
+  uint64_t prospects = 0, with_actions = 0, with_conflicts = 0, with_sets = 0, with_segments = 0,
+           fractional_scores = 0, activities = 0;
+
+  void policy(std::string const& text) {
+    static char const* const needles[] = {
+        "timezone", "past(past(", "past(", "sum(colleague", "min(colleague", "max(colleague",
+        "count(colleague", "any colleague", "once per", "per activity", "% per", "% after",
+        "grade start", " else ", "zone ", "segment ", " always", " every ", " max ", "set ", " ~* ",
+        " ~ ", " in {", " within ", "last(", "first(", "count(", "any ", "no ", " ?? ", "present(",
+        "lower(", "upper(", "len(", "contains(", "starts_with(", "ends_with(", "domain(", "min(",
+        "max(", "abs(", "round(", "clamp(", "since(", "days_since(", "hour(", "weekday(",
+        "score cap", "score floor", " cap ", " floor ", "add_to_list(", "remove_from_list(",
+        "untag(", " tag(", "notify(", "task(", "flag(", "enroll(", "|", "{{", "from \"",
+        "missing \"", ": grade", ": duration", ": [string]", "= @", " when "};
+    for (char const* n : needles)
+      if (text.find(n) != std::string::npos) ++constructs[n];
+  }
+  void result(plan::Plan const& plan, runtime::ProspectResult const& r) {
+    ++prospects;
+    with_actions += !r.actions.empty();
+    with_sets += !r.sets.empty();
+    bool conflict = false;
+    for (auto const& s : r.sets) conflict |= s.rules.size() > 1;
+    with_conflicts += conflict;
+    bool seg = false;
+    for (auto s : r.segments) seg |= s != 0;
+    with_segments += seg;
+    fractional_scores += r.total != double(int64_t(r.total));
+    (void)plan;
+  }
+  void print(uint64_t cases) const {
+    std::printf("coverage over %llu policies (how many contain each construct):\n", (unsigned long long)cases);
+    for (auto const& [k, v] : constructs) std::printf("  %-22s %llu\n", ("'" + k + "'").c_str(), (unsigned long long)v);
+    std::printf("results: %llu prospects (%llu activities), %llu with actions, %llu with set, %llu with conflicts, "
+                "%llu in some segment, %llu with a fractional score\n",
+                (unsigned long long)prospects, (unsigned long long)activities, (unsigned long long)with_actions,
+                (unsigned long long)with_sets, (unsigned long long)with_conflicts,
+                (unsigned long long)with_segments, (unsigned long long)fractional_scores);
+  }
+};
+
+struct CaseOutcome {
+  bool ok = true;
+  std::string report;                                 // what went wrong
+  std::vector<std::pair<std::string, std::string>> outputs;   // engine -> JSON Lines
+};
+
+CaseOutcome run_case(uint64_t seed, difftest::GeneratedCase const& gc, fs::path const& tmp,
+                     std::vector<Engine> const& list, Coverage* cov) {
+  CaseOutcome out;
+  Diagnostics diags;
+  std::string const policy_name = "generated-" + std::to_string(seed) + ".lr";
+  auto plan = compile_policy_text(policy_name, gc.policy_text, diags);
+  if (!plan) {
+    out.ok = false;
+    out.report = "GENERATOR BUG: the checker rejects the generated policy\n" + render(diags) +
+                 "\npolicy:\n" + numbered(gc.policy_text);
+    return out;
+  }
+  if (cov) cov->policy(gc.policy_text);
+
+  fs::path const data = tmp / ("case-" + std::to_string(seed) + ".jsonl");
+  write_file(data, gc.prospects_jsonl);
+  runtime::ReadResult input;
+  try {
+    runtime::ReadOptions ro;
+    ro.prospects = data.string();
+    input = runtime::read_input(*plan, ro);
+  } catch (runtime::DataError const& e) {
+    out.ok = false;
+    out.report = "GENERATOR (or reader) BUG: the generated data is rejected: " + e.file + ":" +
+                 std::to_string(e.line) + ": " + e.field + ": " + e.reason + "\n";
+    fs::remove(data);
+    return out;
+  } catch (std::exception const& e) {
+    out.ok = false;
+    out.report = std::string("reading the data threw: ") + e.what() + "\n";
+    fs::remove(data);
+    return out;
+  }
+  fs::remove(data);
+  runtime::Batch const& batch = input.batch;
+  if (cov) cov->activities += batch.activity_count();
+
+  std::vector<std::vector<std::string>> lines(list.size());
+  for (size_t e = 0; e < list.size(); ++e) {
+    std::vector<runtime::ProspectResult> results;
+    try {
+      results = list[e].run(plan, batch, gc.now);
+    } catch (std::exception const& ex) {
+      out.ok = false;
+      out.report += "engine " + list[e].name + " threw: " + ex.what() + "\n";
+      continue;
+    }
+    if (results.size() != batch.rows) {
+      out.ok = false;
+      out.report += "engine " + list[e].name + " returned " + std::to_string(results.size()) + " results for " +
+                    std::to_string(batch.rows) + " rows\n";
+      continue;
+    }
+    std::string all;
+    for (size_t row = 0; row < batch.rows; ++row) {
+      std::string line;
+      runtime::append_json_result(line, *plan, batch, row, results[row], /*why=*/true);
+      all += line;
+      lines[e].push_back(std::move(line));
+      if (cov && e == 0) cov->result(*plan, results[row]);
+    }
+    out.outputs.emplace_back(list[e].name, std::move(all));
+  }
+
+  // Every engine against the first.
+  size_t shown = 0;
+  for (size_t e = 1; e < list.size(); ++e) {
+    if (lines[e].size() != batch.rows || lines[0].size() != batch.rows) continue;
+    for (size_t row = 0; row < batch.rows; ++row) {
+      std::string const& a = lines[0][row];
+      std::string const& b = lines[e][row];
+      if (a == b) continue;
+      out.ok = false;
+      if (shown++ >= 3) continue;
+      size_t const at = first_difference(a, b);
+      out.report += "row " + std::to_string(row) + " (id " + std::string(batch.id(row, plan->schema)) + "): " +
+                    list[0].name + " and " + list[e].name + " differ at byte " + std::to_string(at) + "\n  " +
+                    list[0].name + ": " + a + "  " + list[e].name + ": " + b;
+    }
+  }
+  if (shown > 3) out.report += "... and " + std::to_string(shown - 3) + " more differing rows\n";
+  if (!out.ok && out.report.find("policy:\n") == std::string::npos)
+    out.report += "policy:\n" + numbered(gc.policy_text);
+  return out;
+}
+
+void keep_case(fs::path const& dir, uint64_t seed, difftest::GeneratedCase const& gc, CaseOutcome const& oc) {
+  fs::path const d = dir / ("case-" + std::to_string(seed));
+  std::error_code ec;
+  fs::create_directories(d, ec);
+  if (ec) {
+    std::fprintf(stderr, "cannot create %s: %s\n", d.string().c_str(), ec.message().c_str());
+    return;
+  }
+  std::string const now = difftest::format_rfc3339(gc.now);
+  write_file(d / "policy.lr", gc.policy_text);
+  write_file(d / "prospects.jsonl", gc.prospects_jsonl);
+  write_file(d / "now.txt", now + "\n");
+  for (auto const& [name, text] : oc.outputs) write_file(d / (name + ".jsonl"), text);
+  write_file(d / "report.txt", oc.report);
+  write_file(d / "README",
+             "Generated case, seed " + std::to_string(seed) + ".\n"
+             "Rerun:   leadrules_difftest --seed " + std::to_string(seed) + " --cases 1\n"
+             "By hand: leadrules run policy.lr --input prospects.jsonl --now " + now +
+             " --explain --engine interp\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options const opt = parse_args(argc, argv);
+  std::vector<Engine> const list = engines();
+
+  char tmpl[] = "/tmp/leadrules-difftest.XXXXXX";
+  char const* tmp_dir = ::mkdtemp(tmpl);
+  if (!tmp_dir) {
+    std::perror("mkdtemp");
+    return 2;
+  }
+  fs::path const tmp = tmp_dir;
+  if (!opt.keep.empty()) fs::create_directories(opt.keep);
+
+  std::printf("leadrules_difftest: %llu cases from seed %llu; engines:", (unsigned long long)opt.cases,
+              (unsigned long long)opt.seed);
+  for (auto const& e : list) std::printf(" %s", e.name.c_str());
+  std::printf("\n");
+  std::fflush(stdout);
+
+  Coverage cov;
+  uint64_t passed = 0, failed = 0;
+  std::vector<uint64_t> failing;
+  for (uint64_t k = 0; k < opt.cases; ++k) {
+    uint64_t const seed = opt.seed + k;
+    difftest::GeneratedCase const gc = difftest::generate_case(seed, opt.gen);
+    if (opt.print) {
+      std::printf("==== case seed %llu, now %s\n%s---- data\n%s", (unsigned long long)seed,
+                  difftest::format_rfc3339(gc.now).c_str(), gc.policy_text.c_str(), gc.prospects_jsonl.c_str());
+    }
+    CaseOutcome const oc = run_case(seed, gc, tmp, list, opt.coverage ? &cov : nullptr);
+    if (oc.ok) {
+      ++passed;
+      if (opt.verbose) std::printf("seed %llu: ok\n", (unsigned long long)seed);
+    } else {
+      ++failed;
+      failing.push_back(seed);
+      std::printf("==== FAILED: seed %llu (now %s)\n%s\n", (unsigned long long)seed,
+                  difftest::format_rfc3339(gc.now).c_str(), oc.report.c_str());
+      if (!opt.keep.empty()) keep_case(opt.keep, seed, gc, oc);
+    }
+    std::fflush(stdout);
+  }
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+
+  if (opt.coverage) cov.print(opt.cases);
+  std::printf("%llu passed, %llu failed", (unsigned long long)passed, (unsigned long long)failed);
+  if (!failing.empty()) {
+    std::printf(" (seeds:");
+    for (size_t i = 0; i < failing.size() && i < 20; ++i) std::printf(" %llu", (unsigned long long)failing[i]);
+    if (failing.size() > 20) std::printf(" ...");
+    std::printf(")");
+  }
+  std::printf("\n");
+  return failed ? 1 : 0;
+}
