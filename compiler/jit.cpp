@@ -22,6 +22,7 @@
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/FileSystem.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/TargetParser/Host.h>
@@ -182,6 +183,11 @@ std::unique_ptr<JitEngine> JitEngine::compile(std::shared_ptr<plan::Plan const> 
         mpm.run(*module, mam);
       }
       st.optimize_ms = ms_since(t0);
+      if (char const* dump = std::getenv("LEADRULES_DUMP_IR"); dump && *dump) {   // for developers
+        std::error_code ec;
+        llvm::raw_fd_ostream out(dump, ec);
+        if (!ec) module->print(out, nullptr);
+      }
       t0 = Clock::now();
       tm.setOptLevel(st.opt_level == 0 ? llvm::CodeGenOptLevel::None
                      : st.opt_level == 1 ? llvm::CodeGenOptLevel::Less : llvm::CodeGenOptLevel::Default);
@@ -273,6 +279,7 @@ struct BatchView {
 
 std::vector<runtime::ProspectResult> JitEngine::evaluate(runtime::Batch const& batch,
                                                          runtime::EvalOptions const& options) const {
+  auto t0_all = Clock::now();
   auto const& p = *plan_;
   std::vector<runtime::ProspectResult> results(batch.rows);
   BatchView view;
@@ -297,6 +304,7 @@ std::vector<runtime::ProspectResult> JitEngine::evaluate(runtime::Batch const& b
   base.preds = view.table_ptrs.data();
   base.now = options.now;
 
+  auto t_prep = Clock::now();
   runtime::AccountGroups groups = runtime::group_by_account(p, batch);
   stdlib::TimeZone zone(p.timezone);
   size_t n_off = layout_.offsets.size();
@@ -366,7 +374,10 @@ std::vector<runtime::ProspectResult> JitEngine::evaluate(runtime::Batch const& b
       host.reset_group();
     }
   };
+  auto t_run = Clock::now();
   runtime::run_in_parallel(groups.count(), options.threads, work);
+  if (std::getenv("LEADRULES_TIMING"))
+    fmt::print(stderr, "jit: prepare {:.1f} ms, groups {:.1f} ms, evaluate {:.1f} ms\n", ms_since(t0_all) - ms_since(t_prep), ms_since(t_prep) - ms_since(t_run), ms_since(t_run));
   return results;
 }
 

@@ -292,7 +292,10 @@ int64_t duration_micros(std::string_view text) {
 
 enum class T : uint8_t { Num, Str, Bool, Time, Dur, Grade, List };
 
-enum Prec : int { kOr = 0, kAnd, kNot, kCmp, kCoal, kAdd, kMul, kUnary, kPrim };
+// kGreedy: `any X where C`, `any colleague where C`: the condition runs on as far as it can
+// (an activity `where` stops only at `within`), so such an expression is parenthesised
+// whenever it is an operand of anything.
+enum Prec : int { kGreedy = -1, kOr = 0, kAnd, kNot, kCmp, kCoal, kAdd, kMul, kUnary, kPrim };
 
 // A generated expression: its text and precedence level (and, for strings, the value pool it
 // most likely draws from, so that a literal compared with it can match).
@@ -391,6 +394,7 @@ class Gen {
   E grade(Ctx c, int d);
   E list(Ctx c);
   E leaf(T t, Ctx c);
+  E subject(T t, Ctx c, int d);
   E literal(T t, int pool, Ctx c);
   E compare(Ctx c, int d);
   E regex(Ctx c, int d);
@@ -931,6 +935,25 @@ E Gen::leaf(T t, Ctx c) {
   return e;
 }
 
+bool is_literal(std::string const& s) {
+  if (s.empty()) return false;
+  char const c = s[0];
+  if (c == '"' || c == '@' || (c >= '0' && c <= '9')) return true;
+  if (c == '-' && s.size() > 1 && s[1] >= '0' && s[1] <= '9') return true;
+  if (s == "true" || s == "false") return true;
+  return std::find(kGradeNames.begin(), kGradeNames.end(), s) != kGradeNames.end();
+}
+
+// The operand a comparison, regex or `in` tests: something that varies by prospect (a field, a
+// let, an aggregate, ...) rather than a literal, when the scope has anything else.
+E Gen::subject(T t, Ctx c, int d) {
+  for (int tries = 0; tries < 6; ++tries) {
+    E e = d > 0 && rng_.chance(40) ? gen(t, c, d) : leaf(t, c);
+    if (!is_literal(e.s)) return e;
+  }
+  return gen(t, c, d);
+}
+
 E Gen::call(char const* fn, std::vector<E> const& args) {
   std::string s = std::string(fn) + "(";
   for (size_t i = 0; i < args.size(); ++i) s += (i ? ", " : "") + args[i].s;
@@ -1047,7 +1070,7 @@ E Gen::act_agg(int agg, Ctx c, int d) {
   if (win) body += " within " + window(c).s;
   static char const* names[] = {"count", "any", "no", "last", "first"};
   if (agg == 0 || agg >= 3) return E{std::string(names[agg]) + "(" + body + ")", kPrim};
-  E e{std::string(names[agg]) + " " + body, where ? kOr : (win ? kCmp : kPrim)};
+  E e{std::string(names[agg]) + " " + body, where ? kGreedy : (win ? kCmp : kPrim)};
   if (c.in_where) e = E{"(" + e.s + ")", kPrim};
   return e;
 }
@@ -1065,7 +1088,7 @@ E Gen::col_any(Ctx c, int d) {
   inner.colleague = true;
   inner.activity = false;
   inner.in_where = false;
-  E e{"any colleague where " + boolean(inner, d - 1).s, kOr};
+  E e{"any colleague where " + boolean(inner, d - 1).s, kGreedy};
   if (c.in_where) e = E{"(" + e.s + ")", kPrim};
   return e;
 }
@@ -1113,7 +1136,7 @@ E Gen::num(Ctx c, int d) {
     return call("len", {str(c, d - 1)});
   }});
   cs.push_back({4, [&] { return min_max(T::Num, c, d); }});
-  cs.push_back({6, [&] {
+  cs.push_back({10, [&] {
     switch (rng_.below(3)) {
       case 0: return call("abs", {num(c, d - 1)});
       case 1: return call("round", {num(c, d - 1)});
@@ -1122,8 +1145,8 @@ E Gen::num(Ctx c, int d) {
                                 E{rng_.pick(std::vector<std::string>{"10", "100", "7.5"}), kPrim}});
     }
   }});
-  cs.push_back({6, [&] {
-    return call(rng_.pick(std::vector<char const*>{"days_since", "hour", "weekday"}), {time(c, d - 1)});
+  cs.push_back({10, [&] {
+    return call(rng_.pick(std::vector<char const*>{"days_since", "hour", "weekday"}), {subject(T::Time, c, d - 1)});
   }});
   cs.push_back({3, [&] {
     E a = dur(c, d - 1), b = dur(c, d - 1);
@@ -1229,7 +1252,7 @@ E Gen::compare(Ctx c, int d) {
   std::vector<T> types = {T::Num, T::Num, T::Num, T::Str, T::Str, T::Time, T::Dur, T::Dur, T::Grade, T::Bool};
   T t = rng_.pick(types);
   if (t == T::Str && !has_leaf(T::Str, c)) t = T::Num;
-  E lhs = gen(t, c, rng_.chance(60) ? 0 : d - 1);
+  E lhs = subject(t, c, rng_.chance(60) ? 0 : d - 1);
   E rhs = rng_.chance(65) ? literal(t, lhs.pool, c) : gen(t, c, d - 1);
   if (t == T::Dur && rhs.prec == kPrim) note_duration(rhs.s, c);
   if (rng_.chance(15)) std::swap(lhs, rhs);
@@ -1239,7 +1262,7 @@ E Gen::compare(Ctx c, int d) {
 }
 
 E Gen::regex(Ctx c, int d) {
-  E s = str(c, rng_.chance(70) ? 0 : d - 1);
+  E s = subject(T::Str, c, rng_.chance(70) ? 0 : d - 1);
   int const pool = s.pool >= 0 && !rng_.chance(10) ? s.pool : int(rng_.below(kPoolCount));
   std::string const& re = rng_.pick(pool_regexes(pool));
   return E{at(s, kCoal) + (rng_.chance(50) ? " ~ " : " ~* ") + lr_string(re), kCmp};
@@ -1263,7 +1286,7 @@ E Gen::in_test(Ctx c, int d) {
     return E{at(s, kCoal) + " in " + set.name, kCmp};
   }});
   if (!c.no_str) cs.push_back({8, [&] {
-    E s = str(c, rng_.chance(70) ? 0 : d - 1);
+    E s = subject(T::Str, c, rng_.chance(70) ? 0 : d - 1);
     std::string lit = "{";
     size_t const n = size_t(rng_.range(1, 4));
     for (size_t i = 0; i < n; ++i) lit += (i ? ", " : "") + str_lit(s.pool);
@@ -1280,7 +1303,7 @@ E Gen::in_test(Ctx c, int d) {
 }
 
 E Gen::within(Ctx c, int d) {
-  E t = time(c, rng_.chance(60) ? 0 : d - 1);
+  E t = subject(T::Time, c, rng_.chance(60) ? 0 : d - 1);
   E w = rng_.chance(80) ? dur_lit() : dur(c, d - 1);
   if (w.prec == kPrim) note_duration(w.s, c);
   E e{at(t, kCoal) + " within " + at(w, kCoal), kCmp};
@@ -1321,7 +1344,7 @@ E Gen::boolean(Ctx c, int d) {
     return call("present", {gen(t, c, d - 1)});
   }});
   cs.push_back({5, [&] {
-    E a = str(c, d - 1);
+    E a = subject(T::Str, c, d - 1);
     E b = c.no_str || rng_.chance(30) ? str(c, d - 1) : E{str_lit(a.pool), kPrim};
     return call(rng_.pick(std::vector<char const*>{"contains", "starts_with", "ends_with"}), {a, b});
   }});

@@ -257,12 +257,10 @@ std::string check_roundtrip(std::string const& text, std::string const& path = "
     CHECK(once.substr(once.size() - 2) != "\n\n");
   }
   std::istringstream lines(once);
-  std::string line;
-  while (std::getline(lines, line)) {
-    INFO("line: [" << line << "]");
-    CHECK(rstrip(line) == line);
-    CHECK(line.find('\t') == std::string::npos);
-  }
+  std::string line, unclean;  // lines with trailing blanks or tabs
+  while (std::getline(lines, line))
+    if (rstrip(line) != line || line.find('\t') != std::string::npos) unclean += "[" + line + "]\n";
+  CHECK(unclean == "");
   return once;
 }
 
@@ -983,4 +981,111 @@ TEST_CASE("fmt: list values round-trip through the parser", "[fmt]") {
   std::string out = check_roundtrip(text);
   CHECK(out.find("  prospect { id: \"p\", tags: [\"a\", \"b\"] }\n  colleague { id: \"q\", tags: [] }\n") !=
         std::string::npos);
+}
+
+namespace {
+
+// The positions of the blank runs between tokens (outside strings and comments).
+std::vector<std::pair<size_t, size_t>> blank_runs(std::string const& text) {
+  std::vector<std::pair<size_t, size_t>> runs;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '#') {
+      while (i < text.size() && text[i] != '\n') ++i;
+    } else if (c == ' ' || c == '\n') {
+      size_t j = i;
+      while (j < text.size() && (text[j] == ' ' || text[j] == '\n')) ++j;
+      runs.push_back({i, j});
+      i = j - 1;
+    }
+  }
+  return runs;
+}
+
+constexpr char const* kCommentTarget = R"(policy "C" timezone "UTC"
+schema prospect {
+  id: string
+  email: string = "x" from "E" missing "-", "?"
+  title: string?
+  n: number?
+  account: string?
+  status: string = "Lead"
+}
+schema activity {
+  kinds visit, form
+  page: string?
+  form: string?
+}
+set s = {"a", "b"}
+set f = file("f.txt")
+let e = count(colleague where any activity within 30d) + 1
+score b cap 10 floor -5 {
+  points +1 per visit where page ~ "^/p" and not (at within 7d) within 30d once per page cap 5
+  points -2 if no activity within 90d
+}
+score cap 100
+points +1 if n >= 2 cap 3
+decay 50% per 30d
+grade start D
+grade +1/3 if title in s else -1/3
+zone hot {
+  A- score >= 20
+  D score >= 80
+}
+segment m when any form where form == "c" and score >= 1
+rule "r" every 7d max 2 when m and (n ?? 0) * 2 > -1 do set status = "MQL", task("{email|x} {{y}}", 48h)
+rule "q" when hot do tag("hot")
+test "t" {
+  now @2026-11-22T00:00:00Z
+  prospect { id: "p", email: "a@b", n: -1 }
+  visit { page: "/p", at: -2d }
+  colleague {
+    id: "q", account: "x"
+    form { form: "c", at: @2026-11-20T09:00:00Z }
+  }
+  history "r" { count: 1, last: -3d }
+  expect set status == "MQL"
+  expect action tag("hot")
+  expect not hot
+}
+)";
+
+}  // namespace
+
+TEST_CASE("fmt: a comment between any two tokens survives and formats stably", "[fmt]") {
+  std::string base = kCommentTarget;
+  check_roundtrip(base);
+  auto runs = blank_runs(base);
+  REQUIRE(runs.size() > 200);
+  // One trailing comment and one own-line comment at each place in turn.
+  for (size_t k = 0; k < runs.size(); ++k) {
+    auto [b, e] = runs[k];
+    for (char const* insert : {"  # trailing\n", "\n# own line\n"}) {
+      std::string text = base.substr(0, b) + insert + base.substr(e);
+      DYNAMIC_SECTION("run " << k << (insert[2] == '#' ? " trailing" : " own line")) {
+        check_roundtrip(text);
+      }
+    }
+  }
+  // Comments everywhere at once.
+  std::string all, all_own;
+  size_t at = 0;
+  for (size_t k = 0; k < runs.size(); ++k) {
+    all += base.substr(at, runs[k].first - at) + fmt::format("  # c{}\n", k);
+    all_own += base.substr(at, runs[k].first - at) + fmt::format("\n# c{}\n", k);
+    at = runs[k].second;
+  }
+  all += base.substr(at);
+  all_own += base.substr(at);
+  CHECK(parse(all).comments.size() == runs.size());
+  check_roundtrip(all);
+  check_roundtrip(all_own);
 }
