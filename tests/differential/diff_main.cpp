@@ -22,11 +22,13 @@
 #include <map>
 #include <memory>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "compiler/checker.hpp"
 #include "leadrules/diagnostic.hpp"
+#include "compiler/jit.hpp"
 #include "runtime/interpreter.hpp"
 #include "runtime/readers.hpp"
 #include "runtime/writers.hpp"
@@ -48,6 +50,80 @@ struct Engine {
   std::string name;
   EngineFn run;
 };
+
+// A copy of some rows of a batch (their fields, activities and histories), with fresh
+// dictionaries: the codes of every string differ from the original's.
+void copy_value(runtime::Column& to, runtime::Column const& from, size_t i) {
+  using plan::Type;
+  if (from.type == Type::StringList) {
+    std::vector<std::string_view> items;
+    for (uint32_t k = from.list_offsets[i]; k < from.list_offsets[i + 1]; ++k)
+      items.push_back(from.dict->at(from.list_codes[k]));
+    to.push_list(items);
+    return;
+  }
+  if (!from.is_present(i)) {
+    to.push_missing();
+    return;
+  }
+  switch (from.type) {
+    case Type::Number: to.push_number(from.numbers[i]); break;
+    case Type::Time:
+    case Type::Duration: to.push_micros(from.micros[i]); break;
+    case Type::Grade: to.push_grade(from.grades[i]); break;
+    case Type::Bool: to.push_bool(from.bools[i] != 0); break;
+    case Type::String: to.push_string(from.string_at(i)); break;
+    case Type::StringList: break;
+  }
+}
+
+runtime::Batch subset(plan::Schema const& schema, runtime::Batch const& b, std::vector<size_t> const& rows) {
+  runtime::Batch out = runtime::Batch::for_schema(schema);
+  for (size_t r : rows) {
+    for (size_t f = 0; f < b.fields.size(); ++f) copy_value(out.fields[f], b.fields[f], r);
+    if (r < b.source_lines.size()) out.source_lines.push_back(b.source_lines[r]);
+    for (uint32_t a = b.act_offsets[r]; a < b.act_offsets[r + 1]; ++a) {
+      out.act_kind.push_back(b.act_kind[a]);
+      out.act_at.push_back(b.act_at[a]);
+      for (size_t f = 0; f < b.act_fields.size(); ++f) copy_value(out.act_fields[f], b.act_fields[f], a);
+    }
+    out.act_offsets.push_back(uint32_t(out.act_kind.size()));
+    for (uint32_t h = b.history_offsets[r]; h < b.history_offsets[r + 1]; ++h) out.history.push_back(b.history[h]);
+    out.history_offsets.push_back(uint32_t(out.history.size()));
+    ++out.rows;
+  }
+  return out;
+}
+
+// `base` run on each account's prospects as a batch of their own (prospects without an account
+// alone), groups in reverse order. Colleagues are the same rows in the same order, so every
+// result must be identical; what changes is everything batch-wide: dictionary codes, caches
+// keyed by them, row numbers, and whatever state an engine keeps between rows.
+Engine by_account(Engine base) {
+  return {base.name + ".by-account", [base](auto const& plan, runtime::Batch const& batch, int64_t now) {
+            auto const& schema = plan->schema;
+            std::vector<std::vector<size_t>> groups;
+            std::map<std::string, size_t, std::less<>> group_of;
+            for (size_t r = 0; r < batch.rows; ++r) {
+              if (schema.account_field >= 0 && batch.fields[size_t(schema.account_field)].is_present(r)) {
+                std::string key(batch.fields[size_t(schema.account_field)].string_at(r));
+                auto [it, fresh] = group_of.emplace(key, groups.size());
+                if (fresh) groups.emplace_back();
+                groups[it->second].push_back(r);
+              } else {
+                groups.push_back({r});
+              }
+            }
+            std::vector<runtime::ProspectResult> results(batch.rows);
+            for (size_t g = groups.size(); g-- > 0;) {
+              runtime::Batch const part = subset(schema, batch, groups[g]);
+              auto sub = base.run(plan, part, now);
+              if (sub.size() != groups[g].size()) throw std::runtime_error("wrong number of results");
+              for (size_t k = 0; k < sub.size(); ++k) results[groups[g][k]] = std::move(sub[k]);
+            }
+            return results;
+          }};
+}
 
 std::vector<Engine> engines() {
   std::vector<Engine> list;
@@ -74,12 +150,25 @@ std::vector<Engine> engines() {
                     return results;
                   }});
 
-  // ===== JIT: add the LLVM JIT engine here, e.g. =============================================
-  //   list.push_back({"jit", [](auto const& plan, runtime::Batch const& batch, int64_t now) {
-  //     ... compile `plan` once, evaluate `batch` at `now` with explain on ...
-  //     return results;   // one ProspectResult per row
-  //   }});
-  // ============================================================================================
+  // The interpreter on each account as a batch of its own (fresh dictionaries and codes).
+  list.push_back(by_account(list[0]));
+
+  // The LLVM JIT, one thread at the optimisation level production picks, and two threads
+  // (groups split across threads; results in input order) unoptimised, so both code paths are
+  // checked. Compiled without the object cache so every case exercises code generation.
+  for (unsigned threads : {1u, 2u}) {
+    list.push_back({threads == 1 ? "jit" : "jit.threads", [threads](auto const& plan, runtime::Batch const& batch, int64_t now) {
+                      jit::JitOptions jo;
+                      jo.use_cache = false;
+                      jo.opt_level = threads == 1 ? -1 : 0;
+                      auto engine = jit::JitEngine::compile(plan, jo);
+                      runtime::EvalOptions options;
+                      options.now = now;
+                      options.explain = true;
+                      options.threads = threads;
+                      return engine->evaluate(batch, options);
+                    }});
+  }
 
   return list;
 }

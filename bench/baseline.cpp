@@ -1,0 +1,581 @@
+// The benchmark policy (/work/shared/bench/policy.lr) by hand. See baseline.hpp.
+#include "bench/baseline.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include <re2/re2.h>
+
+#include "runtime/engine.hpp"   // run_in_parallel
+
+namespace leadrules::bench {
+
+namespace {
+
+using runtime::Column;
+using runtime::kMissingCode;
+
+constexpr int64_t kSecond = 1000000;
+constexpr int64_t kHour = 3600 * kSecond;
+constexpr int64_t kDay = 24 * kHour;
+
+// ---- the policy, as written ------------------------------------------------------------------
+
+// Activity classes: which per-activity rules an activity matches depends on its kind and on one
+// of its fields only, so each activity falls in one class.
+enum : uint8_t {
+  kNone = 0,          // matches no per-activity rule (or is invisible / out of its window)
+  kVisit = 1,         // 1..8: a visit, + page bits (1 ^/pricing, 2 ^/(product|features), 4 ^/blog/)
+  kFormContact = 9,
+  kFormOther = 10,    // form present and != "contact" (a missing form matches neither rule)
+  kDownloadWp = 11,   // asset ~* "whitepaper|ebook"
+  kDownloadOther = 12,// asset present and not matching (a missing asset matches neither rule)
+  kWebinar = 13,
+  kEmailOpen = 14,    // counted only within 30d
+  kEmailClick = 15,
+  kUnsubscribe = 16,
+  kBounce = 17,
+  kClasses = 18,
+};
+enum PageBit : uint8_t { kPricing = 1, kProduct = 2, kBlog = 4 };
+
+// Lanes: the 13 `per` rules of `score behavior` in source order (3 lanes of padding).
+enum Lane {
+  kLaneVisit, kLanePricing, kLaneProduct, kLaneBlog, kLaneFormContact, kLaneFormOther,
+  kLaneDownloadWp, kLaneDownloadOther, kLaneWebinar, kLaneEmailOpen, kLaneEmailClick,
+  kLaneUnsubscribe, kLaneBounce, kLanes = 16,
+};
+
+struct alignas(64) ContribTable {
+  double row[kClasses][kLanes] = {};
+  ContribTable() {
+    for (int b = 0; b < 8; ++b) {
+      auto& r = row[kVisit + b];
+      r[kLaneVisit] = 1;                          // points +1  per visit cap 30
+      if (b & kPricing) r[kLanePricing] = 10;     // points +10 per visit where page ~ "^/pricing"
+      if (b & kProduct) r[kLaneProduct] = 5;      // points +5  per visit where page ~ "^/(product|features)"
+      if (b & kBlog) r[kLaneBlog] = 3;            // points +3  per visit where page ~ "^/blog/" cap 15
+    }
+    row[kFormContact][kLaneFormContact] = 25;     // points +25 per form where form == "contact"
+    row[kFormOther][kLaneFormOther] = 15;         // points +15 per form where form != "contact"
+    row[kDownloadWp][kLaneDownloadWp] = 15;       // points +15 per download where asset ~* "whitepaper|ebook"
+    row[kDownloadOther][kLaneDownloadOther] = 8;  // points +8  per download where not (asset ~* ...)
+    row[kWebinar][kLaneWebinar] = 20;             // points +20 per webinar
+    row[kEmailOpen][kLaneEmailOpen] = 2;          // points +2  per email_open within 30d cap 10
+    row[kEmailClick][kLaneEmailClick] = 4;        // points +4  per email_click cap 20
+    row[kUnsubscribe][kLaneUnsubscribe] = -50;    // points -50 per unsubscribe
+    row[kBounce][kLaneBounce] = -10;              // points -10 per bounce cap 30
+  }
+};
+ContribTable const kContrib;
+
+// decay 25% after 60d, 50% after 120d, 100% after 270d: the factor of the largest step the age
+// strictly exceeds (index = number of steps exceeded, the steps being ascending).
+constexpr int64_t kDecayAfter[3] = {60 * kDay, 120 * kDay, 270 * kDay};
+constexpr double kDecayFactor[4] = {1.0, 0.75, 0.5, 0.0};
+
+// Per-prospect facts of the activity pass.
+enum Flag : uint8_t {
+  kActive30Now = 1,    // any activity within 30d of now          (engaged_colleagues at now)
+  kActive30Past = 2,   // any activity within 30d of now - 1d     (engaged_colleagues in past())
+  kContactForm = 4,    // any visible form where form == "contact" (segment mql)
+  kActive1d = 8,       // last(activity) within 1d                 (rule "Hot and active today")
+};
+
+// Prospect-field predicate bits (per dictionary code; the last entry is a missing value).
+enum TitleBit : uint8_t { kStudent = 1, kSenior = 2 };
+enum EmailBit : uint8_t { kFreeMail = 1, kEduDomain = 2 };
+enum StageBit : uint8_t { kStage4 = 1, kUntouched = 2 };
+enum Tri : uint8_t { kFalse = 0, kTrue = 1, kUnknown = 2 };
+
+// The benchmark's rules, by name (the plan gives their indexes).
+char const* const kRuleNames[6] = {"Hot list", "Hot and active today", "MQL", "Score jump",
+                                   "SLA untouched", "Recycle"};
+enum RuleId { kRuleHotList, kRuleHotActive, kRuleMql, kRuleScoreJump, kRuleSla, kRuleRecycle };
+// Rules that fire at most once per prospect (all but "Score jump", which is `always`).
+constexpr uint8_t kOnceRules = (1 << kRuleHotList) | (1 << kRuleHotActive) | (1 << kRuleMql) |
+                               (1 << kRuleSla) | (1 << kRuleRecycle);
+
+struct SvHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+inline uint32_t clamp_code(uint32_t code, uint32_t n) { return code < n ? code : n; }
+
+// A table over one string column's dictionary (index n = missing), filled by `fn(value)`.
+template <class Fn>
+std::vector<uint8_t> per_value(Column const& col, uint8_t missing, Fn fn) {
+  size_t n = col.dict->size();
+  std::vector<uint8_t> t(n + 1);
+  for (size_t k = 0; k < n; ++k) t[k] = fn(col.dict->at(uint32_t(k)));
+  t[n] = missing;
+  return t;
+}
+
+// `x == "a" or x == "b" ...` over a column: look each value up in the dictionary once (string
+// equality is code equality within one dictionary) and mark its code.
+void mark_values(std::vector<uint8_t>& table, Column const& col, std::initializer_list<char const*> values,
+                 uint8_t bit) {
+  for (char const* v : values) {
+    uint32_t code = col.dict->find(v);
+    if (code != kMissingCode) table[code] |= bit;
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+struct Baseline::Impl {
+  // Columns and kinds, resolved against the plan's schema.
+  int32_t f_account, f_email, f_title, f_industry, f_employees, f_country, f_status, f_stage,
+      f_assigned;
+  int32_t a_page, a_form, a_asset;
+  int32_t k_visit, k_form, k_email_open, k_email_click, k_download, k_webinar, k_unsubscribe,
+      k_bounce;
+  size_t n_kinds = 0;
+  int32_t block_behavior, block_fit;
+  int32_t seg_hot, seg_mql, seg_recycle;
+  int32_t rule_index[6];
+
+  // The policy's regexes, compiled here (same options as the checker: UTF-8, `~*` = case-insensitive).
+  std::unique_ptr<RE2> re_pricing, re_product, re_blog, re_wp, re_student, re_senior, re_edu;
+
+  explicit Impl(plan::Plan const& p);
+
+  // Per-batch tables.
+  struct Tables {
+    std::vector<uint8_t> page_cls, form_cls, asset_cls;   // activity class of a visit / form / download by code
+    uint8_t kind_cls[16] = {};                            // class of the other kinds (by kind id < 16)
+    std::vector<uint8_t> title, email, industry, country, account, status, stage;
+  };
+  Tables tables(runtime::Batch const& b) const;
+
+  struct Stage1 {
+    std::vector<double> behavior_now, behavior_past;
+    std::vector<uint8_t> flags;
+  };
+  void activity_pass(runtime::Batch const& b, Tables const& t, int64_t now, Stage1& s, size_t begin,
+                     size_t end) const;
+  void prospect_pass(runtime::Batch const& b, Tables const& t, int64_t now, Stage1 const& s,
+                     std::vector<uint32_t> const& active_now, std::vector<uint32_t> const& active_past,
+                     BaselineResults& out, size_t begin, size_t end) const;
+};
+
+namespace {
+
+int32_t need(int32_t index, char const* what, std::string_view name) {
+  if (index < 0) throw std::runtime_error("baseline: the plan has no " + std::string(what) + " `" + std::string(name) + "`");
+  return index;
+}
+
+std::unique_ptr<RE2> regex(char const* pattern, bool icase) {
+  RE2::Options o;
+  o.set_case_sensitive(!icase);
+  o.set_log_errors(false);
+  o.set_encoding(RE2::Options::EncodingUTF8);
+  auto re = std::make_unique<RE2>(pattern, o);
+  if (!re->ok()) throw std::runtime_error(std::string("baseline: bad regex ") + pattern);
+  return re;
+}
+
+}  // namespace
+
+Baseline::Impl::Impl(plan::Plan const& p) {
+  auto const& s = p.schema;
+  auto field = [&](char const* name, plan::Type type) {
+    int32_t i = need(s.prospect_field(name), "prospect field", name);
+    if (s.prospect[size_t(i)].type != type) throw std::runtime_error(std::string("baseline: field ") + name + " has another type");
+    return i;
+  };
+  using plan::Type;
+  f_account = field("account", Type::String);
+  f_email = field("email", Type::String);
+  f_title = field("title", Type::String);
+  f_industry = field("industry", Type::String);
+  f_employees = field("employees", Type::Number);
+  f_country = field("country", Type::String);
+  f_status = field("status", Type::String);
+  f_stage = field("touch_stage", Type::String);
+  f_assigned = field("assigned_at", Type::Time);
+  auto afield = [&](char const* name) {
+    int32_t i = need(s.activity_field(name), "activity field", name);
+    if (s.activity[size_t(i)].type != Type::String) throw std::runtime_error(std::string("baseline: activity field ") + name + " is not a string");
+    return i;
+  };
+  a_page = afield("page");
+  a_form = afield("form");
+  a_asset = afield("asset");
+  auto kind = [&](char const* name) { return need(s.kind(name), "activity kind", name); };
+  k_visit = kind("visit");
+  k_form = kind("form");
+  k_email_open = kind("email_open");
+  k_email_click = kind("email_click");
+  k_download = kind("download");
+  k_webinar = kind("webinar");
+  k_unsubscribe = kind("unsubscribe");
+  k_bounce = kind("bounce");
+  n_kinds = s.kinds.size();
+  if (n_kinds > 16) throw std::runtime_error("baseline: too many kinds");
+
+  block_behavior = block_fit = -1;
+  for (size_t b = 0; b < p.blocks.size(); ++b) {
+    if (p.blocks[b].name == "behavior") block_behavior = int32_t(b);
+    if (p.blocks[b].name == "fit") block_fit = int32_t(b);
+  }
+  if (p.blocks.size() != 2 || block_behavior < 0 || block_fit < 0)
+    throw std::runtime_error("baseline: the plan's score blocks are not `behavior` and `fit`");
+  seg_hot = need(p.segment_index("hot"), "segment", "hot");
+  seg_mql = need(p.segment_index("mql"), "segment", "mql");
+  seg_recycle = need(p.segment_index("recycle"), "segment", "recycle");
+  if (p.segments.size() != 3) throw std::runtime_error("baseline: the plan has other segments");
+  if (p.rules.size() != 6) throw std::runtime_error("baseline: the plan has other rules");
+  for (int r = 0; r < 6; ++r) rule_index[r] = need(p.rule_index(kRuleNames[r]), "rule", kRuleNames[r]);
+
+  // A light check that the plan is the policy written here.
+  bool decay_ok = p.decay.kind == plan::Decay::Kind::Steps && p.decay.steps.size() == 3;
+  for (size_t i = 0; decay_ok && i < 3; ++i)
+    decay_ok = p.decay.steps[i].after == kDecayAfter[i] && p.decay.steps[i].factor == kDecayFactor[i + 1];
+  if (!decay_ok || p.points.size() != 23 || p.grade_moves.size() != 6 || p.grade_start != plan::kGradeD ||
+      p.blocks[size_t(block_behavior)].rules.size() != 16 || p.blocks[size_t(block_fit)].rules.size() != 7 ||
+      p.total_cap || p.total_floor)
+    throw std::runtime_error("baseline: the plan is not the benchmark policy this baseline implements");
+
+  re_pricing = regex("^/pricing", false);
+  re_product = regex("^/(product|features)", false);
+  re_blog = regex("^/blog/", false);
+  re_wp = regex("whitepaper|ebook", true);
+  re_student = regex("student|intern|学生", true);
+  re_senior = regex("director|vp|head|chief|部長", true);
+  re_edu = regex("(^|\\.)(edu|ac\\.jp)$", false);
+}
+
+Baseline::Impl::Tables Baseline::Impl::tables(runtime::Batch const& b) const {
+  Tables t;
+  // Activity classes.
+  t.page_cls = per_value(b.act_fields[size_t(a_page)], kVisit, [&](std::string_view v) {
+    uint8_t bits = 0;
+    if (RE2::PartialMatch(v, *re_pricing)) bits |= kPricing;
+    if (RE2::PartialMatch(v, *re_product)) bits |= kProduct;
+    if (RE2::PartialMatch(v, *re_blog)) bits |= kBlog;
+    return uint8_t(kVisit + bits);
+  });
+  {
+    auto const& col = b.act_fields[size_t(a_form)];
+    t.form_cls.assign(col.dict->size() + 1, kFormOther);
+    t.form_cls.back() = kNone;   // a form without `form`: neither == nor != "contact"
+    uint32_t contact = col.dict->find("contact");
+    if (contact != kMissingCode) t.form_cls[contact] = kFormContact;
+  }
+  t.asset_cls = per_value(b.act_fields[size_t(a_asset)], kNone, [&](std::string_view v) {
+    return RE2::PartialMatch(v, *re_wp) ? kDownloadWp : kDownloadOther;
+  });
+  t.kind_cls[k_webinar] = kWebinar;
+  t.kind_cls[k_email_open] = kEmailOpen;
+  t.kind_cls[k_email_click] = kEmailClick;
+  t.kind_cls[k_unsubscribe] = kUnsubscribe;
+  t.kind_cls[k_bounce] = kBounce;
+
+  // Prospect fields.
+  t.title = per_value(b.fields[size_t(f_title)], 0, [&](std::string_view v) {
+    return uint8_t((RE2::PartialMatch(v, *re_student) ? kStudent : 0) |
+                   (RE2::PartialMatch(v, *re_senior) ? kSenior : 0));
+  });
+  {
+    // domain(email): after the last '@', ASCII-lower-cased; missing without '@' (then neither
+    // `in free_mail` nor the regex holds). Predicates once per distinct domain.
+    static constexpr std::string_view kFree[] = {"gmail.com", "yahoo.com", "yahoo.co.jp",
+                                                 "outlook.com", "hotmail.com", "icloud.com"};
+    std::unordered_map<std::string, uint8_t, SvHash, std::equal_to<>> domains;
+    std::string lowered;
+    auto const& col = b.fields[size_t(f_email)];
+    size_t n = col.dict->size();
+    t.email.assign(n + 1, 0);
+    for (size_t k = 0; k < n; ++k) {
+      std::string_view e = col.dict->at(uint32_t(k));
+      size_t at = e.rfind('@');
+      if (at == std::string_view::npos) continue;
+      std::string_view d = e.substr(at + 1);
+      if (std::any_of(d.begin(), d.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+        lowered.assign(d);
+        for (auto& c : lowered)
+          if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
+        d = lowered;
+      }
+      auto it = domains.find(d);
+      if (it == domains.end()) {
+        uint8_t bits = 0;
+        if (std::find(std::begin(kFree), std::end(kFree), d) != std::end(kFree)) bits |= kFreeMail;
+        if (RE2::PartialMatch(d, *re_edu)) bits |= kEduDomain;
+        it = domains.emplace(std::string(d), bits).first;
+      }
+      t.email[k] = it->second;
+    }
+  }
+  auto const& ind = b.fields[size_t(f_industry)];
+  t.industry.assign(ind.dict->size() + 1, kFalse);
+  t.industry.back() = kUnknown;
+  mark_values(t.industry, ind, {"SaaS", "Manufacturing", "Finance"}, kTrue);
+  auto const& ctry = b.fields[size_t(f_country)];
+  t.country.assign(ctry.dict->size() + 1, kTrue);   // country != "JP" and country != "US"
+  t.country.back() = kUnknown;
+  for (char const* v : {"JP", "US"})
+    if (uint32_t c = ctry.dict->find(v); c != kMissingCode) t.country[c] = kFalse;
+  auto const& acct = b.fields[size_t(f_account)];
+  t.account.assign(acct.dict->size() + 1, 0);
+  mark_values(t.account, acct, {"acct-7", "acct-42", "acct-99", "acct-512", "acct-1024", "acct-2048"}, 1);
+  auto const& st = b.fields[size_t(f_status)];
+  t.status.assign(st.dict->size() + 1, 0);
+  mark_values(t.status, st, {"Lead"}, 1);
+  auto const& stg = b.fields[size_t(f_stage)];
+  t.stage.assign(stg.dict->size() + 1, 0);
+  mark_values(t.stage, stg, {"Stage4"}, kStage4);
+  mark_values(t.stage, stg, {"Untouched"}, kUntouched);
+  return t;
+}
+
+// One pass over each prospect's activities: every `per` rule's sum at now and at now - 1d, and
+// the counts behind the `if` rules, mql, "Hot and active today" and engaged_colleagues.
+__attribute__((target_clones("avx2", "default")))
+void Baseline::Impl::activity_pass(runtime::Batch const& b, Tables const& t, int64_t now, Stage1& s,
+                                   size_t row_begin, size_t row_end) const {
+  typedef double v4d __attribute__((vector_size(32)));
+  uint32_t const* __restrict off = b.act_offsets.data();
+  uint16_t const* __restrict kinds = b.act_kind.data();
+  int64_t const* __restrict ats = b.act_at.data();
+  uint32_t const* __restrict page = b.act_fields[size_t(a_page)].codes.data();
+  uint32_t const* __restrict form = b.act_fields[size_t(a_form)].codes.data();
+  uint32_t const* __restrict asset = b.act_fields[size_t(a_asset)].codes.data();
+  uint8_t const* __restrict page_cls = t.page_cls.data();
+  uint8_t const* __restrict form_cls = t.form_cls.data();
+  uint8_t const* __restrict asset_cls = t.asset_cls.data();
+  uint32_t const n_page = uint32_t(t.page_cls.size() - 1), n_form = uint32_t(t.form_cls.size() - 1),
+                 n_asset = uint32_t(t.asset_cls.size() - 1);
+  uint8_t kind_cls[16];
+  std::memcpy(kind_cls, t.kind_cls, sizeof kind_cls);
+  uint16_t const kv = uint16_t(k_visit), kf = uint16_t(k_form), kd = uint16_t(k_download);
+  v4d const* contrib = reinterpret_cast<v4d const*>(&kContrib.row[0][0]);   // 4 vectors a class
+
+  for (size_t r = row_begin; r < row_end; ++r) {
+    v4d s0[4] = {}, s1[4] = {};
+    uint32_t n90_0 = 0, n90_1 = 0, n30_0 = 0, n30_1 = 0, n7_0 = 0, n7_1 = 0, p14_0 = 0, p14_1 = 0;
+    uint32_t contact = 0, active1d = 0;
+    for (uint32_t a = off[r], e = off[r + 1]; a < e; ++a) {
+      uint16_t k = kinds[a];
+      uint32_t pcls = page_cls[clamp_code(page[a], n_page)];
+      uint32_t cls = kind_cls[k & 15];
+      cls += k == kv ? pcls : 0u;
+      cls += k == kf ? form_cls[clamp_code(form[a], n_form)] : 0u;
+      cls += k == kd ? asset_cls[clamp_code(asset[a], n_asset)] : 0u;
+      int64_t age0 = now - ats[a];
+      int64_t age1 = age0 - kDay;
+      bool vis0 = age0 >= 0, vis1 = age1 >= 0;   // an activity after the instant is invisible
+      double f0 = kDecayFactor[int(age0 > kDecayAfter[0]) + int(age0 > kDecayAfter[1]) + int(age0 > kDecayAfter[2])];
+      double f1 = kDecayFactor[int(age1 > kDecayAfter[0]) + int(age1 > kDecayAfter[1]) + int(age1 > kDecayAfter[2])];
+      bool open = cls == kEmailOpen;
+      uint32_t c0 = vis0 && !(open && age0 > 30 * kDay) ? cls : 0u;
+      uint32_t c1 = vis1 && !(open && age1 > 30 * kDay) ? cls : 0u;
+      v4d const* r0 = contrib + 4 * c0;
+      v4d const* r1 = contrib + 4 * c1;
+      s0[0] += r0[0] * f0; s0[1] += r0[1] * f0; s0[2] += r0[2] * f0; s0[3] += r0[3] * f0;
+      s1[0] += r1[0] * f1; s1[1] += r1[1] * f1; s1[2] += r1[2] * f1; s1[3] += r1[3] * f1;
+      n90_0 += vis0 & (age0 <= 90 * kDay);
+      n90_1 += vis1 & (age1 <= 90 * kDay);
+      n30_0 += vis0 & (age0 <= 30 * kDay);
+      n30_1 += vis1 & (age1 <= 30 * kDay);
+      n7_0 += vis0 & (age0 <= 7 * kDay);
+      n7_1 += vis1 & (age1 <= 7 * kDay);
+      bool pricing = k == kv && ((pcls - kVisit) & kPricing) != 0;
+      p14_0 += vis0 & (age0 <= 14 * kDay) & pricing;
+      p14_1 += vis1 & (age1 <= 14 * kDay) & pricing;
+      contact |= vis0 & (cls == kFormContact);
+      active1d |= vis0 & (age0 <= kDay);
+    }
+    auto block = [](v4d const* v, uint32_t n90, uint32_t n7, uint32_t p14) {
+      double l[kLanes];
+      std::memcpy(l, v, sizeof l);
+      double sum = 0;   // score behavior, in source order, each rule after its cap
+      sum += std::min(l[kLaneVisit], 30.0);
+      sum += l[kLanePricing];
+      sum += l[kLaneProduct];
+      sum += std::min(l[kLaneBlog], 15.0);
+      sum += l[kLaneFormContact];
+      sum += l[kLaneFormOther];
+      sum += l[kLaneDownloadWp];
+      sum += l[kLaneDownloadOther];
+      sum += l[kLaneWebinar];
+      sum += std::min(l[kLaneEmailOpen], 10.0);
+      sum += std::min(l[kLaneEmailClick], 20.0);
+      sum += l[kLaneUnsubscribe];
+      sum += std::max(l[kLaneBounce], -30.0);
+      sum += n90 == 0 ? -20.0 : 0.0;   // points -20 if no activity within 90d
+      sum += n7 >= 5 ? 10.0 : 0.0;     // points +10 if count(activity within 7d) >= 5
+      sum += p14 >= 3 ? 5.0 : 0.0;     // points +5  if count(visit where page ~ "^/pricing" within 14d) >= 3
+      return sum;
+    };
+    s.behavior_now[r] = block(s0, n90_0, n7_0, p14_0);
+    s.behavior_past[r] = block(s1, n90_1, n7_1, p14_1);
+    s.flags[r] = uint8_t((n30_0 ? kActive30Now : 0) | (n30_1 ? kActive30Past : 0) |
+                         (contact ? kContactForm : 0) | (active1d ? kActive1d : 0));
+  }
+}
+
+// Fit, total, past(score, 1d), grade, segments and rules, prospect by prospect.
+void Baseline::Impl::prospect_pass(runtime::Batch const& b, Tables const& t, int64_t now, Stage1 const& s,
+                                   std::vector<uint32_t> const& active_now,
+                                   std::vector<uint32_t> const& active_past, BaselineResults& out,
+                                   size_t row_begin, size_t row_end) const {
+  auto const& account = b.fields[size_t(f_account)];
+  auto const& email = b.fields[size_t(f_email)];
+  auto const& title = b.fields[size_t(f_title)];
+  auto const& industry = b.fields[size_t(f_industry)];
+  auto const& employees = b.fields[size_t(f_employees)];
+  auto const& country = b.fields[size_t(f_country)];
+  auto const& status = b.fields[size_t(f_status)];
+  auto const& stage = b.fields[size_t(f_stage)];
+  auto const& assigned = b.fields[size_t(f_assigned)];
+  uint32_t const n_account = uint32_t(t.account.size() - 1), n_email = uint32_t(t.email.size() - 1),
+                 n_title = uint32_t(t.title.size() - 1), n_industry = uint32_t(t.industry.size() - 1),
+                 n_country = uint32_t(t.country.size() - 1), n_status = uint32_t(t.status.size() - 1),
+                 n_stage = uint32_t(t.stage.size() - 1);
+  double* blocks_behavior = out.blocks[block_behavior].data();
+  double* blocks_fit = out.blocks[block_fit].data();
+
+  for (size_t r = row_begin; r < row_end; ++r) {
+    uint32_t acode = clamp_code(account.codes[r], n_account);   // missing: no colleagues
+    uint8_t flags = s.flags[r];
+    uint32_t engaged_now = 0, engaged_past = 0;                 // colleagues, never oneself
+    if (acode < n_account) {
+      engaged_now = active_now[acode] - ((flags & kActive30Now) ? 1 : 0);
+      engaged_past = active_past[acode] - ((flags & kActive30Past) ? 1 : 0);
+    }
+    uint8_t tb = t.title[clamp_code(title.codes[r], n_title)];
+    uint8_t eb = t.email[clamp_code(email.codes[r], n_email)];
+    uint8_t ib = t.industry[clamp_code(industry.codes[r], n_industry)];
+    bool priority = t.account[acode] != 0;
+    auto fit = [&](uint32_t engaged) {
+      double sum = 0;   // score fit, in source order
+      sum += (tb & kStudent) ? -30.0 : 0.0;   // title ~* "student|intern|学生"
+      sum += (eb & kFreeMail) ? -5.0 : 0.0;   // domain(email) in free_mail
+      sum += (tb & kSenior) ? 10.0 : 0.0;     // title ~* "director|vp|head|chief|部長"
+      sum += ib == kTrue ? 5.0 : 0.0;         // industry in target_industries
+      sum += engaged >= 2 ? 15.0 : 0.0;       // engaged_colleagues >= 2
+      sum += priority ? 30.0 : 0.0;           // account in priority_accounts
+      sum += (eb & kEduDomain) ? -15.0 : 0.0; // domain(email) ~ "(^|\\.)(edu|ac\\.jp)$"
+      return sum;
+    };
+    double behavior = s.behavior_now[r];
+    double fit_now = fit(engaged_now);
+    double total = 0;
+    total += behavior;
+    total += fit_now;
+    double past_total = 0;
+    past_total += s.behavior_past[r];
+    past_total += fit(engaged_past);
+
+    // Grade, in thirds from D; unknown conditions move nothing.
+    int thirds = 0;
+    thirds += ib == kTrue ? 1 : ib == kFalse ? -1 : 0;          // +1/3 if industry in ... else -1/3
+    bool emp = employees.present[r] && std::isfinite(employees.numbers[r]);
+    double ne = employees.numbers[r];
+    thirds += emp && ne >= 1000 ? 2 : 0;                          // +2/3 if employees >= 1000
+    thirds += emp && ne >= 200 ? 1 : 0;                           // +1/3 if employees >= 200
+    thirds += (tb & kSenior) ? 3 : 0;                             // +1 if title ~* ...
+    thirds -= t.country[clamp_code(country.codes[r], n_country)] == kTrue ? 1 : 0;   // -1/3 if not JP/US
+    thirds -= (eb & kFreeMail) ? 3 : 0;                           // -1 if domain(email) in free_mail
+    int grade = std::clamp(plan::kGradeD + thirds, plan::kGradeF, plan::kGradeAPlus);
+
+    // Segments. zone hot: A- >= 20, B- >= 40, C- >= 60, D >= 80.
+    bool hot = (grade >= 10 && total >= 20) || (grade >= 7 && total >= 40) ||
+               (grade >= 4 && total >= 60) || (grade >= 2 && total >= 80);
+    bool mql = (flags & kContactForm) && total >= 100;
+    bool lead = t.status[clamp_code(status.codes[r], n_status)] != 0;
+    uint8_t stg = t.stage[clamp_code(stage.codes[r], n_stage)];
+    bool has_assigned = assigned.present[r] != 0;
+    int64_t since_assigned = now - assigned.micros[r];
+    bool recycle = lead && (stg & kStage4) && has_assigned && since_assigned > 14 * kDay;
+
+    // Rules (conditions), then the firing history of the `once` rules.
+    uint8_t fire = 0;
+    fire |= hot ? 1 << kRuleHotList : 0;
+    fire |= hot && (flags & kActive1d) ? 1 << kRuleHotActive : 0;
+    fire |= mql && lead ? 1 << kRuleMql : 0;
+    fire |= total - past_total >= 10 ? 1 << kRuleScoreJump : 0;
+    fire |= (stg & kUntouched) && has_assigned && since_assigned > 48 * kHour ? 1 << kRuleSla : 0;
+    fire |= recycle ? 1 << kRuleRecycle : 0;
+    uint32_t h0 = b.history_offsets[r], h1 = b.history_offsets[r + 1];
+    if (h0 != h1) {
+      uint8_t seen = 0;   // the first record of a rule is its history
+      for (uint32_t h = h0; h < h1; ++h) {
+        auto const& rec = b.history[h];
+        for (int x = 0; x < 6; ++x) {
+          if (rec.rule != rule_index[x] || (seen >> x & 1)) continue;
+          seen |= uint8_t(1 << x);
+          if (rec.count != 0 && (kOnceRules >> x & 1)) fire &= uint8_t(~(1 << x));
+        }
+      }
+    }
+    uint8_t fired = 0;
+    for (int x = 0; x < 6; ++x)
+      if (fire >> x & 1) fired |= uint8_t(1u << rule_index[x]);
+
+    out.total[r] = total;
+    blocks_behavior[r] = behavior;
+    blocks_fit[r] = fit_now;
+    out.grade[r] = int8_t(grade);
+    out.segments[r] = uint8_t((hot ? 1u << seg_hot : 0u) | (mql ? 1u << seg_mql : 0u) |
+                              (recycle ? 1u << seg_recycle : 0u));
+    out.fired[r] = fired;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+void BaselineResults::resize(size_t n) {
+  total.resize(n);
+  blocks[0].resize(n);
+  blocks[1].resize(n);
+  grade.resize(n);
+  segments.resize(n);
+  fired.resize(n);
+}
+
+Baseline::Baseline(plan::Plan const& plan) : impl_(std::make_unique<Impl>(plan)) {}
+Baseline::~Baseline() = default;
+
+void Baseline::evaluate(runtime::Batch const& batch, int64_t now, BaselineResults& out, unsigned threads) const {
+  auto const& I = *impl_;
+  size_t n = batch.rows;
+  out.resize(n);
+  Impl::Tables t = I.tables(batch);
+
+  Impl::Stage1 s;
+  s.behavior_now.resize(n);
+  s.behavior_past.resize(n);
+  s.flags.resize(n);
+  runtime::run_in_parallel(n, threads, [&](size_t b, size_t e) { I.activity_pass(batch, t, now, s, b, e); });
+
+  // engaged_colleagues = count(colleague where any activity within 30d): per account, the rows
+  // with an activity within 30d (at now and at now - 1d); each row then subtracts itself.
+  auto const& account = batch.fields[size_t(I.f_account)];
+  uint32_t n_account = uint32_t(account.dict->size());
+  std::vector<uint32_t> active_now(n_account), active_past(n_account);
+  for (size_t r = 0; r < n; ++r) {
+    uint32_t c = account.codes[r];
+    if (c >= n_account) continue;
+    active_now[c] += s.flags[r] & kActive30Now ? 1 : 0;
+    active_past[c] += s.flags[r] & kActive30Past ? 1 : 0;
+  }
+
+  runtime::run_in_parallel(n, threads, [&](size_t b, size_t e) {
+    I.prospect_pass(batch, t, now, s, active_now, active_past, out, b, e);
+  });
+}
+
+}  // namespace leadrules::bench

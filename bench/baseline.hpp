@@ -1,0 +1,56 @@
+// The speed of light for leadrules: /work/shared/bench/policy.lr written by hand in C++.
+//
+// It reads the same columnar runtime::Batch the engines read and decides, for every prospect,
+// what the engines decide (total, block scores, grade, segments, fired rules), bit for bit:
+//   * string predicates run once per dictionary value (RE2 for the policy's regexes, set
+//     membership by hash), `domain(email)` once per distinct email (and the domain's predicates
+//     once per distinct domain);
+//   * one branch-free pass over each prospect's activities computes every per-activity rule sum
+//     at `now` AND at `now - 1d` (for `past(score, 1d)`) at once, plus the counts the `if` rules,
+//     the segments and the colleague aggregate need; the decay factor is computed once per
+//     activity and instant;
+//   * `engaged_colleagues` by counting, per account, the rows with an activity within 30d;
+//   * sums in the interpreter's floating-point order: per rule `0 + points*factor + ...` over
+//     matching activities in input order, then the rule's cap; block `0 + r1 + r2 + ...` in source
+//     order; total `0 + behavior + fit`.
+// Action arguments are not produced (only which rules fire).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "compiler/plan.hpp"
+#include "runtime/table.hpp"
+
+namespace leadrules::bench {
+
+// One entry per batch row (structure of arrays).
+struct BaselineResults {
+  std::vector<double> total;
+  std::vector<double> blocks[2];     // indexed like plan.blocks (the policy has two)
+  std::vector<int8_t> grade;         // 0 = F .. 12 = A+
+  std::vector<uint8_t> segments;     // bit s: plan.segments[s] holds
+  std::vector<uint8_t> fired;        // bit r: plan.rules[r] fires
+  void resize(size_t n);
+};
+
+class Baseline {
+ public:
+  // Resolves the schema's columns, kinds, blocks, segments and rules by name in `plan` (whose
+  // schema shaped the batches it will read) and checks that the plan is the benchmark policy it
+  // was written for (throws std::runtime_error otherwise). Compiles its own RE2 patterns.
+  explicit Baseline(plan::Plan const& plan);
+  ~Baseline();
+  Baseline(Baseline const&) = delete;
+  Baseline& operator=(Baseline const&) = delete;
+
+  // Scores every row of `batch` at `now` (microseconds since the epoch, UTC).
+  void evaluate(runtime::Batch const& batch, int64_t now, BaselineResults& out, unsigned threads = 1) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace leadrules::bench
