@@ -2,6 +2,9 @@
 #include "bench/baseline.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
@@ -78,6 +81,62 @@ ContribTable const kContrib;
 // strictly exceeds (index = number of steps exceeded, the steps being ascending).
 constexpr int64_t kDecayAfter[3] = {60 * kDay, 120 * kDay, 270 * kDay};
 constexpr double kDecayFactor[4] = {1.0, 0.75, 0.5, 0.0};
+
+// An activity's age (now - at) falls in one bucket: the number of these thresholds it strictly
+// exceeds. Every window and decay boundary of the policy is one: bucket 0 is invisible (after the
+// instant), 1 = [0, 1d], 2 = (1d, 7d], 3 = (7d, 14d], 4 = (14d, 30d], 5 = (30d, 60d],
+// 6 = (60d, 90d], 7 = (90d, 120d], 8 = (120d, 270d], 9 = older. (`within D` is inclusive,
+// `decay after D` strict: both are `age > D` or its negation.)
+constexpr int64_t kBucketAbove[9] = {-1, kDay, 7 * kDay, 14 * kDay, 30 * kDay, 60 * kDay, 90 * kDay, 120 * kDay, 270 * kDay};
+constexpr int kBuckets = 10;
+
+// Every age in bucket b >= 1 decays and falls in each window alike: decide with one of them.
+constexpr int64_t bucket_age(int b) { return kBucketAbove[b - 1] + 1; }
+constexpr double decay_factor(int64_t age) {
+  int steps = 0;
+  for (int64_t after : kDecayAfter) steps += age > after ? 1 : 0;
+  return kDecayFactor[steps];
+}
+
+// Per bucket, the factor each lane's points are multiplied by: the decay factor (0 when
+// invisible), and for `email_open within 30d` 0 outside 30d. Adding a 0 product to a sum leaves it
+// unchanged bit for bit (a sum is never -0), so non-matching lanes and activities cost nothing.
+struct alignas(64) FactorTable {
+  double row[kBuckets][kLanes] = {};
+  FactorTable() {
+    for (int b = 1; b < kBuckets; ++b) {
+      double f = decay_factor(bucket_age(b));
+      for (int l = 0; l <= kLaneBounce; ++l) row[b][l] = f;
+      row[b][kLaneEmailOpen] = bucket_age(b) <= 30 * kDay ? f : 0.0;
+    }
+  }
+};
+FactorTable const kFactor;
+
+// Counters of the activity pass (u32 lanes), per instant: 1 in a window lane when the bucket is in
+// the window, masked by the activity's class.
+enum CountLane { kN90, kN30, kN7, kPricing14, kContact, kActive1dLane, kCountLanes = 8 };
+struct alignas(32) CountTables {
+  uint32_t window[kBuckets][kCountLanes] = {};
+  uint32_t cls[kClasses][kCountLanes] = {};
+  CountTables() {
+    for (int b = 1; b < kBuckets; ++b) {
+      int64_t age = bucket_age(b);
+      window[b][kN90] = age <= 90 * kDay;          // activity within 90d
+      window[b][kN30] = age <= 30 * kDay;          // activity within 30d
+      window[b][kN7] = age <= 7 * kDay;            // activity within 7d
+      window[b][kPricing14] = age <= 14 * kDay;    // visit where page ~ "^/pricing" within 14d
+      window[b][kContact] = 1;                     // any form where form == "contact" (visible)
+      window[b][kActive1dLane] = age <= kDay;      // last(activity) within 1d
+    }
+    for (int c = 0; c < kClasses; ++c) {
+      cls[c][kN90] = cls[c][kN30] = cls[c][kN7] = cls[c][kActive1dLane] = ~0u;   // any activity
+      cls[c][kPricing14] = c >= kVisit && c < kVisit + 8 && ((c - kVisit) & kPricing) ? ~0u : 0;
+      cls[c][kContact] = c == kFormContact ? ~0u : 0;
+    }
+  }
+};
+CountTables const kCounts;
 
 // Per-prospect facts of the activity pass.
 enum Flag : uint8_t {
@@ -346,6 +405,8 @@ __attribute__((target_clones("avx2", "default")))
 void Baseline::Impl::activity_pass(runtime::Batch const& b, Tables const& t, int64_t now, Stage1& s,
                                    size_t row_begin, size_t row_end) const {
   typedef double v4d __attribute__((vector_size(32)));
+  typedef int64_t v4i __attribute__((vector_size(32)));
+  typedef uint32_t v8u __attribute__((vector_size(32)));
   uint32_t const* __restrict off = b.act_offsets.data();
   uint16_t const* __restrict kinds = b.act_kind.data();
   int64_t const* __restrict ats = b.act_at.data();
@@ -361,43 +422,41 @@ void Baseline::Impl::activity_pass(runtime::Batch const& b, Tables const& t, int
   std::memcpy(kind_cls, t.kind_cls, sizeof kind_cls);
   uint16_t const kv = uint16_t(k_visit), kf = uint16_t(k_form), kd = uint16_t(k_download);
   v4d const* contrib = reinterpret_cast<v4d const*>(&kContrib.row[0][0]);   // 4 vectors a class
+  v4d const* factor = reinterpret_cast<v4d const*>(&kFactor.row[0][0]);     // 4 vectors a bucket
+  v8u const* window = reinterpret_cast<v8u const*>(&kCounts.window[0][0]);
+  v8u const* clsmask = reinterpret_cast<v8u const*>(&kCounts.cls[0][0]);
+  // Bucket thresholds for the age at now (lanes 0..8) and at now - 1d (the same + 1d); padding
+  // lanes are never exceeded.
+  constexpr int64_t kNever = INT64_MAX;
+  v4i const th0[3] = {{kBucketAbove[0], kBucketAbove[1], kBucketAbove[2], kBucketAbove[3]},
+                      {kBucketAbove[4], kBucketAbove[5], kBucketAbove[6], kBucketAbove[7]},
+                      {kBucketAbove[8], kNever, kNever, kNever}};
+  v4i const th1[3] = {th0[0] + kDay, th0[1] + kDay, {kBucketAbove[8] + kDay, kNever, kNever, kNever}};
 
   for (size_t r = row_begin; r < row_end; ++r) {
     v4d s0[4] = {}, s1[4] = {};
-    uint32_t n90_0 = 0, n90_1 = 0, n30_0 = 0, n30_1 = 0, n7_0 = 0, n7_1 = 0, p14_0 = 0, p14_1 = 0;
-    uint32_t contact = 0, active1d = 0;
+    v8u n0 = {}, n1 = {};
     for (uint32_t a = off[r], e = off[r + 1]; a < e; ++a) {
       uint16_t k = kinds[a];
-      uint32_t pcls = page_cls[clamp_code(page[a], n_page)];
       uint32_t cls = kind_cls[k & 15];
-      cls += k == kv ? pcls : 0u;
+      cls += k == kv ? page_cls[clamp_code(page[a], n_page)] : 0u;
       cls += k == kf ? form_cls[clamp_code(form[a], n_form)] : 0u;
       cls += k == kd ? asset_cls[clamp_code(asset[a], n_asset)] : 0u;
-      int64_t age0 = now - ats[a];
-      int64_t age1 = age0 - kDay;
-      bool vis0 = age0 >= 0, vis1 = age1 >= 0;   // an activity after the instant is invisible
-      double f0 = kDecayFactor[int(age0 > kDecayAfter[0]) + int(age0 > kDecayAfter[1]) + int(age0 > kDecayAfter[2])];
-      double f1 = kDecayFactor[int(age1 > kDecayAfter[0]) + int(age1 > kDecayAfter[1]) + int(age1 > kDecayAfter[2])];
-      bool open = cls == kEmailOpen;
-      uint32_t c0 = vis0 && !(open && age0 > 30 * kDay) ? cls : 0u;
-      uint32_t c1 = vis1 && !(open && age1 > 30 * kDay) ? cls : 0u;
-      v4d const* r0 = contrib + 4 * c0;
-      v4d const* r1 = contrib + 4 * c1;
-      s0[0] += r0[0] * f0; s0[1] += r0[1] * f0; s0[2] += r0[2] * f0; s0[3] += r0[3] * f0;
-      s1[0] += r1[0] * f1; s1[1] += r1[1] * f1; s1[2] += r1[2] * f1; s1[3] += r1[3] * f1;
-      n90_0 += vis0 & (age0 <= 90 * kDay);
-      n90_1 += vis1 & (age1 <= 90 * kDay);
-      n30_0 += vis0 & (age0 <= 30 * kDay);
-      n30_1 += vis1 & (age1 <= 30 * kDay);
-      n7_0 += vis0 & (age0 <= 7 * kDay);
-      n7_1 += vis1 & (age1 <= 7 * kDay);
-      bool pricing = k == kv && ((pcls - kVisit) & kPricing) != 0;
-      p14_0 += vis0 & (age0 <= 14 * kDay) & pricing;
-      p14_1 += vis1 & (age1 <= 14 * kDay) & pricing;
-      contact |= vis0 & (cls == kFormContact);
-      active1d |= vis0 & (age0 <= kDay);
+      int64_t age = now - ats[a];
+      v4i va = {age, age, age, age};
+      v4i m0 = (va > th0[0]) + (va > th0[1]) + (va > th0[2]);   // lanes: -1 per threshold exceeded
+      v4i m1 = (va > th1[0]) + (va > th1[1]) + (va > th1[2]);
+      uint32_t b0 = uint32_t(-(m0[0] + m0[1] + m0[2] + m0[3]));
+      uint32_t b1 = uint32_t(-(m1[0] + m1[1] + m1[2] + m1[3]));
+      v4d const* c = contrib + 4 * cls;
+      v4d const* f0 = factor + 4 * b0;
+      v4d const* f1 = factor + 4 * b1;
+      s0[0] += c[0] * f0[0]; s0[1] += c[1] * f0[1]; s0[2] += c[2] * f0[2]; s0[3] += c[3] * f0[3];
+      s1[0] += c[0] * f1[0]; s1[1] += c[1] * f1[1]; s1[2] += c[2] * f1[2]; s1[3] += c[3] * f1[3];
+      n0 += window[b0] & clsmask[cls];
+      n1 += window[b1] & clsmask[cls];
     }
-    auto block = [](v4d const* v, uint32_t n90, uint32_t n7, uint32_t p14) {
+    auto block = [](v4d const* v, v8u n) {
       double l[kLanes];
       std::memcpy(l, v, sizeof l);
       double sum = 0;   // score behavior, in source order, each rule after its cap
@@ -414,15 +473,15 @@ void Baseline::Impl::activity_pass(runtime::Batch const& b, Tables const& t, int
       sum += std::min(l[kLaneEmailClick], 20.0);
       sum += l[kLaneUnsubscribe];
       sum += std::max(l[kLaneBounce], -30.0);
-      sum += n90 == 0 ? -20.0 : 0.0;   // points -20 if no activity within 90d
-      sum += n7 >= 5 ? 10.0 : 0.0;     // points +10 if count(activity within 7d) >= 5
-      sum += p14 >= 3 ? 5.0 : 0.0;     // points +5  if count(visit where page ~ "^/pricing" within 14d) >= 3
+      sum += n[kN90] == 0 ? -20.0 : 0.0;      // points -20 if no activity within 90d
+      sum += n[kN7] >= 5 ? 10.0 : 0.0;        // points +10 if count(activity within 7d) >= 5
+      sum += n[kPricing14] >= 3 ? 5.0 : 0.0;  // points +5  if count(visit where page ~ "^/pricing" within 14d) >= 3
       return sum;
     };
-    s.behavior_now[r] = block(s0, n90_0, n7_0, p14_0);
-    s.behavior_past[r] = block(s1, n90_1, n7_1, p14_1);
-    s.flags[r] = uint8_t((n30_0 ? kActive30Now : 0) | (n30_1 ? kActive30Past : 0) |
-                         (contact ? kContactForm : 0) | (active1d ? kActive1d : 0));
+    s.behavior_now[r] = block(s0, n0);
+    s.behavior_past[r] = block(s1, n1);
+    s.flags[r] = uint8_t((n0[kN30] ? kActive30Now : 0) | (n1[kN30] ? kActive30Past : 0) |
+                         (n0[kContact] ? kContactForm : 0) | (n0[kActive1dLane] ? kActive1d : 0));
   }
 }
 
@@ -551,15 +610,21 @@ Baseline::~Baseline() = default;
 
 void Baseline::evaluate(runtime::Batch const& batch, int64_t now, BaselineResults& out, unsigned threads) const {
   auto const& I = *impl_;
+  using Clock = std::chrono::steady_clock;
+  static bool const timing = std::getenv("LEADRULES_TIMING") != nullptr;
+  auto ms = [](Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
+  auto t0 = Clock::now();
   size_t n = batch.rows;
   out.resize(n);
   Impl::Tables t = I.tables(batch);
+  auto t1 = Clock::now();
 
   Impl::Stage1 s;
   s.behavior_now.resize(n);
   s.behavior_past.resize(n);
   s.flags.resize(n);
   runtime::run_in_parallel(n, threads, [&](size_t b, size_t e) { I.activity_pass(batch, t, now, s, b, e); });
+  auto t2 = Clock::now();
 
   // engaged_colleagues = count(colleague where any activity within 30d): per account, the rows
   // with an activity within 30d (at now and at now - 1d); each row then subtracts itself.
@@ -576,6 +641,11 @@ void Baseline::evaluate(runtime::Batch const& batch, int64_t now, BaselineResult
   runtime::run_in_parallel(n, threads, [&](size_t b, size_t e) {
     I.prospect_pass(batch, t, now, s, active_now, active_past, out, b, e);
   });
+  if (timing) {
+    auto t3 = Clock::now();
+    std::fprintf(stderr, "baseline: tables %.1f ms, activities %.1f ms, colleagues + prospects %.1f ms\n",
+                 ms(t0, t1), ms(t1, t2), ms(t2, t3));
+  }
 }
 
 }  // namespace leadrules::bench

@@ -227,8 +227,9 @@ int run(Options const& o) {
   bool csv = o.format == "csv";
   if (csv) runtime::append_csv_header(out, plan);
   for (size_t r = 0; r < batch.rows; ++r) {
-    if (csv) runtime::append_csv_result(out, plan, batch, r, results[r]);
-    else runtime::append_json_result(out, plan, batch, r, results[r], o.explain);
+    auto row = results.row(r);
+    if (csv) runtime::append_csv_result(out, plan, batch, r, row);
+    else runtime::append_json_result(out, plan, batch, r, row, o.explain);
   }
   if (!o.rejects.empty()) {
     std::string rej;
@@ -283,16 +284,15 @@ int explain(Options const& o) {
   eo.explain = true;
   eo.threads = thread_count(o);
   auto all = engine->evaluate(batch, eo);
-  std::cout << runtime::explain_text(plan, batch, row, all[row], in.now, o.colour_out);
+  auto mine = all.row(row);
+  std::cout << runtime::explain_text(plan, batch, row, mine, in.now, o.colour_out);
   if (batch.rows > 1) {
-    std::vector<double> scores;
-    scores.reserve(all.size());
-    for (auto const& r : all) scores.push_back(r.total);
+    std::vector<double> const& scores = all.total;
     size_t below = 0;
-    for (double s : scores) below += s < all[row].total;
+    for (double s : scores) below += s < mine.total;
     std::cout << fmt::format("\nscores of all {} prospects in {} (this one is above {:.0f}%)\n", scores.size(), o.input,
                              100.0 * double(below) / double(scores.size()));
-    std::cout << runtime::score_histogram(scores, all[row].total, o.colour_out);
+    std::cout << runtime::score_histogram(scores, mine.total, o.colour_out);
   }
   return 0;
 }

@@ -1,6 +1,7 @@
 #include "compiler/codegen.hpp"
 
 #include <cstddef>
+#include <algorithm>
 #include <functional>
 #include <limits>
 #include <stdexcept>
@@ -80,6 +81,7 @@ class Codegen {
   Function* total_fn = nullptr;
   Function* grade_fn = nullptr;
   Function* rules_fn = nullptr;
+  Function* pass_fn = nullptr;
   Function* cur_fn = nullptr;
 
   // --- small helpers -------------------------------------------------------------------------
@@ -223,6 +225,7 @@ class Codegen {
   void gen_grade();
   void gen_segment(size_t s);
   void gen_rules();
+  void gen_pass();
   void gen_entry();
   Value* rule_points(Ctx const& c, int32_t r, Value* fp);
 
@@ -789,6 +792,22 @@ Val Codegen::gen_call(plan::Node const& n, Ctx const& c) {
 }
 
 Val Codegen::gen_activity_agg(plan::Node const& n, Ctx const& c) {
+  auto agg_kind = plan::Agg(n.sub);
+  int32_t node_index = int32_t(&n - P.nodes.data());
+  if (int32_t item = L.pass_of_node[size_t(node_index)]; item >= 0) {
+    // Counted by the fused activity pass.
+    call_decl(pass_fn, c);
+    Value* fp = frame(c);
+    Value* k = B.CreateLoad(i64, byte_gep(fp, L.item_a[size_t(item)]));
+    switch (agg_kind) {
+      case plan::Agg::Count: return {yes(), B.CreateSIToFP(k, f64)};
+      case plan::Agg::Any: return boolean(B.CreateICmpSGT(k, c64(0)));
+      case plan::Agg::No: return boolean(B.CreateICmpEQ(k, c64(0)));
+      case plan::Agg::Last: return {B.CreateICmpSGT(k, c64(0)), B.CreateLoad(i64, byte_gep(fp, L.item_b[size_t(item)]))};
+      case plan::Agg::First: return {B.CreateICmpSGT(k, c64(0)), B.CreateLoad(i64, byte_gep(fp, L.item_c[size_t(item)]))};
+      default: return missing(n.type);
+    }
+  }
   auto* count = local(i64, "count");
   auto* last = local(i64, "last");
   auto* first = local(i64, "first");
@@ -938,7 +957,14 @@ Value* Codegen::rule_points(Ctx const& c, int32_t index, Value* fp) {
   auto* matches = local(i64, "rule.matches");
   B.CreateStore(cf(0.0), total);
   B.CreateStore(c64(0), matches);
-  if (r.per) {
+  if (r.per && L.pass_of_rule[size_t(index)] >= 0) {
+    // Summed by the fused activity pass.
+    int32_t item = L.pass_of_rule[size_t(index)];
+    call_decl(pass_fn, c);
+    Value* fpp = frame(c);
+    B.CreateStore(B.CreateLoad(f64, byte_gep(fpp, L.item_a[size_t(item)])), total);
+    B.CreateStore(B.CreateZExt(B.CreateLoad(i32, byte_gep(fpp, L.item_n[size_t(item)])), i64), matches);
+  } else if (r.per) {
     if (r.once_per >= 0) {
       // Collect, keep the most recent of each distinct value, then sum in input order.
       Value* offsets = env_field(c.env, offsetof(LrEnv, act_offsets), ptr);
@@ -994,6 +1020,113 @@ Value* Codegen::rule_points(Ctx const& c, int32_t index, Value* fp) {
   B.CreateStore(B.CreateTrunc(B.CreateLoad(i64, matches), i32), byte_gep(frame_now, L.point_matches[size_t(index)]));
   B.CreateStore(B.CreateZExt(B.CreateFCmpUNE(bounded, t), i8), byte_gep(frame_now, L.point_capped[size_t(index)]));
   return bounded;
+}
+
+// One loop over the prospect's activities updates every fused item: activities are dispatched
+// on their kind, each item tests its window and condition and adds to its own accumulator.
+void Codegen::gen_pass() {
+  Ctx c = begin_function(pass_fn);
+  auto const& items = L.pass_items;
+  memo(c, L.pass_done, [&](Value*) {
+    std::vector<llvm::AllocaInst*> acc_a, acc_b, acc_c, acc_n;
+    for (auto const& it : items) {
+      acc_a.push_back(local(it.rule ? f64 : i64));
+      acc_b.push_back(local(i64));
+      acc_c.push_back(local(i64));
+      acc_n.push_back(local(i32));
+      B.CreateStore(it.rule ? cf(0.0) : c64(0), acc_a.back());
+      B.CreateStore(c64(std::numeric_limits<int64_t>::min()), acc_b.back());
+      B.CreateStore(c64(std::numeric_limits<int64_t>::max()), acc_c.back());
+      B.CreateStore(c32(0), acc_n.back());
+    }
+    // Window starts, saturating like the interpreter's checked subtraction.
+    std::vector<Value*> lo(items.size(), nullptr);
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (items[i].window < 0) continue;
+      auto* sub = B.CreateBinaryIntrinsic(llvm::Intrinsic::ssub_with_overflow, c.now, c64(items[i].window));
+      lo[i] = B.CreateSelect(B.CreateExtractValue(sub, 1), c64(std::numeric_limits<int64_t>::min()), B.CreateExtractValue(sub, 0));
+    }
+    bool any_rule = std::any_of(items.begin(), items.end(), [](auto const& it) { return it.rule; });
+    Value* offsets = env_field(c.env, offsetof(LrEnv, act_offsets), ptr);
+    Value* begin = elem(i32, offsets, c.row);
+    Value* end = elem(i32, offsets, B.CreateAdd(c.row, c32(1)));
+    Value* kinds = env_field(c.env, offsetof(LrEnv, act_kind), ptr);
+    Value* ats = env_field(c.env, offsetof(LrEnv, act_at), ptr);
+    BasicBlock* pre = B.GetInsertBlock();
+    BasicBlock* head = block("pass.head");
+    BasicBlock* body = block("pass.body");
+    BasicBlock* next = block("pass.next");
+    BasicBlock* done = block("pass.done");
+    B.CreateBr(head);
+    B.SetInsertPoint(head);
+    auto* a = B.CreatePHI(i32, 2, "a");
+    a->addIncoming(begin, pre);
+    B.CreateCondBr(B.CreateICmpULT(a, end), body, done);
+    B.SetInsertPoint(body);
+    Value* at = elem(i64, ats, a);
+    BasicBlock* visible = block("pass.visible");
+    B.CreateCondBr(B.CreateICmpSLE(at, c.now), visible, next);   // after now: invisible
+    B.SetInsertPoint(visible);
+    Value* factor = any_rule ? decay_factor(B.CreateSub(c.now, at)) : nullptr;
+    Ctx inner = c;
+    inner.act = a;
+    auto emit_item = [&](size_t i) {
+      auto const& it = items[i];
+      BasicBlock* skip = block("item.skip");
+      if (lo[i]) {
+        BasicBlock* in = block("item.window");
+        B.CreateCondBr(B.CreateICmpSGE(at, lo[i]), in, skip);
+        B.SetInsertPoint(in);
+      }
+      if (it.where >= 0) {
+        Val w = gen(it.where, inner);
+        BasicBlock* hit = block("item.hit");
+        B.CreateCondBr(is_true(w), hit, skip);
+        B.SetInsertPoint(hit);
+      }
+      if (it.rule) {
+        double pts = P.points[size_t(it.index)].points;
+        B.CreateStore(B.CreateFAdd(B.CreateLoad(f64, acc_a[i]), B.CreateFMul(cf(pts), factor)), acc_a[i]);
+        B.CreateStore(B.CreateAdd(B.CreateLoad(i32, acc_n[i]), c32(1)), acc_n[i]);
+      } else {
+        B.CreateStore(B.CreateAdd(B.CreateLoad(i64, acc_a[i]), c64(1)), acc_a[i]);
+        Value* l = B.CreateLoad(i64, acc_b[i]);
+        B.CreateStore(B.CreateSelect(B.CreateICmpSGT(at, l), at, l), acc_b[i]);
+        Value* f = B.CreateLoad(i64, acc_c[i]);
+        B.CreateStore(B.CreateSelect(B.CreateICmpSLT(at, f), at, f), acc_c[i]);
+      }
+      B.CreateBr(skip);
+      B.SetInsertPoint(skip);
+    };
+    // Items of any kind first, then a switch on the activity's kind (items keep their order
+    // within a kind; their accumulators are independent, so the order between items is free).
+    for (size_t i = 0; i < items.size(); ++i)
+      if (items[i].kind < 0) emit_item(i);
+    Value* kind = B.CreateZExt(elem(i16, kinds, a), i32);
+    auto* sw = B.CreateSwitch(kind, next);
+    for (size_t k = 0; k < P.schema.kinds.size(); ++k) {
+      bool has = std::any_of(items.begin(), items.end(), [&](auto const& it) { return it.kind == int32_t(k); });
+      if (!has) continue;
+      BasicBlock* kb = block("pass.kind");
+      sw->addCase(llvm::cast<llvm::ConstantInt>(c32(int64_t(k))), kb);
+      B.SetInsertPoint(kb);
+      for (size_t i = 0; i < items.size(); ++i)
+        if (items[i].kind == int32_t(k)) emit_item(i);
+      B.CreateBr(next);
+    }
+    B.SetInsertPoint(next);
+    a->addIncoming(B.CreateAdd(a, c32(1)), next);
+    B.CreateBr(head);
+    B.SetInsertPoint(done);
+    Value* fp = frame(c);
+    for (size_t i = 0; i < items.size(); ++i) {
+      B.CreateStore(B.CreateLoad(items[i].rule ? f64 : i64, acc_a[i]), byte_gep(fp, L.item_a[i]));
+      B.CreateStore(B.CreateLoad(i64, acc_b[i]), byte_gep(fp, L.item_b[i]));
+      B.CreateStore(B.CreateLoad(i64, acc_c[i]), byte_gep(fp, L.item_c[i]));
+      B.CreateStore(B.CreateLoad(i32, acc_n[i]), byte_gep(fp, L.item_n[i]));
+    }
+  });
+  B.CreateRetVoid();
 }
 
 void Codegen::gen_block(size_t b) {
@@ -1242,12 +1375,14 @@ std::unique_ptr<llvm::Module> Codegen::run() {
   grade_fn = declare("grade", i32);
   for (size_t s = 0; s < P.segments.size(); ++s) seg_fn.push_back(declare(("segment." + P.segments[s].name).c_str(), i8));
   rules_fn = declare("rules", B.getVoidTy());
+  pass_fn = declare("activity_pass", B.getVoidTy());
   for (size_t i = 0; i < P.lets.size(); ++i) gen_let(i);
   for (size_t b = 0; b < P.blocks.size(); ++b) gen_block(b);
   gen_total();
   gen_grade();
   for (size_t s = 0; s < P.segments.size(); ++s) gen_segment(s);
   gen_rules();
+  gen_pass();
   gen_entry();
   std::string err;
   llvm::raw_string_ostream os(err);

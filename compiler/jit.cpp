@@ -38,7 +38,7 @@ namespace {
 
 // Bump when generated code changes meaning or layout: cached objects of older versions are
 // then simply not found.
-constexpr char const* kCodegenVersion = "1";
+constexpr char const* kCodegenVersion = "2";
 
 using Clock = std::chrono::steady_clock;
 double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
@@ -114,6 +114,21 @@ void write_cache(std::string const& path, llvm::SmallVectorImpl<char> const& dat
 }
 
 // Bigger policies get cheaper optimisation: compile latency grows with code size.
+// Identifies the code generator that runs: the executable's size and modification time (a
+// rebuild of the engine changes both), so an object cached by another build is never loaded.
+std::string generator_identity() {
+  static std::string id = [] {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    auto exe = fs::read_symlink("/proc/self/exe", ec);
+    if (ec) return std::string("unknown");
+    auto size = fs::file_size(exe, ec);
+    auto time = fs::last_write_time(exe, ec).time_since_epoch().count();
+    return fmt::format("{:x}{:x}", size, time);
+  }();
+  return id;
+}
+
 int choose_opt_level(plan::Plan const& p) {
   if (p.nodes.size() < 4000) return 2;
   if (p.nodes.size() < 40000) return 1;
@@ -144,8 +159,8 @@ std::unique_ptr<JitEngine> JitEngine::compile(std::shared_ptr<plan::Plan const> 
   bool use_cache = options.use_cache && !std::getenv("LEADRULES_NO_CACHE");
   std::string dir = use_cache ? cache_directory(options) : std::string();
   if (!dir.empty())
-    st.cache_file = fmt::format("{}/{}-llvm{}-cg{}-O{}-{}.o", dir, plan_fingerprint(*plan), LLVM_VERSION_STRING,
-                                kCodegenVersion, st.opt_level, m.cpu);
+    st.cache_file = fmt::format("{}/{}-llvm{}-cg{}-{}-O{}-{}.o", dir, plan_fingerprint(*plan), LLVM_VERSION_STRING,
+                                kCodegenVersion, generator_identity(), st.opt_level, m.cpu);
 
   std::unique_ptr<llvm::MemoryBuffer> object;
   if (!st.cache_file.empty()) {
@@ -277,11 +292,11 @@ struct BatchView {
 
 }  // namespace
 
-std::vector<runtime::ProspectResult> JitEngine::evaluate(runtime::Batch const& batch,
-                                                         runtime::EvalOptions const& options) const {
+runtime::Results JitEngine::evaluate(runtime::Batch const& batch, runtime::EvalOptions const& options) const {
   auto t0_all = Clock::now();
   auto const& p = *plan_;
-  std::vector<runtime::ProspectResult> results(batch.rows);
+  runtime::Results results;
+  results.reset(p, batch.rows);
   BatchView view;
   for (auto const& c : batch.fields) view.fields.push_back(view.column(c));
   for (auto const& c : batch.act_fields) view.act_fields.push_back(view.column(c));
@@ -311,6 +326,7 @@ std::vector<runtime::ProspectResult> JitEngine::evaluate(runtime::Batch const& b
   auto entry = native_->entry;
   auto const& L = layout_;
 
+  static bool skip_results = std::getenv("LEADRULES_SKIP_RESULTS");
   auto work = [&](size_t g_begin, size_t g_end) {
     LrEnv env = base;
     stdlib::LrHost host;
@@ -331,6 +347,7 @@ std::vector<runtime::ProspectResult> JitEngine::evaluate(runtime::Batch const& b
       for (uint32_t i = 0; i < k; ++i) {
         uint32_t row = groups.rows[b + i];
         entry(&env, int32_t(row), 1);
+        if (skip_results) continue;
         // Read the prospect's frame at `now` (offset 0).
         uint8_t const* fp = env.frames + size_t(i) * n_off * L.size;
         auto rd = [&](uint32_t at, auto sample) {
@@ -338,20 +355,16 @@ std::vector<runtime::ProspectResult> JitEngine::evaluate(runtime::Batch const& b
           std::memcpy(&v, fp + at, sizeof v);
           return v;
         };
-        auto& r = results[row];
-        r.total = rd(L.total_value, 0.0);
-        r.blocks.resize(p.blocks.size());
-        for (size_t x = 0; x < p.blocks.size(); ++x) r.blocks[x] = rd(L.block_value[x], 0.0);
-        r.grade = rd(L.grade_value, int32_t(0));
-        r.segments.resize(p.segments.size());
-        r.zone_rows.resize(p.segments.size());
+        results.total[row] = rd(L.total_value, 0.0);
+        for (size_t x = 0; x < p.blocks.size(); ++x) results.blocks[row * results.n_blocks + x] = rd(L.block_value[x], 0.0);
+        results.grade[row] = int8_t(rd(L.grade_value, int32_t(0)));
         for (size_t s = 0; s < p.segments.size(); ++s) {
-          r.segments[s] = rd(L.segment_state[s], uint8_t(0)) == 2 ? 1 : 0;
-          r.zone_rows[s] = rd(L.zone_row[s], int32_t(0));
+          results.segments[row * results.n_segments + s] = rd(L.segment_state[s], uint8_t(0)) == 2 ? 1 : 0;
+          results.zone_rows[row * results.n_segments + s] = rd(L.zone_row[s], int32_t(0));
         }
-        for (size_t x = 0; x < p.rules.size(); ++x)
-          if (rd(L.fires[x], uint8_t(0))) r.fired.push_back(int32_t(x));
+        for (size_t x = 0; x < p.rules.size(); ++x) results.fired[row * results.n_rules + x] = rd(L.fires[x], uint8_t(0));
         if (options.explain) {
+          auto& why = results.points_why[row];
           for (auto const& blk : p.blocks)
             for (int32_t pr : blk.rules) {
               runtime::PointsWhy w;
@@ -359,7 +372,7 @@ std::vector<runtime::ProspectResult> JitEngine::evaluate(runtime::Batch const& b
               w.points = rd(L.point_value[size_t(pr)], 0.0);
               w.matches = rd(L.point_matches[size_t(pr)], uint32_t(0));
               w.capped = rd(L.point_capped[size_t(pr)], uint8_t(0)) != 0;
-              if (w.points != 0 || w.matches) r.points_why.push_back(w);
+              if (w.points != 0 || w.matches) why.push_back(w);
             }
           for (size_t m = 0; m < p.grade_moves.size(); ++m) {
             auto const& mv = p.grade_moves[m];
@@ -367,7 +380,7 @@ std::vector<runtime::ProspectResult> JitEngine::evaluate(runtime::Batch const& b
             gw.move = int32_t(m);
             gw.outcome = rd(L.grade_outcome[m], int8_t(0));
             gw.thirds = gw.outcome == 1 ? mv.thirds : (gw.outcome == 0 && mv.has_else ? mv.else_thirds : 0);
-            r.grade_why.push_back(gw);
+            results.grade_why[row].push_back(gw);
           }
         }
       }
@@ -386,8 +399,7 @@ runtime::ProspectResult JitEngine::evaluate_row(runtime::Batch const& batch, siz
   // A row is evaluated with its whole group (colleagues are read lazily either way).
   runtime::EvalOptions o = options;
   o.threads = 1;
-  auto all = evaluate(batch, o);
-  return std::move(all[row]);
+  return evaluate(batch, o).row(row);
 }
 
 }  // namespace leadrules::jit

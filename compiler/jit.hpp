@@ -37,8 +37,7 @@ class JitEngine final : public runtime::Engine {
 
   std::string_view name() const override { return "jit"; }
   plan::Plan const& plan() const override { return *plan_; }
-  std::vector<runtime::ProspectResult> evaluate(runtime::Batch const& batch,
-                                                runtime::EvalOptions const& options) const override;
+  runtime::Results evaluate(runtime::Batch const& batch, runtime::EvalOptions const& options) const override;
   runtime::ProspectResult evaluate_row(runtime::Batch const& batch, size_t row,
                                        runtime::EvalOptions const& options) const override;
   CompileStats const& stats() const { return stats_; }

@@ -73,6 +73,32 @@ struct OffsetWalker {
   }
 };
 
+// A condition the fused pass can evaluate for any activity without leaving it: no declaration,
+// no aggregate, no colleague, no past().
+bool pass_pure(plan::Plan const& p, int32_t n) {
+  if (n < 0) return true;
+  auto const& node = p.nodes[size_t(n)];
+  switch (node.op) {
+    case Op::Let: case Op::Block: case Op::Total: case Op::Grade: case Op::Segment: case Op::ActAgg:
+    case Op::ColAgg: case Op::Past: case Op::Fired: case Op::Template:
+      return false;
+    default: break;
+  }
+  if (!pass_pure(p, node.a) || !pass_pure(p, node.b)) return false;
+  for (int32_t x : node.args)
+    if (!pass_pure(p, x)) return false;
+  return true;
+}
+
+// The window of an aggregate or rule as a constant, if it is one (-2: not constant).
+int64_t constant_window(plan::Plan const& p, int32_t n) {
+  if (n < 0) return -1;
+  auto const& node = p.nodes[size_t(n)];
+  if (node.op != Op::Const || node.type != plan::Type::Duration) return -2;
+  int64_t w = p.constants[size_t(node.index)].micros;
+  return w >= 0 ? w : -2;
+}
+
 }  // namespace
 
 FrameLayout FrameLayout::build(plan::Plan const& p) {
@@ -107,6 +133,25 @@ FrameLayout FrameLayout::build(plan::Plan const& p) {
         L.past_map[o * size_t(L.past_count) + size_t(s)] = int32_t(it - L.offsets.begin());
     }
 
+  // The fused activity pass.
+  L.pass_of_rule.assign(p.points.size(), -1);
+  L.pass_of_node.assign(p.nodes.size(), -1);
+  for (size_t r = 0; r < p.points.size(); ++r) {
+    auto const& pr = p.points[r];
+    int64_t w = constant_window(p, pr.within);
+    if (!pr.per || pr.once_per >= 0 || w == -2 || !pass_pure(p, pr.where)) continue;
+    L.pass_of_rule[r] = int32_t(L.pass_items.size());
+    L.pass_items.push_back({true, int32_t(r), pr.kind, pr.where, w});
+  }
+  for (size_t n = 0; n < p.nodes.size(); ++n) {
+    auto const& node = p.nodes[n];
+    if (node.op != Op::ActAgg) continue;
+    int64_t w = constant_window(p, node.b);
+    if (w == -2 || !pass_pure(p, node.a)) continue;
+    L.pass_of_node[n] = int32_t(L.pass_items.size());
+    L.pass_items.push_back({false, int32_t(n), node.index, node.a, w});
+  }
+
   // Byte layout: 8-byte values first, then 4-byte, then bytes.
   uint32_t at = 0;
   auto take = [&](uint32_t bytes, uint32_t align) {
@@ -119,10 +164,17 @@ FrameLayout FrameLayout::build(plan::Plan const& p) {
   for (size_t i = 0; i < p.blocks.size(); ++i) L.block_value.push_back(take(8, 8));
   L.total_value = take(8, 8);
   for (size_t i = 0; i < p.points.size(); ++i) L.point_value.push_back(take(8, 8));
+  for (size_t i = 0; i < L.pass_items.size(); ++i) {
+    L.item_a.push_back(take(8, 8));
+    L.item_b.push_back(take(8, 8));
+    L.item_c.push_back(take(8, 8));
+  }
+  for (size_t i = 0; i < L.pass_items.size(); ++i) L.item_n.push_back(take(4, 4));
   L.grade_value = take(4, 4);
   for (size_t i = 0; i < p.segments.size(); ++i) L.zone_row.push_back(take(4, 4));
   for (size_t i = 0; i < p.points.size(); ++i) L.point_matches.push_back(take(4, 4));
   L.rules_done = take(1, 1);
+  L.pass_done = take(1, 1);
   for (size_t i = 0; i < p.rules.size(); ++i) L.fires.push_back(take(1, 1));
   for (size_t i = 0; i < p.blocks.size(); ++i) L.block_done.push_back(take(1, 1));
   L.total_done = take(1, 1);

@@ -10,6 +10,18 @@
 
 namespace leadrules::jit {
 
+// Activity work fused into one pass over a prospect's activities (per instant): every `per` rule
+// and every activity aggregate whose window is a constant and whose condition reads only the
+// activity, the prospect's fields and constants. Each keeps its own accumulator, updated in input
+// order, so sums are added in exactly the interpreter's order.
+struct PassItem {
+  bool rule = false;         // a points rule (sum, matches) or an aggregate node (count, last, first)
+  int32_t index = -1;        // plan.points index, or node index
+  int32_t kind = -1;         // activity kind, -1 any
+  int32_t where = -1;        // condition node, or -1
+  int64_t window = -1;       // constant `within` in micros, or -1 for none
+};
+
 // One frame holds a prospect's memoised declarations at one instant (`now` moved back by one of
 // the distinct past() offsets). Frames are zeroed before a group is evaluated: 0 = not computed.
 struct FrameLayout {
@@ -31,6 +43,15 @@ struct FrameLayout {
   std::vector<uint32_t> point_matches;     // u32
   std::vector<uint32_t> point_capped;      // u8
   std::vector<uint32_t> grade_outcome;     // i8 per grade move: -1 unknown, 0, 1
+
+  std::vector<PassItem> pass_items;
+  std::vector<int32_t> pass_of_rule;       // plan.points index -> pass item, or -1
+  std::vector<int32_t> pass_of_node;       // node index -> pass item, or -1
+  uint32_t pass_done = 0;                  // u8
+  std::vector<uint32_t> item_a;            // double sum (rule) / i64 count (aggregate)
+  std::vector<uint32_t> item_b;            // i64 last
+  std::vector<uint32_t> item_c;            // i64 first
+  std::vector<uint32_t> item_n;            // u32 matches (rule)
 
   static FrameLayout build(plan::Plan const& plan);   // throws std::runtime_error if too large
 };

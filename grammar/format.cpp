@@ -423,18 +423,20 @@ std::string expect_text(Expect const& x) {
 }
 
 // Run kinds: consecutive declarations of one run kind are not separated by blank lines.
-int run_kind(Decl const& d) {
+enum Run : int { kAlone = 0, kSets, kLets, kBounds, kPoints, kDecays, kGrades, kSegments };
+
+Run run_kind(Decl const& d) {
   return std::visit(
-      [](auto const& x) -> int {
+      [](auto const& x) -> Run {
         using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, SetDecl>) return 1;
-        else if constexpr (std::is_same_v<T, LetDecl>) return 2;
-        else if constexpr (std::is_same_v<T, ScoreBound>) return 3;
-        else if constexpr (std::is_same_v<T, PointsRule>) return 4;
-        else if constexpr (std::is_same_v<T, DecayDecl>) return 5;
-        else if constexpr (std::is_same_v<T, GradeStart> || std::is_same_v<T, GradeMove>) return 6;
-        else if constexpr (std::is_same_v<T, SegmentDecl>) return 7;
-        else return 0;  // schema, score block, zone, rule, test: a group each
+        if constexpr (std::is_same_v<T, SetDecl>) return kSets;
+        else if constexpr (std::is_same_v<T, LetDecl>) return kLets;
+        else if constexpr (std::is_same_v<T, ScoreBound>) return kBounds;
+        else if constexpr (std::is_same_v<T, PointsRule>) return kPoints;
+        else if constexpr (std::is_same_v<T, DecayDecl>) return kDecays;
+        else if constexpr (std::is_same_v<T, GradeStart> || std::is_same_v<T, GradeMove>) return kGrades;
+        else if constexpr (std::is_same_v<T, SegmentDecl>) return kSegments;
+        else return kAlone;  // schema, score block, zone, rule, test: a group each
       },
       d);
 }
@@ -452,18 +454,21 @@ struct Line {
 
 class Formatter {
  public:
-  Formatter(Policy const& p, SourceFile const& src) : policy_(p), text_(src.text()) {}
+  Formatter(Policy const& p, SourceFile const& src) : policy_(p), text_(src.text()) {
+    for (auto const& c : p.comments) comment_begins_.push_back(c.span.begin);
+    std::sort(comment_begins_.begin(), comment_begins_.end());
+  }
 
   std::string run() {
     header();
     size_t n = policy_.decls.size();
     for (size_t i = 0; i < n;) {
       Decl const& d = policy_.decls[i];
-      int kind = run_kind(d);
+      Run kind = run_kind(d);
       size_t j = i + 1;
-      if (kind) while (j < n && run_kind(policy_.decls[j]) == kind) ++j;
+      if (kind != kAlone) while (j < n && run_kind(policy_.decls[j]) == kind) ++j;
       bool blank = !lines_.empty();
-      if (kind == 4 || kind == 6) {  // align the points amounts / grade moves of the run
+      if (kind == kPoints || kind == kGrades) {  // align the points amounts / grade moves of the run
         size_t w = 0;
         for (size_t k = i; k < j; ++k) {
           if (auto* r = std::get_if<PointsRule>(&policy_.decls[k])) w = std::max(w, width(number_text(r->points)));
@@ -484,6 +489,7 @@ class Formatter {
   Policy const& policy_;
   std::string const& text_;
   std::vector<Line> lines_;
+  std::vector<uint32_t> comment_begins_;  // sorted
   size_t align_ = 0;
 
   void add(int indent, std::string text, uint32_t begin, uint32_t end, bool blank = false,
@@ -547,9 +553,8 @@ class Formatter {
 
   // A comment strictly inside the braces: (brace, end - 1).
   bool comment_inside(uint32_t brace, uint32_t end) const {
-    for (auto const& c : policy_.comments)
-      if (c.span.begin > brace && c.span.begin + 1 < end) return true;
-    return false;
+    auto it = std::upper_bound(comment_begins_.begin(), comment_begins_.end(), brace);
+    return it != comment_begins_.end() && *it + 1 < end;
   }
 
   // --- blocks ---

@@ -26,7 +26,7 @@ class Engine {
   virtual plan::Plan const& plan() const = 0;
   // Scores every prospect of the batch: results[i] is row i. Colleagues are the other rows of
   // the batch with the same account.
-  virtual std::vector<ProspectResult> evaluate(Batch const& batch, EvalOptions const& options) const = 0;
+  virtual Results evaluate(Batch const& batch, EvalOptions const& options) const = 0;
   // Scores one row (its colleagues are still read from the batch).
   virtual ProspectResult evaluate_row(Batch const& batch, size_t row, EvalOptions const& options) const = 0;
 };

@@ -838,8 +838,9 @@ Interpreter::Interpreter(std::shared_ptr<plan::Plan const> plan)
     : plan_(std::move(plan)), statics_(std::make_unique<Statics>(*plan_)) {}
 Interpreter::~Interpreter() = default;
 
-std::vector<ProspectResult> Interpreter::evaluate(Batch const& batch, EvalOptions const& options) const {
-  std::vector<ProspectResult> results(batch.rows);
+Results Interpreter::evaluate(Batch const& batch, EvalOptions const& options) const {
+  Results results;
+  results.reset(*plan_, batch.rows);
   AccountGroups groups = group_by_account(*plan_, batch);
   // Account by account, so colleagues' memoised values are shared and then dropped. Threads take
   // contiguous ranges of groups; each has its own evaluator.
@@ -849,7 +850,7 @@ std::vector<ProspectResult> Interpreter::evaluate(Batch const& batch, EvalOption
     for (size_t g = g_begin; g < g_end; ++g) {
       for (uint32_t i = groups.begin[g]; i < groups.begin[g + 1]; ++i) {
         uint32_t row = groups.rows[i];
-        results[row] = ev.result(row, options.now, options.explain);
+        results.set_row(row, ev.result(row, options.now, options.explain));
       }
       ev.forget_frames();
     }

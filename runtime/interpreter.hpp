@@ -17,7 +17,7 @@ class Interpreter final : public Engine {
   ~Interpreter() override;
 
   std::string_view name() const override { return "interp"; }
-  std::vector<ProspectResult> evaluate(Batch const& batch, EvalOptions const& options) const override;
+  Results evaluate(Batch const& batch, EvalOptions const& options) const override;
   ProspectResult evaluate_row(Batch const& batch, size_t row, EvalOptions const& options) const override;
 
   // The value of one expression node for one row (tests' expect, the REPL). A Bool that is

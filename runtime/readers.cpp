@@ -53,6 +53,9 @@
 #include <unordered_map>
 
 #include <fcntl.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -885,6 +888,43 @@ class CsvScanner {
     if (p_ >= end_) return false;
     r.line = line_;
     r.begin = p_;
+#if defined(__SSE2__)
+    // The common case, 16 bytes at a time: split on ',' up to the line break; a '"' anywhere in
+    // the record sends it to the general path. The input is padded, so loads may pass end_.
+    const char* cell = p_;
+    const __m128i comma = _mm_set1_epi8(','), quote = _mm_set1_epi8('"'), nl = _mm_set1_epi8('\n');
+    for (const char* q = p_; q < end_; q += 16) {
+      __m128i const v = _mm_loadu_si128(reinterpret_cast<__m128i const*>(q));
+      unsigned mask = unsigned(_mm_movemask_epi8(_mm_or_si128(
+          _mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, quote)), _mm_cmpeq_epi8(v, nl))));
+      while (mask != 0) {
+        const char* const c = q + __builtin_ctz(mask);
+        mask &= mask - 1;
+        if (c >= end_) break;
+        if (*c == ',') {
+          r.cells.emplace_back(cell, size_t(c - cell));
+          cell = c + 1;
+        } else if (*c == '\n') {
+          const char* stop = c;
+          if (stop > cell && stop[-1] == '\r') --stop;
+          r.cells.emplace_back(cell, size_t(stop - cell));
+          r.end = stop;
+          p_ = c + 1;
+          ++line_;
+          return true;
+        } else {
+          r.cells.clear();
+          return general(r);
+        }
+      }
+    }
+    const char* stop = end_;   // the last record, without a line break
+    if (stop > cell && stop[-1] == '\r') --stop;
+    r.cells.emplace_back(cell, size_t(stop - cell));
+    r.end = stop;
+    p_ = end_;
+    return true;
+#else
     const char* nl = static_cast<const char*>(std::memchr(p_, '\n', size_t(end_ - p_)));
     const char* const le = nl ? nl : end_;
     if (!std::memchr(p_, '"', size_t(le - p_))) {   // the common case: no quotes on this line
@@ -909,6 +949,7 @@ class CsvScanner {
       }
       return true;
     }
+#endif
     return general(r);
   }
 
@@ -1055,7 +1096,7 @@ struct ActivityStore {
   std::vector<uint32_t> pid;          // per record: code in pids
   std::vector<uint32_t> line;
   std::vector<int32_t> kind;          // >= 0 kind; -1 - code: unlisted kind `skipped.at(code)`; kBad
-  std::vector<int64_t> at;
+  std::vector<int64_t> at;            // kBad: the index into `bad`
   std::vector<Column> cols;           // per activity field, with their own dictionaries
   Dictionary skipped;
   struct Bad {
@@ -1084,10 +1125,10 @@ struct ActivityStore {
     remap.resize(cols.size());
     for (size_t c = 0; c < cols.size(); ++c) remap[c].assign(cols[c].dict->size(), kMissingCode);
   }
+  // A bad record keeps the index of its Bad entry in `at`.
   Bad const* bad_of(uint32_t record) const {
-    for (auto const& b : bad)
-      if (b.record == record) return &b;
-    return nullptr;
+    if (kind[record] != kBad) return nullptr;
+    return &bad[size_t(at[record])];
   }
 };
 
@@ -1130,6 +1171,7 @@ void read_activities_csv(Builder& B, ActivityStore& st, std::string const& path,
   for (auto& c : st.cols) c.reserve(estimate);
 
   ValuePusher pusher;
+  uint32_t last_pid = kMissingCode;
   while (sc.next(rec)) {
     if (rec.is_blank()) continue;
     size_t const n = st.pid.size();
@@ -1138,8 +1180,16 @@ void read_activities_csv(Builder& B, ActivityStore& st, std::string const& path,
     int64_t at = 0;
     try {
       // With the cells aligned to the header, even a malformed line belongs to its prospect.
-      if (rec.cells.size() == h.names.size() && !rec.cells[size_t(c_pid)].empty())
-        pid = st.pids.intern(rec.cells[size_t(c_pid)]);
+      if (rec.cells.size() == h.names.size() && !rec.cells[size_t(c_pid)].empty()) {
+        // Activities usually come grouped by prospect: the previous line's id is the likely one.
+        std::string_view const pid_text = rec.cells[size_t(c_pid)];
+        if (last_pid != kMissingCode && st.pids.at(last_pid) == pid_text) {
+          pid = last_pid;
+        } else {
+          pid = st.pids.intern(pid_text);
+          last_pid = pid;
+        }
+      }
       check_cells(rec, h);
       if (!utf8_ok) check_utf8(rec);
       if (pid == kMissingCode) fail("prospect_id", "missing required field");
@@ -1169,7 +1219,7 @@ void read_activities_csv(Builder& B, ActivityStore& st, std::string const& path,
       }
       for (auto& c : st.cols) c.push_missing();
       kind = ActivityStore::kBad;
-      at = 0;
+      at = int64_t(st.bad.size());
       st.bad.push_back({uint32_t(n), std::move(e), std::string(rec.text())});
     }
     st.pid.push_back(pid);
@@ -1292,9 +1342,16 @@ ReadResult read_jsonl(plan::Plan const& plan, ReadOptions const& options) {
     b.source_lines.reserve(lines + 1);
     b.act_offsets.reserve(lines + 2);
     b.history_offsets.reserve(lines + 2);
+    // Activities: a generous guess (an activity takes some 60-80 bytes of JSON); reserved
+    // memory that is never written costs no RAM.
+    size_t const acts = in.size() / 48 + 16;
+    b.act_kind.reserve(acts);
+    b.act_at.reserve(acts);
+    for (auto& c : b.act_fields) c.reserve(acts);
   }
   JsonLinesReader reader(B);
   const char* p = in.data();
+  if (in.size() >= 3 && std::memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3;   // a UTF-8 BOM
   const char* const end = in.data() + in.size();
   uint32_t line = 0;
   while (p < end) {

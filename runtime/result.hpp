@@ -50,4 +50,24 @@ struct ProspectResult {
   std::vector<GradeWhy> grade_why;
 };
 
+// The results of a batch, column by column: fixed-width values in flat arrays (no allocation per
+// prospect), the variable parts (actions, sets, explanations) per row, empty unless used.
+struct Results {
+  size_t rows = 0, n_blocks = 0, n_segments = 0, n_rules = 0;
+  std::vector<double> total;
+  std::vector<double> blocks;            // rows * n_blocks
+  std::vector<int8_t> grade;
+  std::vector<uint8_t> segments;         // rows * n_segments: 1 holds
+  std::vector<int32_t> zone_rows;        // rows * n_segments
+  std::vector<uint8_t> fired;            // rows * n_rules: 1 fired
+  std::vector<std::vector<ActionResult>> actions;
+  std::vector<std::vector<SetResult>> sets;
+  std::vector<std::vector<PointsWhy>> points_why;
+  std::vector<std::vector<GradeWhy>> grade_why;
+
+  void reset(plan::Plan const& plan, size_t rows);
+  void set_row(size_t row, ProspectResult&& r);   // from a per-prospect result
+  ProspectResult row(size_t row) const;           // one prospect, as the writers read it
+};
+
 }  // namespace leadrules::runtime

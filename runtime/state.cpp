@@ -78,7 +78,7 @@ void FiringState::load(plan::Plan const& plan, Batch& batch) {
   batch.history_offsets = std::move(offsets);
 }
 
-void FiringState::record(plan::Plan const& plan, Batch const& batch, std::vector<ProspectResult> const& results,
+void FiringState::record(plan::Plan const& plan, Batch const& batch, Results const& results,
                          int64_t now) {
   exec("BEGIN IMMEDIATE");
   try {
@@ -88,8 +88,9 @@ void FiringState::record(plan::Plan const& plan, Batch const& batch, std::vector
         "ON CONFLICT (prospect_id, rule) DO UPDATE SET count = excluded.count, last_micros = excluded.last_micros";
     if (sqlite3_prepare_v2(db_, sql, -1, &st.s, nullptr) != SQLITE_OK)
       throw DataError(path_, 0, "", std::string("state database: ") + sqlite3_errmsg(db_));
-    for (size_t row = 0; row < results.size(); ++row) {
-      for (int32_t rule : results[row].fired) {
+    for (size_t row = 0; row < results.rows; ++row) {
+      for (int32_t rule = 0; rule < int32_t(results.n_rules); ++rule) {
+        if (!results.fired[row * results.n_rules + size_t(rule)]) continue;
         int64_t count = 0;
         for (uint32_t h = batch.history_offsets[row]; h < batch.history_offsets[row + 1]; ++h)
           if (batch.history[h].rule == rule) count = batch.history[h].count;

@@ -26,7 +26,7 @@ class FiringState {
   void load(plan::Plan const& plan, Batch& batch);
 
   // Adds this run's firings (count + 1, last = now) in one transaction.
-  void record(plan::Plan const& plan, Batch const& batch, std::vector<ProspectResult> const& results,
+  void record(plan::Plan const& plan, Batch const& batch, Results const& results,
               int64_t now);
 
  private:

@@ -84,44 +84,48 @@ std::string_view Dictionary::store(std::string_view s) {
 }
 
 void Dictionary::rehash(size_t n) {
-  slots_.assign(n, 0);
+  std::vector<uint64_t> old(n, 0);
+  old.swap(slots_);
   size_t const mask = n - 1;
-  for (uint32_t code = 0; code < values_.size(); ++code) {
-    size_t i = hashes_[code] & mask;
+  for (uint64_t const slot : old) {
+    if (slot == 0) continue;
+    size_t i = (slot >> 32) & mask;
     while (slots_[i] != 0) i = (i + 1) & mask;
-    slots_[i] = code + 1;
+    slots_[i] = slot;
   }
 }
 
+// The slot holds the hash next to the code, so a probe touches one array until a hash matches.
 uint32_t Dictionary::intern(std::string_view s) {
   if ((values_.size() + 1) * 2 > slots_.size()) rehash(std::max<size_t>(16, slots_.size() * 2));
-  uint32_t const h = hash(s);
+  uint64_t const h = hash(s);
   size_t const mask = slots_.size() - 1;
   size_t i = h & mask;
-  while (uint32_t const slot = slots_[i]) {
-    uint32_t const code = slot - 1;
-    if (hashes_[code] == h && values_[code].size() == s.size() &&
-        same_bytes(values_[code].data(), s.data(), s.size()))
-      return code;
+  while (uint64_t const slot = slots_[i]) {
+    if ((slot >> 32) == h) {
+      uint32_t const code = uint32_t(slot) - 1;
+      std::string_view const v = values_[code];
+      if (v.size() == s.size() && same_bytes(v.data(), s.data(), s.size())) return code;
+    }
     i = (i + 1) & mask;
   }
   uint32_t const code = uint32_t(values_.size());
   values_.push_back(store(s));
-  hashes_.push_back(h);
-  slots_[i] = code + 1;
+  slots_[i] = (h << 32) | (uint64_t(code) + 1);
   return code;
 }
 
 uint32_t Dictionary::find(std::string_view s) const {
   if (slots_.empty()) return kMissingCode;
-  uint32_t const h = hash(s);
+  uint64_t const h = hash(s);
   size_t const mask = slots_.size() - 1;
   size_t i = h & mask;
-  while (uint32_t const slot = slots_[i]) {
-    uint32_t const code = slot - 1;
-    if (hashes_[code] == h && values_[code].size() == s.size() &&
-        same_bytes(values_[code].data(), s.data(), s.size()))
-      return code;
+  while (uint64_t const slot = slots_[i]) {
+    if ((slot >> 32) == h) {
+      uint32_t const code = uint32_t(slot) - 1;
+      std::string_view const v = values_[code];
+      if (v.size() == s.size() && same_bytes(v.data(), s.data(), s.size())) return code;
+    }
     i = (i + 1) & mask;
   }
   return kMissingCode;
@@ -132,13 +136,13 @@ void Dictionary::truncate(size_t n) {
   while (values_.size() > n) {
     uint32_t const code = uint32_t(values_.size() - 1);
     // Remove the slot of `code` with backward-shift deletion (linear probing stays valid).
-    size_t i = hashes_[code] & mask;
-    while (slots_[i] != code + 1) i = (i + 1) & mask;
+    size_t i = hash(values_.back()) & mask;
+    while (uint32_t(slots_[i]) != code + 1) i = (i + 1) & mask;
     size_t j = i;
     while (true) {
       j = (j + 1) & mask;
       if (slots_[j] == 0) break;
-      size_t const home = hashes_[slots_[j] - 1] & mask;
+      size_t const home = (slots_[j] >> 32) & mask;
       // Move slots_[j] into the hole at i when its home is not in (i, j] (cyclically).
       bool const in_between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
       if (!in_between) {
@@ -153,7 +157,6 @@ void Dictionary::truncate(size_t n) {
       left_ += v.size();
     }
     values_.pop_back();
-    hashes_.pop_back();
   }
 }
 

@@ -35,8 +35,7 @@ class Dictionary {
 
  private:
   std::vector<std::string_view> values_;           // into blocks_
-  std::vector<uint32_t> hashes_;                   // per code
-  std::vector<uint32_t> slots_;                    // open addressing: code + 1, 0 = empty
+  std::vector<uint64_t> slots_;                    // linear probing: hash << 32 | (code + 1); 0 = empty
   std::vector<std::unique_ptr<char[]>> blocks_;
   char* free_ = nullptr;                           // unused tail of the last block
   size_t left_ = 0;

@@ -140,11 +140,12 @@ uint32_t* lr_scratch(LrEnv* env, int64_t n) {
 
 void lr_action_begin(LrEnv* env, uint32_t row, int32_t rule, int32_t kind) {
   auto& h = host(env);
-  h.current = &(*h.results)[row - h.result_base];
+  h.actions = &h.results->actions[row];
+  h.sets = &h.results->sets[row];
   runtime::ActionResult a;
   a.rule = rule;
   a.kind = plan::ActionKind(kind);
-  h.current->actions.push_back(std::move(a));
+  h.actions->push_back(std::move(a));
 }
 void lr_arg_begin(LrEnv* env) { host(env).arg.clear(); }
 void lr_arg_text(LrEnv* env, const char* p, int64_t n) { host(env).arg.append(p, size_t(n)); }
@@ -171,14 +172,14 @@ void lr_arg_list(LrEnv* env, const uint32_t* codes, int64_t count, const char* c
 }
 void lr_arg_end(LrEnv* env) {
   auto& h = host(env);
-  h.current->actions.back().args.push_back(h.arg);
+  h.actions->back().args.push_back(h.arg);
 }
 
 namespace {
 void record_set(LrEnv* env, int32_t field, plan::Constant c) {
   auto& h = host(env);
-  auto& sets = h.current->sets;
-  int32_t rule = h.current->actions.back().rule;
+  auto& sets = *h.sets;
+  int32_t rule = h.actions->back().rule;
   auto it = std::find_if(sets.begin(), sets.end(), [&](auto const& s) { return s.field == field; });
   if (it == sets.end()) {
     runtime::SetResult sr;

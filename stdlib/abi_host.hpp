@@ -16,8 +16,7 @@ struct LrHost {
   plan::Plan const* plan = nullptr;
   TimeZone const* zone = nullptr;
   LrColumn const* act_fields = nullptr;          // for once per
-  std::vector<runtime::ProspectResult>* results = nullptr;   // actions go to (*results)[row]
-  size_t result_base = 0;                        // results index = row - result_base
+  runtime::Results* results = nullptr;           // actions and sets go to the row's lists
 
   // Per group: strings computed by lower/upper/domain, scratch index buffers.
   std::deque<std::string> strings;
@@ -27,8 +26,9 @@ struct LrHost {
     scratch.clear();
   }
 
-  // The action being built.
-  runtime::ProspectResult* current = nullptr;
+  // The action being built, and where its row's actions and sets go.
+  std::vector<runtime::ActionResult>* actions = nullptr;
+  std::vector<runtime::SetResult>* sets = nullptr;
   std::string arg;
 };
 

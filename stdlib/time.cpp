@@ -41,19 +41,22 @@ std::optional<int64_t> days_from_civil(int y, unsigned m, unsigned d) {
 
 namespace {
 
-// The hot path of parse_time: the same arithmetic as std::chrono's sys_days (H. Hinnant's
-// days_from_civil), with the range checks done by hand. Years 0000-9999.
+// The hot path of parse_time: days since the epoch of a civil date, with the range checks done
+// by hand (years 0001-9999; the year 0000 goes through std::chrono).
 inline bool fast_days(int y, int m, int d, int64_t& out) {
+  static constexpr int16_t kBefore[] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
   static constexpr int8_t kMonthDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (m < 1 || m > 12 || d < 1) return false;
-  bool const leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (y == 0) {
+    auto days = days_from_civil(0, unsigned(m), unsigned(d));
+    if (!days) return false;
+    out = *days;
+    return true;
+  }
+  bool const leap = (y & 3) == 0 && (y % 100 != 0 || y % 400 == 0);
   if (d > kMonthDays[m - 1] + (m == 2 && leap)) return false;
-  int const yy = y - (m <= 2);
-  int const era = (yy >= 0 ? yy : yy - 399) / 400;
-  int const yoe = yy - era * 400;
-  int const doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  int const doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  out = int64_t(era) * 146097 + doe - 719468;
+  int64_t const yd = y - 1;
+  out = 365 * yd + yd / 4 - yd / 100 + yd / 400 - 719162 + kBefore[m - 1] + (m > 2 && leap) + d - 1;
   return true;
 }
 
@@ -87,26 +90,44 @@ inline uint64_t load8(char const* p) {
 
 std::optional<int64_t> parse_time(std::string_view s) {
   char const* p = s.data();
+  int y, mo, d;
+  int h = 0, mi = 0, sec = 0;
   if (s.size() >= 19) {
-    // "YYYY-MM-DDTHH:MM:SS…": three loads check all 14 digits (little-endian byte order).
-    if (!swar_digits(load8(p), 0x00FFFF00FFFFFFFFull) ||
-        !swar_digits(load8(p + 8), 0xFFFF00FFFF00FFFFull) ||
-        !swar_digits(load8(p + 11), 0xFFFF000000000000ull) || p[4] != '-' || p[7] != '-')
+    // "YYYY-MM-DDTHH:MM:SS…": three overlapping 8-byte loads check the 14 digits; digit pairs
+    // come out of one multiply-add per word (little-endian: byte k of v*10 + (v>>8) is
+    // 10*digit[k] + digit[k+1]).
+    constexpr uint64_t ma = 0x00FFFF00FFFFFFFFull, mb = 0xFFFF00FFFF00FFFFull, mc = 0xFFFF000000000000ull;
+    constexpr uint64_t k30 = 0x3030303030303030ull;
+    uint64_t const a = load8(p), b = load8(p + 8), c = load8(p + 11);
+    if (!swar_digits(a, ma) || !swar_digits(b, mb) || !swar_digits(c, mc) || p[4] != '-' ||
+        p[7] != '-' || p[13] != ':' || p[16] != ':')
       return std::nullopt;
-  } else if (s.size() < 10 || !digits_at(p, 4) || p[4] != '-' || !digits_at(p + 5, 2) ||
-             p[7] != '-' || !digits_at(p + 8, 2)) {
+    char const sep = p[10];
+    if (sep != 'T' && sep != 't' && sep != ' ') return std::nullopt;
+    auto pairs = [](uint64_t w, uint64_t mask) {
+      uint64_t const v = ((w & mask) | (k30 & ~mask)) - k30;   // digits 0-9, other bytes 0
+      return v * 10 + (v >> 8);
+    };
+    uint64_t const ta = pairs(a, ma), tb = pairs(b, mb), tc = pairs(c, mc);
+    auto byte = [](uint64_t t, int k) { return int((t >> (8 * k)) & 0xFF); };
+    y = byte(ta, 0) * 100 + byte(ta, 2);
+    mo = byte(ta, 5);
+    d = byte(tb, 0);
+    h = byte(tb, 3);
+    mi = byte(tb, 6);
+    sec = byte(tc, 6);
+  } else if (s.size() == 10 && digits_at(p, 4) && p[4] == '-' && digits_at(p + 5, 2) &&
+             p[7] == '-' && digits_at(p + 8, 2)) {
+    y = digit2(p) * 100 + digit2(p + 2);
+    mo = digit2(p + 5);
+    d = digit2(p + 8);
+  } else {
     return std::nullopt;
   }
-  int const y = digit2(p) * 100 + digit2(p + 2);
   int64_t days;
-  if (!fast_days(y, digit2(p + 5), digit2(p + 8), days)) return std::nullopt;
+  if (!fast_days(y, mo, d, days)) return std::nullopt;
   int64_t micros = days * kMicrosPerDay;
   if (s.size() == 10) return micros;
-
-  char sep = s[10];
-  if (sep != 'T' && sep != 't' && sep != ' ') return std::nullopt;
-  if (s.size() < 19 || p[13] != ':' || p[16] != ':') return std::nullopt;   // digits checked above
-  int const h = digit2(p + 11), mi = digit2(p + 14), sec = digit2(p + 17);
   if (h > 23 || mi > 59 || sec > 59) return std::nullopt;
   micros += h * kMicrosPerHour + mi * kMicrosPerMinute + sec * kMicrosPerSecond;
 

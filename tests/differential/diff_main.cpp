@@ -12,6 +12,8 @@
 // prospects.jsonl, now.txt, one <engine>.jsonl per engine, and a README with the commands).
 //
 // The engines are listed in ONE place, engines() below: the JIT is added there.
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -33,6 +35,7 @@
 #include "runtime/readers.hpp"
 #include "runtime/writers.hpp"
 #include "tests/differential/generator.hpp"
+#include "tests/differential/minimize.hpp"
 
 namespace fs = std::filesystem;
 using namespace leadrules;
@@ -125,6 +128,14 @@ Engine by_account(Engine base) {
           }};
 }
 
+// An engine's columnar results as one ProspectResult per row.
+std::vector<runtime::ProspectResult> per_row(runtime::Results const& results) {
+  std::vector<runtime::ProspectResult> out;
+  out.reserve(results.rows);
+  for (size_t r = 0; r < results.rows; ++r) out.push_back(results.row(r));
+  return out;
+}
+
 std::vector<Engine> engines() {
   std::vector<Engine> list;
 
@@ -134,7 +145,7 @@ std::vector<Engine> engines() {
                     runtime::EvalOptions options;
                     options.now = now;
                     options.explain = true;
-                    return interp.evaluate(batch, options);
+                    return per_row(interp.evaluate(batch, options));
                   }});
 
   // The interpreter one row at a time (a fresh evaluation, no memo shared between rows).
@@ -166,7 +177,7 @@ std::vector<Engine> engines() {
                       options.now = now;
                       options.explain = true;
                       options.threads = threads;
-                      return engine->evaluate(batch, options);
+                      return per_row(engine->evaluate(batch, options));
                     }});
   }
 
@@ -179,22 +190,29 @@ struct Options {
   uint64_t cases = 300;
   uint64_t seed = 1;
   std::string keep;
+  std::vector<std::string> engines;   // empty: all
   bool verbose = false;
   bool coverage = false;
   bool print = false;
+  bool minimize = false;
+  bool timing = false;
   difftest::GenOptions gen;
 };
 
 [[noreturn]] void usage(char const* msg) {
   if (msg) std::fprintf(stderr, "leadrules_difftest: %s\n", msg);
   std::fprintf(stderr,
-               "usage: leadrules_difftest [--cases N] [--seed S] [--keep DIR] [--verbose] [--coverage]\n"
-               "                          [--max-prospects N] [--exact-colleague-sums] [--print]\n"
+               "usage: leadrules_difftest [--cases N] [--seed S] [--keep DIR] [--engines A,B] [--minimize]\n"
+               "                          [--verbose] [--coverage] [--timing] [--max-prospects N]\n"
+               "                          [--exact-colleague-sums] [--print]\n"
                "  --cases N        number of generated cases (default 300)\n"
                "  --seed S         the first case's seed; case k uses seed S+k (default 1)\n"
                "  --keep DIR       write each failing case (policy, data, outputs) to DIR/case-<seed>/\n"
+               "  --engines A,B    only these engines (the reference, the first, is always run)\n"
+               "  --minimize       shrink each failing case (slow) and print the smallest one found\n"
                "  --verbose        one line per case\n"
                "  --coverage       count the generated constructs and result features\n"
+               "  --timing         time spent in each engine\n"
                "  --max-prospects  at most N prospects a case (default 60)\n"
                "  --exact-colleague-sums  keep sum(colleague, ...) over values summing exactly\n"
                "  --print          print each case's policy and data\n");
@@ -220,8 +238,19 @@ Options parse_args(int argc, char** argv) {
     if (a == "--cases") o.cases = parse_u64(value("--cases"), "--cases");
     else if (a == "--seed") o.seed = parse_u64(value("--seed"), "--seed");
     else if (a == "--keep") o.keep = value("--keep");
+    else if (a == "--engines") {
+      std::string const list = value("--engines");
+      size_t b = 0;
+      while (b <= list.size()) {
+        size_t e = list.find(',', b);
+        if (e == std::string::npos) e = list.size();
+        if (e > b) o.engines.push_back(list.substr(b, e - b));
+        b = e + 1;
+      }
+    } else if (a == "--minimize") o.minimize = true;
     else if (a == "--verbose" || a == "-v") o.verbose = true;
     else if (a == "--coverage") o.coverage = true;
+    else if (a == "--timing") o.timing = true;
     else if (a == "--print") o.print = true;
     else if (a == "--max-prospects") {
       o.gen.max_prospects = int(parse_u64(value("--max-prospects"), "--max-prospects"));
@@ -278,7 +307,7 @@ struct Coverage {
     for (char const* n : needles)
       if (text.find(n) != std::string::npos) ++constructs[n];
   }
-  void result(plan::Plan const& plan, runtime::ProspectResult const& r) {
+  void result(runtime::ProspectResult const& r) {
     ++prospects;
     with_actions += !r.actions.empty();
     with_sets += !r.sets.empty();
@@ -289,7 +318,6 @@ struct Coverage {
     for (auto s : r.segments) seg |= s != 0;
     with_segments += seg;
     fractional_scores += r.total != double(int64_t(r.total));
-    (void)plan;
   }
   void print(uint64_t cases) const {
     std::printf("coverage over %llu policies (how many contain each construct):\n", (unsigned long long)cases);
@@ -304,26 +332,33 @@ struct Coverage {
 
 struct CaseOutcome {
   bool ok = true;
+  bool setup_failed = false;                          // policy rejected / data unreadable
+  std::vector<size_t> bad_engines;                    // engines that threw or disagree
   std::string report;                                 // what went wrong
   std::vector<std::pair<std::string, std::string>> outputs;   // engine -> JSON Lines
 };
 
-CaseOutcome run_case(uint64_t seed, difftest::GeneratedCase const& gc, fs::path const& tmp,
-                     std::vector<Engine> const& list, Coverage* cov) {
+struct Timing {
+  std::vector<double> seconds;
+};
+
+CaseOutcome run_case(std::string const& name, std::string const& policy_text, std::string const& jsonl,
+                     int64_t now, fs::path const& tmp, std::vector<Engine> const& list, Coverage* cov,
+                     Timing* timing) {
   CaseOutcome out;
   Diagnostics diags;
-  std::string const policy_name = "generated-" + std::to_string(seed) + ".lr";
-  auto plan = compile_policy_text(policy_name, gc.policy_text, diags);
+  auto plan = compile_policy_text(name + ".lr", policy_text, diags);
   if (!plan) {
     out.ok = false;
+    out.setup_failed = true;
     out.report = "GENERATOR BUG: the checker rejects the generated policy\n" + render(diags) +
-                 "\npolicy:\n" + numbered(gc.policy_text);
+                 "\npolicy:\n" + numbered(policy_text);
     return out;
   }
-  if (cov) cov->policy(gc.policy_text);
+  if (cov) cov->policy(policy_text);
 
-  fs::path const data = tmp / ("case-" + std::to_string(seed) + ".jsonl");
-  write_file(data, gc.prospects_jsonl);
+  fs::path const data = tmp / (name + ".jsonl");
+  write_file(data, jsonl);
   runtime::ReadResult input;
   try {
     runtime::ReadOptions ro;
@@ -331,12 +366,14 @@ CaseOutcome run_case(uint64_t seed, difftest::GeneratedCase const& gc, fs::path 
     input = runtime::read_input(*plan, ro);
   } catch (runtime::DataError const& e) {
     out.ok = false;
+    out.setup_failed = true;
     out.report = "GENERATOR (or reader) BUG: the generated data is rejected: " + e.file + ":" +
                  std::to_string(e.line) + ": " + e.field + ": " + e.reason + "\n";
     fs::remove(data);
     return out;
   } catch (std::exception const& e) {
     out.ok = false;
+    out.setup_failed = true;
     out.report = std::string("reading the data threw: ") + e.what() + "\n";
     fs::remove(data);
     return out;
@@ -348,15 +385,22 @@ CaseOutcome run_case(uint64_t seed, difftest::GeneratedCase const& gc, fs::path 
   std::vector<std::vector<std::string>> lines(list.size());
   for (size_t e = 0; e < list.size(); ++e) {
     std::vector<runtime::ProspectResult> results;
+    auto const t0 = std::chrono::steady_clock::now();
     try {
-      results = list[e].run(plan, batch, gc.now);
+      results = list[e].run(plan, batch, now);
     } catch (std::exception const& ex) {
       out.ok = false;
+      out.bad_engines.push_back(e);
       out.report += "engine " + list[e].name + " threw: " + ex.what() + "\n";
       continue;
     }
+    if (timing) {
+      timing->seconds.resize(list.size());
+      timing->seconds[e] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    }
     if (results.size() != batch.rows) {
       out.ok = false;
+      out.bad_engines.push_back(e);
       out.report += "engine " + list[e].name + " returned " + std::to_string(results.size()) + " results for " +
                     std::to_string(batch.rows) + " rows\n";
       continue;
@@ -367,7 +411,7 @@ CaseOutcome run_case(uint64_t seed, difftest::GeneratedCase const& gc, fs::path 
       runtime::append_json_result(line, *plan, batch, row, results[row], /*why=*/true);
       all += line;
       lines[e].push_back(std::move(line));
-      if (cov && e == 0) cov->result(*plan, results[row]);
+      if (cov && e == 0) cov->result(results[row]);
     }
     out.outputs.emplace_back(list[e].name, std::move(all));
   }
@@ -376,21 +420,24 @@ CaseOutcome run_case(uint64_t seed, difftest::GeneratedCase const& gc, fs::path 
   size_t shown = 0;
   for (size_t e = 1; e < list.size(); ++e) {
     if (lines[e].size() != batch.rows || lines[0].size() != batch.rows) continue;
+    bool bad = false;
     for (size_t row = 0; row < batch.rows; ++row) {
       std::string const& a = lines[0][row];
       std::string const& b = lines[e][row];
       if (a == b) continue;
       out.ok = false;
+      bad = true;
       if (shown++ >= 3) continue;
       size_t const at = first_difference(a, b);
       out.report += "row " + std::to_string(row) + " (id " + std::string(batch.id(row, plan->schema)) + "): " +
                     list[0].name + " and " + list[e].name + " differ at byte " + std::to_string(at) + "\n  " +
                     list[0].name + ": " + a + "  " + list[e].name + ": " + b;
     }
+    if (bad) out.bad_engines.push_back(e);
   }
   if (shown > 3) out.report += "... and " + std::to_string(shown - 3) + " more differing rows\n";
   if (!out.ok && out.report.find("policy:\n") == std::string::npos)
-    out.report += "policy:\n" + numbered(gc.policy_text);
+    out.report += "policy:\n" + numbered(policy_text);
   return out;
 }
 
@@ -415,11 +462,54 @@ void keep_case(fs::path const& dir, uint64_t seed, difftest::GeneratedCase const
              " --explain --engine interp\n");
 }
 
+// Shrinks a failing case while the reference and `engine` still disagree (or `engine` throws).
+void minimize_case(uint64_t seed, difftest::GeneratedCase const& gc, fs::path const& tmp,
+                   std::vector<Engine> const& list, size_t engine, Options const& opt) {
+  std::vector<Engine> const pair = {list[0], list[engine]};
+  auto fails = [&](difftest::CaseText const& c) {
+    CaseOutcome const oc = run_case("minimize-" + std::to_string(seed), c.policy, c.data, c.now, tmp, pair,
+                                    nullptr, nullptr);
+    return !oc.ok && !oc.setup_failed;
+  };
+  std::printf("minimizing seed %llu (%s against %s)...\n", (unsigned long long)seed, list[engine].name.c_str(),
+              list[0].name.c_str());
+  std::fflush(stdout);
+  difftest::CaseText const small = difftest::minimize({gc.policy_text, gc.prospects_jsonl, gc.now}, fails,
+                                                      [](std::string const& s) {
+                                                        std::printf("  %s\n", s.c_str());
+                                                        std::fflush(stdout);
+                                                      });
+  CaseOutcome const oc = run_case("minimized-" + std::to_string(seed), small.policy, small.data, small.now, tmp,
+                                  pair, nullptr, nullptr);
+  std::printf("---- minimized seed %llu, now %s\n%s---- data\n%s---- outputs\n", (unsigned long long)seed,
+              difftest::format_rfc3339(small.now).c_str(), small.policy.c_str(), small.data.c_str());
+  for (auto const& [name, text] : oc.outputs) std::printf("%s: %s", name.c_str(), text.c_str());
+  std::printf("----\n");
+  if (!opt.keep.empty()) {
+    fs::path const d = fs::path(opt.keep) / ("case-" + std::to_string(seed));
+    fs::create_directories(d);
+    write_file(d / "minimized.lr", small.policy);
+    write_file(d / "minimized.jsonl", small.data);
+    std::string outs;
+    for (auto const& [name, text] : oc.outputs) outs += name + ": " + text;
+    write_file(d / "minimized.outputs", outs);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   Options const opt = parse_args(argc, argv);
-  std::vector<Engine> const list = engines();
+  std::vector<Engine> list = engines();
+  if (!opt.engines.empty()) {
+    std::vector<Engine> chosen = {list[0]};
+    for (auto const& name : opt.engines) {
+      auto it = std::find_if(list.begin(), list.end(), [&](Engine const& e) { return e.name == name; });
+      if (it == list.end()) usage(("no engine named " + name).c_str());
+      if (it != list.begin()) chosen.push_back(*it);
+    }
+    list = chosen;
+  }
 
   char tmpl[] = "/tmp/leadrules-difftest.XXXXXX";
   char const* tmp_dir = ::mkdtemp(tmpl);
@@ -437,6 +527,7 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
 
   Coverage cov;
+  Timing timing;
   uint64_t passed = 0, failed = 0;
   std::vector<uint64_t> failing;
   for (uint64_t k = 0; k < opt.cases; ++k) {
@@ -446,7 +537,8 @@ int main(int argc, char** argv) {
       std::printf("==== case seed %llu, now %s\n%s---- data\n%s", (unsigned long long)seed,
                   difftest::format_rfc3339(gc.now).c_str(), gc.policy_text.c_str(), gc.prospects_jsonl.c_str());
     }
-    CaseOutcome const oc = run_case(seed, gc, tmp, list, opt.coverage ? &cov : nullptr);
+    CaseOutcome const oc = run_case("case-" + std::to_string(seed), gc.policy_text, gc.prospects_jsonl, gc.now, tmp,
+                                    list, opt.coverage ? &cov : nullptr, opt.timing ? &timing : nullptr);
     if (oc.ok) {
       ++passed;
       if (opt.verbose) std::printf("seed %llu: ok\n", (unsigned long long)seed);
@@ -456,6 +548,8 @@ int main(int argc, char** argv) {
       std::printf("==== FAILED: seed %llu (now %s)\n%s\n", (unsigned long long)seed,
                   difftest::format_rfc3339(gc.now).c_str(), oc.report.c_str());
       if (!opt.keep.empty()) keep_case(opt.keep, seed, gc, oc);
+      if (opt.minimize && !oc.setup_failed && !oc.bad_engines.empty())
+        minimize_case(seed, gc, tmp, list, oc.bad_engines.front(), opt);
     }
     std::fflush(stdout);
   }
@@ -463,6 +557,11 @@ int main(int argc, char** argv) {
   fs::remove_all(tmp, ec);
 
   if (opt.coverage) cov.print(opt.cases);
+  if (opt.timing) {
+    std::printf("time in each engine (evaluation, including any compilation):\n");
+    for (size_t e = 0; e < list.size() && e < timing.seconds.size(); ++e)
+      std::printf("  %-28s %8.3f s\n", list[e].name.c_str(), timing.seconds[e]);
+  }
   std::printf("%llu passed, %llu failed", (unsigned long long)passed, (unsigned long long)failed);
   if (!failing.empty()) {
     std::printf(" (seeds:");

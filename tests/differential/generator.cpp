@@ -348,6 +348,7 @@ struct Ctx {
   Place place = Place::Rule;
   int index = 1 << 30;     // the let/block/segment being generated: earlier ones may be named
   bool colleague = false;  // inside a colleague aggregate
+  int colleague_depth = 0; // colleague aggregates around this expression
   bool activity = false;   // activity fields in scope
   bool in_where = false;   // inside an activity `where`: parenthesise infix within and any/no
   bool no_str = false;     // inside a template interpolation: no string or set literals
@@ -418,8 +419,11 @@ class Gen {
   std::string str_lit(int pool);
 
   bool can_past(Ctx const& c) const { return !c.activity && c.past < 3 * kWeek; }
+  // Colleague aggregates nest (the colleagues of a colleague) only in rules, which nothing
+  // depends on.
   bool can_colleague(Ctx const& c) const {
-    return has_account_ && !c.colleague && c.place != Place::LetPlain;
+    if (!has_account_ || c.place == Place::LetPlain) return false;
+    return c.colleague_depth == 0 || (c.place == Place::Rule && c.colleague_depth == 1);
   }
   bool has_leaf(T t, Ctx const& c);
   std::vector<FieldDef const*> fields_of(T t, Ctx const& c, bool activity_fields) const;
@@ -805,7 +809,9 @@ bool Gen::has_leaf(T t, Ctx const& c) {
   switch (t) {
     case T::Num: case T::Bool: case T::Time: case T::Dur: case T::Grade: return true;
     case T::Str: return !c.no_str || !fields_of(T::Str, c, false).empty() || !fields_of(T::Str, c, true).empty();
-    case T::List: return !fields_of(T::List, c, false).empty() || !fields_of(T::List, c, true).empty();
+    case T::List:
+      return !fields_of(T::List, c, false).empty() || !fields_of(T::List, c, true).empty() ||
+             !lets_of(T::List, c).empty();
   }
   return false;
 }
@@ -883,6 +889,8 @@ E Gen::list(Ctx c) {
   auto fs = fields_of(T::List, c, false);
   auto as = fields_of(T::List, c, true);
   fs.insert(fs.end(), as.begin(), as.end());
+  auto ls = lets_of(T::List, c);
+  if (!ls.empty() && (fs.empty() || rng_.chance(30))) return E{rng_.pick(ls)->name, kPrim, kTag};
   if (fs.empty()) return E{"email", kPrim};   // callers check has_leaf first
   return E{rng_.pick(fs)->name, kPrim, kTag};
 }
@@ -1078,6 +1086,7 @@ E Gen::act_agg(int agg, Ctx c, int d) {
 E Gen::col_count(Ctx c, int d) {
   Ctx inner = c;
   inner.colleague = true;
+  ++inner.colleague_depth;
   inner.activity = false;
   inner.in_where = false;
   return E{"count(colleague where " + boolean(inner, d - 1).s + ")", kPrim};
@@ -1086,6 +1095,7 @@ E Gen::col_count(Ctx c, int d) {
 E Gen::col_any(Ctx c, int d) {
   Ctx inner = c;
   inner.colleague = true;
+  ++inner.colleague_depth;
   inner.activity = false;
   inner.in_where = false;
   E e{"any colleague where " + boolean(inner, d - 1).s, kGreedy};
@@ -1102,6 +1112,7 @@ E Gen::num_expr_for_sum(Ctx c, int d) {
 E Gen::col_fold(T t, char const* fn, Ctx c, int d) {
   Ctx inner = c;
   inner.colleague = true;
+  ++inner.colleague_depth;
   inner.activity = false;
   inner.in_where = false;
   E e;
@@ -1128,8 +1139,9 @@ E Gen::num(Ctx c, int d) {
   }});
   if (has_acts_) cs.push_back({14, [&] { return act_agg(0, c, d); }});
   if (can_colleague(c)) {
-    cs.push_back({5, [&] { return col_count(c, d); }});
-    cs.push_back({5, [&] { return col_fold(T::Num, rng_.pick(std::vector<char const*>{"sum", "min", "max"}), c, d); }});
+    int const w = c.colleague_depth ? 1 : 5;
+    cs.push_back({w, [&] { return col_count(c, d); }});
+    cs.push_back({w, [&] { return col_fold(T::Num, rng_.pick(std::vector<char const*>{"sum", "min", "max"}), c, d); }});
   }
   cs.push_back({4, [&] {
     if (has_leaf(T::List, c) && rng_.chance(40)) return call("len", {list(c)});
@@ -1349,7 +1361,7 @@ E Gen::boolean(Ctx c, int d) {
     return call(rng_.pick(std::vector<char const*>{"contains", "starts_with", "ends_with"}), {a, b});
   }});
   if (has_acts_) cs.push_back({11, [&] { return act_agg(rng_.chance(65) ? 1 : 2, c, d); }});
-  if (can_colleague(c)) cs.push_back({4, [&] { return col_any(c, d); }});
+  if (can_colleague(c)) cs.push_back({c.colleague_depth ? 1 : 4, [&] { return col_any(c, d); }});
   if (can_past(c)) cs.push_back({4, [&] { return past(T::Bool, c, d); }});
   return choose(cs);
 }
@@ -1394,6 +1406,7 @@ std::vector<std::string> Gen::make_lets() {
     c.place = Place::LetPlain;
     c.index = i;
     T t = rng_.pick(types);
+    if (rng_.chance(8) && has_leaf(T::List, c)) t = T::List;   // a list-typed let: `let t = tags`
     E e = gen(t, c, depth);
     LetDef l{fresh_name(names), t, 0, i};
     out.push_back("let " + l.name + " = " + e.s + "\n");

@@ -1089,3 +1089,46 @@ TEST_CASE("fmt: a comment between any two tokens survives and formats stably", "
   check_roundtrip(all);
   check_roundtrip(all_own);
 }
+
+TEST_CASE("fmt: where/within boundaries of points rules, kinds clauses, odd templates", "[fmt]") {
+  std::string text = R"(schema prospect { id: string, n: number? }
+schema activity {
+  kinds visit
+  page: string?
+  kinds form, download
+  at2: time?
+}
+score b {
+  points +1 per visit where (at within 7d)
+  points +1 per visit where (at within 7d) within 30d
+  points +1 per visit where any form within 7d
+  points +1 per visit where (any form) within 7d
+  points +1 per visit where not at within 7d
+  points +1 per visit where (any form where page == "x") within 7d once per page
+  points +100 if any visit where page == "x" cap 5
+}
+grade +1 if any visit where page == "x" else -1
+rule "t" when true do tag("a|b {{c}} |"), notify("x", "{n|a|b{c}"), set page = n ?? 1
+)";
+  std::string out = check_roundtrip(text);
+  CHECK(out.substr(out.find("schema activity")) == R"(schema activity {
+  kinds visit, form, download
+  page: string?
+  at2: time?
+}
+
+score b {
+  points +1   per visit where (at within 7d)
+  points +1   per visit where (at within 7d) within 30d
+  points +1   per visit where any form within 7d
+  points +1   per visit where (any form) within 7d
+  points +1   per visit where not at within 7d
+  points +1   per visit where (any form where page == "x") within 7d once per page
+  points +100 if any visit where page == "x" cap 5
+}
+
+grade +1 if any visit where page == "x" else -1
+
+rule "t" when true do tag("a|b {{c}} |"), notify("x", "{n|a|b{c}"), set page = n ?? 1
+)");
+}

@@ -303,6 +303,36 @@ TEST_CASE("Column push/pop and Dictionary", "[readers]") {
   CHECK(copy.at(50) == "value-47");
   CHECK(copy.find("b") == 1);
 
+  // Interleaved interns and truncations against a plain model.
+  std::mt19937 rng(5);
+  runtime::Dictionary dict;
+  std::vector<std::string> model;
+  for (int step = 0; step < 20000; ++step) {
+    if (rng() % 50 == 0) {
+      size_t const n = model.empty() ? 0 : rng() % (model.size() + 1);
+      dict.truncate(n);
+      model.resize(n);
+    } else {
+      std::string const v = "k" + std::to_string(rng() % 3000);
+      auto it = std::find(model.begin(), model.end(), v);
+      uint32_t const expect = it == model.end() ? uint32_t(model.size()) : uint32_t(it - model.begin());
+      if (it == model.end()) model.push_back(v);
+      REQUIRE(dict.intern(v) == expect);
+    }
+    if (step % 1000 == 0) {
+      REQUIRE(dict.size() == model.size());
+      for (uint32_t k = 0; k < model.size(); ++k) {
+        REQUIRE(dict.at(k) == model[k]);
+        REQUIRE(dict.find(model[k]) == k);
+      }
+      for (int k = 0; k < 3000; k += 7) {
+        std::string const v = "k" + std::to_string(k);
+        auto it = std::find(model.begin(), model.end(), v);
+        REQUIRE(dict.find(v) == (it == model.end() ? runtime::kMissingCode : uint32_t(it - model.begin())));
+      }
+    }
+  }
+
   Column list(T::StringList);
   list.push_list({"x", "y"});
   list.push_missing();
@@ -568,6 +598,10 @@ TEST_CASE("blank lines are skipped but counted", "[readers]") {
   // The last line may lack its line break.
   auto last = read_jsonl_text(plan, "{\"id\":\"a\"}\n{\"id\":\"b\"}");
   CHECK(last.batch.rows == 2);
+  auto bom = read_jsonl_text(plan, "\xEF\xBB\xBF{\"id\":\"a\"}\n");
+  CHECK(bom.batch.rows == 1);
+  auto bom_csv = read_csv_text(plan, "\xEF\xBB\xBFid,n\na,1\n");
+  CHECK(bom_csv.batch.rows == 1);
   auto empty = read_jsonl_text(plan, "");
   CHECK(empty.batch.rows == 0);
   check_shape(empty.batch);
