@@ -7,10 +7,10 @@
 #include <cstdlib>
 #include <cmath>
 #include <cstring>
+#include <deque>
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include <re2/re2.h>
 
@@ -32,7 +32,7 @@ constexpr int64_t kDay = 24 * kHour;
 // Activity classes: which per-activity rules an activity matches depends on its kind and on one
 // of its fields only, so each activity falls in one class.
 enum : uint8_t {
-  kNone = 0,          // matches no per-activity rule (or is invisible / out of its window)
+  kNone = 0,          // matches no per-activity rule (a form without `form`, a download without `asset`)
   kVisit = 1,         // 1..8: a visit, + page bits (1 ^/pricing, 2 ^/(product|features), 4 ^/blog/)
   kFormContact = 9,
   kFormOther = 10,    // form present and != "contact" (a missing form matches neither rule)
@@ -98,45 +98,54 @@ constexpr double decay_factor(int64_t age) {
   return kDecayFactor[steps];
 }
 
-// Per bucket, the factor each lane's points are multiplied by: the decay factor (0 when
-// invisible), and for `email_open within 30d` 0 outside 30d. Adding a 0 product to a sum leaves it
-// unchanged bit for bit (a sum is never -0), so non-matching lanes and activities cost nothing.
-struct alignas(64) FactorTable {
-  double row[kBuckets][kLanes] = {};
-  FactorTable() {
-    for (int b = 1; b < kBuckets; ++b) {
-      double f = decay_factor(bucket_age(b));
-      for (int l = 0; l <= kLaneBounce; ++l) row[b][l] = f;
-      row[b][kLaneEmailOpen] = bucket_age(b) <= 30 * kDay ? f : 0.0;
+// The bucket of an age without comparing it to every threshold: all but the first are whole days,
+// and age > n days <=> (age - 1) / 1d >= n (integer division, age >= 1). So with
+// q = max(age - 1, 0) / 1d (clamped to kMaxDay), bucket = (age >= 0) + now[q] at now, and
+// at now - 1d (age - 1d) = (age >= 1d) + past[q], where past[q] = now[max(q - 1, 0)].
+constexpr int kMaxDay = 271;
+struct BucketTable {
+  uint8_t now[kMaxDay + 1] = {}, past[kMaxDay + 1] = {};
+  constexpr BucketTable() {
+    for (int q = 0; q <= kMaxDay; ++q) {
+      for (int i = 1; i < 9; ++i) now[q] += q >= kBucketAbove[i] / kDay ? 1 : 0;
     }
+    for (int q = 0; q <= kMaxDay; ++q) past[q] = now[q > 0 ? q - 1 : 0];
   }
 };
-FactorTable const kFactor;
+constexpr BucketTable kBucketOfDay;
 
-// Counters of the activity pass (u32 lanes), per instant: 1 in a window lane when the bucket is in
-// the window, masked by the activity's class.
+// Per (class, bucket): what one activity adds to each lane's sum, the product points * factor
+// (IEEE, as the interpreter computes it). The factor is the decay factor, 0 when invisible, and
+// for `email_open within 30d` 0 outside 30d. Adding a 0 product to a sum leaves it unchanged bit
+// for bit (a sum is never -0), so non-matching lanes and activities cost nothing.
+// And its counters (u32 lanes): 1 when the activity counts for that aggregate.
 enum CountLane { kN90, kN30, kN7, kPricing14, kContact, kActive1dLane, kCountLanes = 8 };
-struct alignas(32) CountTables {
-  uint32_t window[kBuckets][kCountLanes] = {};
-  uint32_t cls[kClasses][kCountLanes] = {};
-  CountTables() {
-    for (int b = 1; b < kBuckets; ++b) {
-      int64_t age = bucket_age(b);
-      window[b][kN90] = age <= 90 * kDay;          // activity within 90d
-      window[b][kN30] = age <= 30 * kDay;          // activity within 30d
-      window[b][kN7] = age <= 7 * kDay;            // activity within 7d
-      window[b][kPricing14] = age <= 14 * kDay;    // visit where page ~ "^/pricing" within 14d
-      window[b][kContact] = 1;                     // any form where form == "contact" (visible)
-      window[b][kActive1dLane] = age <= kDay;      // last(activity) within 1d
-    }
-    for (int c = 0; c < kClasses; ++c) {
-      cls[c][kN90] = cls[c][kN30] = cls[c][kN7] = cls[c][kActive1dLane] = ~0u;   // any activity
-      cls[c][kPricing14] = c >= kVisit && c < kVisit + 8 && ((c - kVisit) & kPricing) ? ~0u : 0;
-      cls[c][kContact] = c == kFormContact ? ~0u : 0;
-    }
+struct alignas(64) PairTable {
+  double add[kClasses * kBuckets][kLanes] = {};
+  uint32_t count[kClasses * kBuckets][kCountLanes] = {};
+  PairTable() {
+    for (int c = 0; c < kClasses; ++c)
+      for (int b = 1; b < kBuckets; ++b) {
+        int64_t age = bucket_age(b);
+        double f = decay_factor(age);
+        auto& add_row = add[c * kBuckets + b];
+        for (int l = 0; l < kLanes; ++l) add_row[l] = kContrib.row[c][l] * f;
+        if (age > 30 * kDay) add_row[kLaneEmailOpen] = kContrib.row[c][kLaneEmailOpen] * 0.0;
+        bool pricing_visit = c >= kVisit && c < kVisit + 8 && ((c - kVisit) & kPricing);
+        auto& n = count[c * kBuckets + b];
+        n[kN90] = age <= 90 * kDay;                      // activity within 90d
+        n[kN30] = age <= 30 * kDay;                      // activity within 30d
+        n[kN7] = age <= 7 * kDay;                        // activity within 7d
+        n[kPricing14] = pricing_visit && age <= 14 * kDay;   // visit where page ~ "^/pricing" within 14d
+        n[kContact] = c == kFormContact;                 // any form where form == "contact"
+        n[kActive1dLane] = age <= kDay;                  // last(activity) within 1d
+      }
+    // Bucket 0 (invisible): adds 0 * points, counts nothing.
+    for (int c = 0; c < kClasses; ++c)
+      for (int l = 0; l < kLanes; ++l) add[c * kBuckets][l] = kContrib.row[c][l] * 0.0;
   }
 };
-CountTables const kCounts;
+PairTable const kPair;
 
 // Per-prospect facts of the activity pass.
 enum Flag : uint8_t {
@@ -160,10 +169,6 @@ enum RuleId { kRuleHotList, kRuleHotActive, kRuleMql, kRuleScoreJump, kRuleSla, 
 constexpr uint8_t kOnceRules = (1 << kRuleHotList) | (1 << kRuleHotActive) | (1 << kRuleMql) |
                                (1 << kRuleSla) | (1 << kRuleRecycle);
 
-struct SvHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
 
 inline uint32_t clamp_code(uint32_t code, uint32_t n) { return code < n ? code : n; }
 
@@ -186,6 +191,63 @@ void mark_values(std::vector<uint8_t>& table, Column const& col, std::initialize
     if (code != kMissingCode) table[code] |= bit;
   }
 }
+
+// Distinct domains and their predicate bits: open addressing over a 64-bit hash. Keys are views
+// into the email dictionary (stable) or, when lower-cased, copies owned here.
+class DomainSet {
+ public:
+  DomainSet() : slots_(1024, 0) {}
+  template <class Compute>
+  uint8_t find_or_add(std::string_view d, bool transient, Compute compute) {
+    uint64_t h = hash(d);
+    uint32_t tag = uint32_t(h >> 32);
+    size_t mask = slots_.size() - 1;
+    for (size_t i = size_t(h) & mask;; i = (i + 1) & mask) {
+      uint64_t s = slots_[i];
+      if (s == 0) break;
+      uint32_t idx = uint32_t(s) - 1;
+      if (uint32_t(s >> 32) == tag && keys_[idx] == d) return bits_[idx];
+    }
+    uint8_t bits = compute(d);
+    if (transient) d = owned_.emplace_back(d);
+    keys_.push_back(d);
+    bits_.push_back(bits);
+    if (keys_.size() * 2 > slots_.size()) grow();
+    else insert(h, uint32_t(keys_.size()));
+    return bits;
+  }
+
+ private:
+  std::vector<uint64_t> slots_;          // hash >> 32 << 32 | (index + 1); 0 = empty
+  std::vector<std::string_view> keys_;
+  std::vector<uint8_t> bits_;
+  std::deque<std::string> owned_;
+
+  static uint64_t hash(std::string_view s) {
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ s.size();
+    size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+      uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      h = (h ^ w) * 0xff51afd7ed558ccdull;
+      h ^= h >> 32;
+    }
+    uint64_t tail = 0;
+    std::memcpy(&tail, s.data() + i, s.size() - i);
+    h = (h ^ tail) * 0xc4ceb9fe1a85ec53ull;
+    return h ^ (h >> 29);
+  }
+  void insert(uint64_t h, uint32_t index1) {
+    size_t mask = slots_.size() - 1;
+    size_t i = size_t(h) & mask;
+    while (slots_[i]) i = (i + 1) & mask;
+    slots_[i] = (h >> 32 << 32) | index1;
+  }
+  void grow() {
+    slots_.assign(slots_.size() * 2, 0);
+    for (size_t k = 0; k < keys_.size(); ++k) insert(hash(keys_[k]), uint32_t(k + 1));
+  }
+};
 
 }  // namespace
 
@@ -211,6 +273,7 @@ struct Baseline::Impl {
   // Per-batch tables.
   struct Tables {
     std::vector<uint8_t> page_cls, form_cls, asset_cls;   // activity class of a visit / form / download by code
+    std::vector<uint8_t> zeros;                           // over `page` codes: for the other kinds
     uint8_t kind_cls[16] = {};                            // class of the other kinds (by kind id < 16)
     std::vector<uint8_t> title, email, industry, country, account, status, stage;
   };
@@ -335,6 +398,7 @@ Baseline::Impl::Tables Baseline::Impl::tables(runtime::Batch const& b) const {
   t.asset_cls = per_value(b.act_fields[size_t(a_asset)], kNone, [&](std::string_view v) {
     return RE2::PartialMatch(v, *re_wp) ? kDownloadWp : kDownloadOther;
   });
+  t.zeros.assign(t.page_cls.size(), 0);
   t.kind_cls[k_webinar] = kWebinar;
   t.kind_cls[k_email_open] = kEmailOpen;
   t.kind_cls[k_email_click] = kEmailClick;
@@ -351,30 +415,35 @@ Baseline::Impl::Tables Baseline::Impl::tables(runtime::Batch const& b) const {
     // `in free_mail` nor the regex holds). Predicates once per distinct domain.
     static constexpr std::string_view kFree[] = {"gmail.com", "yahoo.com", "yahoo.co.jp",
                                                  "outlook.com", "hotmail.com", "icloud.com"};
-    std::unordered_map<std::string, uint8_t, SvHash, std::equal_to<>> domains;
-    std::string lowered;
     auto const& col = b.fields[size_t(f_email)];
     size_t n = col.dict->size();
     t.email.assign(n + 1, 0);
+    DomainSet domains;
+    char lowered[256];
     for (size_t k = 0; k < n; ++k) {
       std::string_view e = col.dict->at(uint32_t(k));
-      size_t at = e.rfind('@');
-      if (at == std::string_view::npos) continue;
-      std::string_view d = e.substr(at + 1);
-      if (std::any_of(d.begin(), d.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
-        lowered.assign(d);
-        for (auto& c : lowered)
-          if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
-        d = lowered;
+      auto const* at = static_cast<char const*>(::memrchr(e.data(), '@', e.size()));
+      if (!at) continue;
+      std::string_view d(at + 1, size_t(e.data() + e.size() - (at + 1)));
+      bool upper = false;
+      for (char c : d) upper |= unsigned(c - 'A') < 26u;
+      std::string lowered_long;
+      if (upper) {
+        char* to = lowered;
+        if (d.size() > sizeof lowered) {
+          lowered_long.resize(d.size());
+          to = lowered_long.data();
+        }
+        for (size_t i = 0; i < d.size(); ++i) to[i] = unsigned(d[i] - 'A') < 26u ? char(d[i] - 'A' + 'a') : d[i];
+        d = std::string_view(to, d.size());
       }
-      auto it = domains.find(d);
-      if (it == domains.end()) {
+      t.email[k] = domains.find_or_add(d, upper, [&](std::string_view dom) {
         uint8_t bits = 0;
-        if (std::find(std::begin(kFree), std::end(kFree), d) != std::end(kFree)) bits |= kFreeMail;
-        if (RE2::PartialMatch(d, *re_edu)) bits |= kEduDomain;
-        it = domains.emplace(std::string(d), bits).first;
-      }
-      t.email[k] = it->second;
+        if (std::find(std::begin(kFree), std::end(kFree), dom) != std::end(kFree)) bits |= kFreeMail;
+        // (^|\.)(edu|ac\.jp)$ can only match a domain ending in "edu" or "ac.jp": RE2 decides those.
+        if ((dom.ends_with("edu") || dom.ends_with("ac.jp")) && RE2::PartialMatch(dom, *re_edu)) bits |= kEduDomain;
+        return bits;
+      });
     }
   }
   auto const& ind = b.fields[size_t(f_industry)];
@@ -405,58 +474,50 @@ __attribute__((target_clones("avx2", "default")))
 void Baseline::Impl::activity_pass(runtime::Batch const& b, Tables const& t, int64_t now, Stage1& s,
                                    size_t row_begin, size_t row_end) const {
   typedef double v4d __attribute__((vector_size(32)));
-  typedef int64_t v4i __attribute__((vector_size(32)));
   typedef uint32_t v8u __attribute__((vector_size(32)));
   uint32_t const* __restrict off = b.act_offsets.data();
   uint16_t const* __restrict kinds = b.act_kind.data();
   int64_t const* __restrict ats = b.act_at.data();
-  uint32_t const* __restrict page = b.act_fields[size_t(a_page)].codes.data();
-  uint32_t const* __restrict form = b.act_fields[size_t(a_form)].codes.data();
-  uint32_t const* __restrict asset = b.act_fields[size_t(a_asset)].codes.data();
-  uint8_t const* __restrict page_cls = t.page_cls.data();
-  uint8_t const* __restrict form_cls = t.form_cls.data();
-  uint8_t const* __restrict asset_cls = t.asset_cls.data();
-  uint32_t const n_page = uint32_t(t.page_cls.size() - 1), n_form = uint32_t(t.form_cls.size() - 1),
-                 n_asset = uint32_t(t.asset_cls.size() - 1);
+  // Per kind, the field that decides its class and that field's class table (branch-free: a
+  // kind without such a field reads `page` through a table of zeros).
+  struct KindClass {
+    uint32_t const* codes;
+    uint8_t const* table;     // class by code; [n] = missing
+    uint32_t n;
+  };
+  KindClass by_kind[16];
+  for (auto& kc : by_kind) kc = {b.act_fields[size_t(a_page)].codes.data(), t.zeros.data(), uint32_t(t.zeros.size() - 1)};
+  by_kind[k_visit] = {b.act_fields[size_t(a_page)].codes.data(), t.page_cls.data(), uint32_t(t.page_cls.size() - 1)};
+  by_kind[k_form] = {b.act_fields[size_t(a_form)].codes.data(), t.form_cls.data(), uint32_t(t.form_cls.size() - 1)};
+  by_kind[k_download] = {b.act_fields[size_t(a_asset)].codes.data(), t.asset_cls.data(), uint32_t(t.asset_cls.size() - 1)};
   uint8_t kind_cls[16];
   std::memcpy(kind_cls, t.kind_cls, sizeof kind_cls);
-  uint16_t const kv = uint16_t(k_visit), kf = uint16_t(k_form), kd = uint16_t(k_download);
-  v4d const* contrib = reinterpret_cast<v4d const*>(&kContrib.row[0][0]);   // 4 vectors a class
-  v4d const* factor = reinterpret_cast<v4d const*>(&kFactor.row[0][0]);     // 4 vectors a bucket
-  v8u const* window = reinterpret_cast<v8u const*>(&kCounts.window[0][0]);
-  v8u const* clsmask = reinterpret_cast<v8u const*>(&kCounts.cls[0][0]);
-  // Bucket thresholds for the age at now (lanes 0..8) and at now - 1d (the same + 1d); padding
-  // lanes are never exceeded.
-  constexpr int64_t kNever = INT64_MAX;
-  v4i const th0[3] = {{kBucketAbove[0], kBucketAbove[1], kBucketAbove[2], kBucketAbove[3]},
-                      {kBucketAbove[4], kBucketAbove[5], kBucketAbove[6], kBucketAbove[7]},
-                      {kBucketAbove[8], kNever, kNever, kNever}};
-  v4i const th1[3] = {th0[0] + kDay, th0[1] + kDay, {kBucketAbove[8] + kDay, kNever, kNever, kNever}};
+  v4d const* add = reinterpret_cast<v4d const*>(&kPair.add[0][0]);       // 4 vectors a (class, bucket)
+  v8u const* count = reinterpret_cast<v8u const*>(&kPair.count[0][0]);   // 1 vector a (class, bucket)
+  uint8_t const* bucket_now = kBucketOfDay.now;
+  uint8_t const* bucket_past = kBucketOfDay.past;
 
   for (size_t r = row_begin; r < row_end; ++r) {
     v4d s0[4] = {}, s1[4] = {};
     v8u n0 = {}, n1 = {};
     for (uint32_t a = off[r], e = off[r + 1]; a < e; ++a) {
-      uint16_t k = kinds[a];
-      uint32_t cls = kind_cls[k & 15];
-      cls += k == kv ? page_cls[clamp_code(page[a], n_page)] : 0u;
-      cls += k == kf ? form_cls[clamp_code(form[a], n_form)] : 0u;
-      cls += k == kd ? asset_cls[clamp_code(asset[a], n_asset)] : 0u;
+      uint32_t k = kinds[a] & 15u;
+      KindClass const& kc = by_kind[k];
+      uint32_t cls = kind_cls[k] + kc.table[clamp_code(kc.codes[a], kc.n)];
       int64_t age = now - ats[a];
-      v4i va = {age, age, age, age};
-      v4i m0 = (va > th0[0]) + (va > th0[1]) + (va > th0[2]);   // lanes: -1 per threshold exceeded
-      v4i m1 = (va > th1[0]) + (va > th1[1]) + (va > th1[2]);
-      uint32_t b0 = uint32_t(-(m0[0] + m0[1] + m0[2] + m0[3]));
-      uint32_t b1 = uint32_t(-(m1[0] + m1[1] + m1[2] + m1[3]));
-      v4d const* c = contrib + 4 * cls;
-      v4d const* f0 = factor + 4 * b0;
-      v4d const* f1 = factor + 4 * b1;
-      s0[0] += c[0] * f0[0]; s0[1] += c[1] * f0[1]; s0[2] += c[2] * f0[2]; s0[3] += c[3] * f0[3];
-      s1[0] += c[0] * f1[0]; s1[1] += c[1] * f1[1]; s1[2] += c[2] * f1[2]; s1[3] += c[3] * f1[3];
-      n0 += window[b0] & clsmask[cls];
-      n1 += window[b1] & clsmask[cls];
+      uint64_t q = uint64_t(age > 1 ? age - 1 : 0) / uint64_t(kDay);
+      q = q < kMaxDay ? q : kMaxDay;
+      uint32_t b0 = uint32_t(age >= 0) + bucket_now[q];
+      uint32_t b1 = uint32_t(age >= kDay) + bucket_past[q];
+      uint32_t i0 = cls * kBuckets + b0, i1 = cls * kBuckets + b1;
+      v4d const* p0 = add + 4 * i0;
+      v4d const* p1 = add + 4 * i1;
+      s0[0] += p0[0]; s0[1] += p0[1]; s0[2] += p0[2]; s0[3] += p0[3];
+      s1[0] += p1[0]; s1[1] += p1[1]; s1[2] += p1[2]; s1[3] += p1[3];
+      n0 += count[i0];
+      n1 += count[i1];
     }
-    auto block = [](v4d const* v, v8u n) {
+    auto block = [](v4d const* v, v8u const& n) {
       double l[kLanes];
       std::memcpy(l, v, sizeof l);
       double sum = 0;   // score behavior, in source order, each rule after its cap

@@ -5,10 +5,12 @@
 //   * string predicates run once per dictionary value (RE2 for the policy's regexes, set
 //     membership by hash), `domain(email)` once per distinct email (and the domain's predicates
 //     once per distinct domain);
-//   * one branch-free pass over each prospect's activities computes every per-activity rule sum
-//     at `now` AND at `now - 1d` (for `past(score, 1d)`) at once, plus the counts the `if` rules,
-//     the segments and the colleague aggregate need; the decay factor is computed once per
-//     activity and instant;
+//   * one branch-free, vectorised pass over each prospect's activities computes every `per` rule's
+//     sum at `now` AND at `now - 1d` (for `past(score, 1d)`) at once, plus the counts the `if`
+//     rules, the segments and the colleague aggregate need. An activity's class (which `per` rules
+//     it matches: its kind and one field's predicate) and its age bucket at each instant (between
+//     consecutive window / decay boundaries: visibility, the decay factor and every window at
+//     once) index a table of the products points * factor for all 16 lanes, added with AVX2;
 //   * `engaged_colleagues` by counting, per account, the rows with an activity within 30d;
 //   * sums in the interpreter's floating-point order: per rule `0 + points*factor + ...` over
 //     matching activities in input order, then the rule's cap; block `0 + r1 + r2 + ...` in source

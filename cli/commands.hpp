@@ -12,6 +12,7 @@ struct Options {
   std::string engine = "jit";
   unsigned threads = 0;     // 0: all cores
   bool explain = false, fmt_check = false, fmt_write = false;
+  unsigned repeat = 3;
   bool colour = false, colour_out = false;
 };
 
@@ -20,5 +21,6 @@ int format(Options const& o);
 int test(Options const& o);
 int run(Options const& o);
 int explain(Options const& o);
+int bench(Options const& o);
 
 }  // namespace leadrules::cli

@@ -57,6 +57,14 @@ int main(int argc, char** argv) {
   add_data_options(explain);
   explain->add_option("--id", o.id, "The prospect's id")->required();
 
+  auto* bench = app.add_subcommand("bench", "Time the engines side by side on the same data (never fails on a time)");
+  bench->add_option("POLICY", o.policy, "Policy file (.lr)")->required()->check(CLI::ExistingFile);
+  bench->add_option("--input", o.input, "Prospects: .jsonl/.ndjson or .csv")->required();
+  bench->add_option("--activities", o.activities, "Activities CSV");
+  bench->add_option("--now", o.now, "Evaluation time (default: the current time)");
+  bench->add_option("--threads", o.threads, "Threads for the parallel runs (default: all cores)");
+  bench->add_option("--repeat", o.repeat, "Best of N runs per engine (default 3)");
+
   try {
     app.parse(argc, argv);
   } catch (CLI::ParseError const& e) {
@@ -72,6 +80,7 @@ int main(int argc, char** argv) {
     if (*test) return cli::test(o);
     if (*run) return cli::run(o);
     if (*explain) return cli::explain(o);
+    if (*bench) return cli::bench(o);
   } catch (std::exception const& e) {
     std::cerr << "leadrules: " << e.what() << "\n";
     return 2;

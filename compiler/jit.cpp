@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <unordered_map>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -31,6 +32,7 @@
 #include "compiler/fingerprint.hpp"
 #include "stdlib/abi.hpp"
 #include "stdlib/abi_host.hpp"
+#include "stdlib/builtins.hpp"
 
 namespace leadrules::jit {
 
@@ -251,6 +253,39 @@ std::unique_ptr<JitEngine> JitEngine::compile(std::shared_ptr<plan::Plan const> 
   return e;
 }
 
+// A predicate read through domain()/lower()/upper(): values are grouped by the function's
+// result and the interpreter evaluates one representative of each group.
+static std::vector<uint8_t> predicate_by_class(runtime::Interpreter const& reference, ColumnPredicate const& pr,
+                                        runtime::Column const& col) {
+  size_t n = col.dict->size();
+  std::unordered_map<std::string, uint32_t> class_of;   // function result -> representative index
+  std::vector<uint32_t> rep(n);
+  runtime::Column reps(col.type);
+  uint32_t no_result = UINT32_MAX;                        // the class of "function gives missing"
+  for (size_t k = 0; k < n; ++k) {
+    std::string_view v = col.dict->at(uint32_t(k));
+    std::optional<std::string> r;
+    switch (plan::Builtin(pr.via)) {
+      case plan::Builtin::Domain: r = stdlib::domain(v); break;
+      case plan::Builtin::Lower: r = stdlib::lower(v); break;
+      default: r = stdlib::upper(v); break;
+    }
+    uint32_t* slot = nullptr;
+    if (!r) slot = &no_result;
+    else slot = &class_of.try_emplace(std::move(*r), UINT32_MAX).first->second;
+    if (*slot == UINT32_MAX) {
+      *slot = uint32_t(reps.dict->size());
+      reps.dict->intern(v);   // the representative keeps its original text
+    }
+    rep[k] = *slot;
+  }
+  auto small = reference.column_predicate(pr.node, pr.activity, pr.field, reps);
+  std::vector<uint8_t> out(n + 1);
+  for (size_t k = 0; k < n; ++k) out[k] = small[rep[k]];
+  out[n] = small[reps.dict->size()];   // the missing value
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Evaluation: the host prepares the batch's view (columns, dictionaries, predicate tables),
 // then evaluates account group by account group, each thread with its own frames.
@@ -302,7 +337,8 @@ runtime::Results JitEngine::evaluate(runtime::Batch const& batch, runtime::EvalO
   for (auto const& c : batch.act_fields) view.act_fields.push_back(view.column(c));
   for (auto const& pr : predicates_) {
     auto const& col = (pr.activity ? batch.act_fields : batch.fields)[size_t(pr.field)];
-    view.tables.push_back(reference_->column_predicate(pr.node, pr.activity, pr.field, col));
+    view.tables.push_back(pr.via < 0 ? reference_->column_predicate(pr.node, pr.activity, pr.field, col)
+                                     : predicate_by_class(*reference_, pr, col));
   }
   for (auto const& t : view.tables) view.table_ptrs.push_back(t.data());
   view.history.reserve(batch.history.size());

@@ -248,7 +248,29 @@ std::vector<ColumnPredicate> find_column_predicates(plan::Plan const& p) {
     PureScan scan{p};
     scan.visit(int32_t(i));
     if (!scan.ok || !scan.column) continue;
-    out.push_back({int32_t(i), scan.column->first, scan.column->second});
+    ColumnPredicate pred{int32_t(i), scan.column->first, scan.column->second, -1};
+    // Is every read of the column the direct argument of one and the same string function?
+    std::optional<uint8_t> via;
+    bool direct = false;
+    std::function<void(int32_t, int32_t)> reads = [&](int32_t n, int32_t parent) {
+      if (n < 0) return;
+      auto const& node = p.nodes[size_t(n)];
+      if (node.op == Op::Field || node.op == Op::ActField) {
+        auto const* par = parent >= 0 ? &p.nodes[size_t(parent)] : nullptr;
+        bool ok = par && par->op == Op::Call && par->args.size() == 1 &&
+                  (plan::Builtin(par->sub) == plan::Builtin::Domain || plan::Builtin(par->sub) == plan::Builtin::Lower ||
+                   plan::Builtin(par->sub) == plan::Builtin::Upper);
+        if (!ok || (via && *via != par->sub)) direct = true;
+        else via = par->sub;
+        return;
+      }
+      reads(node.a, n);
+      reads(node.b, n);
+      for (int32_t x : node.args) reads(x, n);
+    };
+    reads(int32_t(i), -1);
+    if (via && !direct) pred.via = *via;
+    out.push_back(pred);
     mark(int32_t(i));
   }
   std::reverse(out.begin(), out.end());

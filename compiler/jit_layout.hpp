@@ -61,6 +61,10 @@ struct ColumnPredicate {
   int32_t node = -1;
   bool activity = false;     // ActField vs Field
   int32_t field = -1;
+  // When the column is read only through one string function (domain, lower, upper), values
+  // with the same function result share the predicate's value: the host evaluates it once per
+  // distinct result (once per email domain, not once per email).
+  int32_t via = -1;          // plan::Builtin, or -1
 };
 std::vector<ColumnPredicate> find_column_predicates(plan::Plan const& plan);
 

@@ -70,6 +70,7 @@ struct TemplatePiece {
 struct Expr {
   ExprKind kind{};
   Span span;
+  bool parenthesized = false;  // written inside ( ) by the user (fmt keeps them)
   double number = 0;
   int64_t micros = 0;
   int grade = 0;

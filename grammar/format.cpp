@@ -23,12 +23,17 @@
 //     `history`) is one line `prospect { id: "t1", email: "a@b" }` when it fits in 100 columns
 //     and no comment sits inside its braces; otherwise `prospect {`, one field a line, `}`.
 //     A colleague with nested activities is always the long form.
-//   - Expressions: single spaces around binary operators and after `,`; parentheses only where
-//     the grammar needs them: by LANGUAGE.md precedence (`not` below comparisons, comparisons
-//     not associative, `??` right associative, `+ - * /` left associative); an infix `within`
-//     inside an activity aggregate's `where` (or a points rule's `where`) stays parenthesised;
-//     and an `any`/`no` aggregate whose open tail (`where C`, `within D`, or a bare kind before
-//     `within`) would swallow what follows it is parenthesised.
+//   - Expressions: single spaces around binary operators and after `,`, none inside `( )`.
+//     Every pair of parentheses the user wrote around an expression is kept (like gofmt), even
+//     where precedence makes it redundant: `not (a ~* "x")`, `(a ?? "") in s`, `(a and b) or c`
+//     stay as written (the tree records them: Expr::parenthesized). Doubled parentheses `((x))`
+//     become one pair. Beyond those, parentheses are added only where the grammar needs them
+//     (a parsed tree always has them written there; a tree built otherwise may not): by
+//     LANGUAGE.md precedence (`not` below comparisons, comparisons not associative, `??` right
+//     associative, `+ - * /` left associative); an infix `within` inside an activity
+//     aggregate's `where` (or a points rule's `where`); and an `any`/`no` aggregate whose open
+//     tail (`where C`, `within D`, or a bare kind before `within`) would swallow what follows
+//     it. An expression is never wrapped twice, and no other parentheses are added.
 //   - Numbers, durations, times, grades, grade moves and signed numbers print their text as
 //     written. Strings are re-escaped: `\"`, `\\`, `\n`, `\t`, other control characters as
 //     `\u{XX}`; everything else (UTF-8 included) byte for byte. Templates escape literal braces
@@ -207,8 +212,12 @@ Out print_expr(Expr const& e, bool no_within);
 
 // `e` printed where the grammar expects level `min` or tighter. `no_within`: the context is an
 // activity aggregate's `where`, where an infix `within` must be parenthesised.
+// Parentheses the user wrote (`parenthesized`) are always kept, and they satisfy every need for
+// parentheses at this place, so `e` is never wrapped twice. Inside them the grammar reads a whole
+// expression again, where an infix `within` needs no parentheses of its own.
 Out print_at(Expr const* e, int min, bool no_within) {
   if (!e) return {};
+  if (e->parenthesized) return paren(print_expr(*e, false));
   Out o = print_expr(*e, no_within);
   bool infix_within = e->kind == ExprKind::Binary && e->bin == BinOp::Within;
   if (o.level < min || (no_within && infix_within)) return paren(std::move(o));

@@ -1086,11 +1086,16 @@ struct action<g::now_expr> {
   }
 };
 
+// `( E )`: E itself, marked as written in parentheses (so `fmt` keeps them); its span stays
+// the inner expression's, `outer` takes in the parentheses. Doubled parentheses `((E))` collapse
+// to one flag: the tree records that E was parenthesised, not how many times.
 template <>
 struct action<g::paren_expr> {
   template <typename In>
   static void apply(In const& in, State& st) {
-    std::get<ExprItem>(st.items.back()).outer = st.span(in);
+    auto& it = std::get<ExprItem>(st.items.back());
+    it.e->parenthesized = true;
+    it.outer = st.span(in);
   }
 };
 

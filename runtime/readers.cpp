@@ -1,46 +1,57 @@
 // Data in: JSON Lines and CSV into a columnar Batch (see readers.hpp).
 //
-// Decisions where LANGUAGE.md is silent (also listed in the docs):
+// Decisions where LANGUAGE.md is silent (to be listed in the docs):
 // - JSON number fields take JSON numbers only ("42" is an error); CSV cells are text and are
 //   parsed (surrounding spaces ignored, `+`/exponent allowed, `1,000`/`NaN`/`inf` rejected).
 // - JSON string fields also take JSON numbers and booleans, as their text (`{"id": 12345}` is
-//   the id "12345"), so a numeric id reads the same from JSON and CSV.
+//   the id "12345"; a non-integral number prints as format_number does).
 // - bool: JSON true/false; text (CSV cells, JSON strings) true/false, yes/no, 1/0 in any case;
 //   the JSON numbers 0 and 1.
-// - time: RFC 3339 or YYYY-MM-DD text (CSV or JSON string), or a JSON number = epoch seconds
-//   (fraction rounded to the microsecond). Text that is a bare number is NOT epoch seconds (a
-//   year `2026` in a CSV must not silently become 1970-01-01T00:33:46Z). Years 0000-9999.
+// - time: RFC 3339 or YYYY-MM-DD text (CSV cell or JSON string), or a JSON number = epoch
+//   seconds (fraction rounded to the microsecond). Text that is a bare number is NOT epoch
+//   seconds (a year `2026` in a CSV must not silently become 1970-01-01T00:33:46Z). Years
+//   0000-9999 only. CSV cells are trimmed of spaces first; JSON strings are not.
 // - duration: text in the language's literal form (`30min`, `48h`, `90d`, `2w`, `-3d`, and
-//   `90s`/`1.5s` so printed durations read back), or a JSON number = seconds.
-// - grade: text `A+` … `F` (letter case ignored), JSON string only.
+//   `90s`/`1.5s` so that printed durations read back), or a JSON number = seconds.
+// - grade: text `A+` … `F` (letter case ignored), from a JSON string or a CSV cell.
 // - [string]: a JSON array of strings (null items skipped); in CSV the cell split on `;`, items
-//   trimmed of spaces, empty items dropped. `missing` placeholders drop matching items.
+//   trimmed of spaces, empty items dropped.
 // - `missing "…"` placeholders compare against the raw text: the CSV cell as written, the JSON
 //   string's content; a JSON number matches a placeholder that reads as the same number, a JSON
-//   boolean the placeholder "true"/"false".
+//   boolean the placeholder "true"/"false". A whole value equal to a placeholder is missing (the
+//   default applies, also for a list); in a list, items equal to a placeholder are dropped.
 // - An empty CSV cell (quoted or not) is missing; a CSV cell of spaces only is missing for every
 //   type but string. A JSON "" is a present string; for other types it is a type error (declare
 //   `missing ""` to accept it as missing).
-// - A key given twice in one JSON object, a rule given twice in "fired", and two activity kinds
-//   in one "type" are data errors. Field names in errors are the input names (`from` column);
-//   activity errors are `activities[I].field` with I the 0-based position in the array.
-// - "fired": {"rule": {"count": N, "last": TIME}}: count a whole number >= 0; without count the
-//   record counts 1 when it has a last time, else 0; other keys ignored.
-// - CSV: a UTF-8 BOM is skipped; header names are trimmed of spaces and matched exactly; unnamed
-//   columns are ignored; a header column named twice is an error only when a field reads it. A
-//   record must have as many cells as the header. A column missing from the header is an error
-//   (line 1) for the id and every required field without a default; optional fields read as
-//   missing. Blank lines are skipped (and counted). Text after a closing quote is an error; a
-//   quote inside an unquoted cell is kept literally.
-// - Activities CSV: columns prospect_id, type, at. A bad activity line makes its prospect bad:
-//   in keep_going mode both the activity line and the prospect line go to the rejects (the
-//   rejects hold activity lines too; prospects_rejected counts prospect lines only). Activity
-//   lines whose prospect_id names no prospect are rejects of their own (strict: an error), as
-//   are activities of unlisted kinds in that case. When two prospect lines share an id, the
-//   activities belong to the first; a rejected prospect takes its activities with it.
-// - Activities of kinds the schema does not list are counted in skipped_kinds only for
-//   prospects that make it into the batch. They are not validated.
-// - Every input is read whole into memory (one buffer, padded for simdjson).
+// - A key given twice in one JSON object and a rule given twice in "fired" are data errors.
+//   Field names in errors are the input names (the `from` column); activity errors name
+//   `activities[I].field`, I the 0-based position in the array; history errors
+//   `fired["rule"].count`. The keys `activities` and `fired` are read as such unless a field
+//   reads that key. An activity's first `type` key decides its kind.
+// - "fired": {"rule": {"count": N, "last": TIME}}: count a whole number >= 0; without a count
+//   the record counts 1 when it has a last time, else 0; other keys ignored; rules the policy
+//   does not have are ignored unchecked. CSV input has no history.
+// - A UTF-8 BOM at the start of a file is skipped (JSON Lines and CSV).
+// - CSV: header names are trimmed of spaces and matched exactly; unnamed columns are ignored; a
+//   header column named twice is an error only when a field reads it. A record must have as
+//   many cells as the header. A column missing from the header is an error (line of the
+//   header) for the id and for every required field without a default; optional and defaulted
+//   fields then read as missing. Blank lines are skipped (and counted). Text after a closing
+//   quote is an error; a quote inside an unquoted cell is kept literally. A record of invalid
+//   UTF-8 is an error.
+// - Activities CSV: columns prospect_id, type, at (type is trimmed). It is read before the
+//   prospects, so in strict mode its first bad line is reported before any prospect line. A bad
+//   activity line makes its prospect bad: in keep_going mode both the activity line and the
+//   prospect line go to the rejects (the rejects hold activity lines too; prospects_rejected
+//   counts prospect lines only). A malformed line whose cells still line up with the header
+//   belongs to its prospect_id; one that does not is a reject of its own. Activity lines whose
+//   prospect_id names no prospect line are rejects of their own (strict: an error), whatever
+//   their kind. When two prospect lines share an id, the activities belong to the first; a
+//   rejected prospect takes its activities with it.
+// - Activities of kinds the schema does not list are not validated, and are counted in
+//   skipped_kinds only for prospects that make it into the batch.
+// - Every input is read whole into memory (mapped when possible, else read into one padded
+//   buffer).
 
 #include "runtime/readers.hpp"
 

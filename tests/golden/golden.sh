@@ -106,7 +106,7 @@ for line in open(sys.argv[1], encoding="utf-8"):
     rules.update({a["rule"] for a in r["actions"]})
     scores.append(r["score"])
 print(f"prospects {n}")
-print(f"score total {sum(scores):.6f} min {min(scores)} max {max(scores)}")
+if scores: print(f"score total {sum(scores):.6f} min {min(scores)} max {max(scores)}")
 for k in sorted(grades): print(f"grade {k} {grades[k]}")
 for k in sorted(segs): print(f"segment {k} {segs[k]}")
 for k in sorted(rules): print(f"rule {k} {rules[k]}")

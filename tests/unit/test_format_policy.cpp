@@ -19,7 +19,8 @@ namespace fs = std::filesystem;
 namespace {
 
 // ---------------------------------------------------------------------------------------------
-// A dump of the syntax tree without spans: equal dumps mean equal trees.
+// A dump of the syntax tree without spans: equal dumps mean equal trees. It includes whether an
+// expression was written in parentheses, so round trips check that fmt keeps the user's.
 
 std::string str(std::string_view s) { return fmt::format("{}:{}", s.size(), s); }
 
@@ -31,9 +32,9 @@ struct Dumper {
       out += "null";
       return;
     }
-    out += fmt::format("(E{} n={} us={} g={} b={} t={} bin={} un={} agg={} k={}", int(e->kind),
-                       e->number, e->micros, e->grade, e->boolean, str(e->text), int(e->bin),
-                       int(e->un), int(e->agg), str(e->kind_name.name));
+    out += fmt::format("(E{} p={} n={} us={} g={} b={} t={} bin={} un={} agg={} k={}", int(e->kind),
+                       e->parenthesized, e->number, e->micros, e->grade, e->boolean, str(e->text),
+                       int(e->bin), int(e->un), int(e->agg), str(e->kind_name.name));
     out += " where=";
     expr(e->where.get());
     out += " within=";
@@ -310,43 +311,45 @@ std::string canonical_expr(std::string const& e) {
 
 // ---------------------------------------------------------------------------------------------
 
-TEST_CASE("fmt: expressions round-trip with minimal parentheses", "[fmt]") {
+TEST_CASE("fmt: expressions keep the user's parentheses and add none", "[fmt]") {
   // input -> canonical form
   std::vector<std::pair<std::string, std::string>> cases = {
       {"1+2*3", "1 + 2 * 3"},
       {"(1+2)*3", "(1 + 2) * 3"},
       {"1-(2-3)", "1 - (2 - 3)"},
-      {"(1-2)-3", "1 - 2 - 3"},
+      {"(1-2)-3", "(1 - 2) - 3"},
       {"8/(4/2)", "8 / (4 / 2)"},
-      {"(8/4)/2", "8 / 4 / 2"},
+      {"(8/4)/2", "(8 / 4) / 2"},
       {"-(1+2)", "-(1 + 2)"},
       {"- - employees", "--employees"},
       {"1 - -2", "1 - -2"},
       {"-employees*2", "-employees * 2"},
-      {"(-employees)*2", "-employees * 2"},
-      {"employees ?? (1 ?? 2)", "employees ?? 1 ?? 2"},
+      {"(-employees)*2", "(-employees) * 2"},
+      {"employees ?? (1 ?? 2)", "employees ?? (1 ?? 2)"},
       {"(employees ?? 1) ?? 2", "(employees ?? 1) ?? 2"},
       {"employees ?? 1 + 2", "employees ?? 1 + 2"},
       {"(employees ?? 1) + 2", "(employees ?? 1) + 2"},
       {"(employees < 1) == true", "(employees < 1) == true"},
       {"true == (employees < 1)", "true == (employees < 1)"},
-      {"not (employees == 1)", "not employees == 1"},
+      {"not (employees == 1)", "not (employees == 1)"},
+      {"not employees == 1", "not employees == 1"},
       {"(not true) == false", "(not true) == false"},
       {"not not true", "not not true"},
       {"not (true and false)", "not (true and false)"},
       {"true and not false", "true and not false"},
       {"(true or false) and true", "(true or false) and true"},
-      {"true or (false and true)", "true or false and true"},
-      {"(true or false) or true", "true or false or true"},
+      {"true or (false and true)", "true or (false and true)"},
+      {"true or false and true", "true or false and true"},
+      {"(true or false) or true", "(true or false) or true"},
       {"true or (false or true)", "true or (false or true)"},
-      {"(true and false) and true", "true and false and true"},
+      {"(true and false) and true", "(true and false) and true"},
       {"true and (false and true)", "true and (false and true)"},
       {"title ~* \"director|部長\"", "title ~* \"director|部長\""},
       {"title~\"^a\"", "title ~ \"^a\""},
       {"title in {\"a\",\"b\",}", "title in {\"a\", \"b\"}"},
       {"\"vip\" in tags", "\"vip\" in tags"},
       {"assigned_at within 7d", "assigned_at within 7d"},
-      {"(assigned_at ?? now) within 30min", "assigned_at ?? now within 30min"},
+      {"(assigned_at ?? now) within 30min", "(assigned_at ?? now) within 30min"},
       {"assigned_at ?? now within 2w", "assigned_at ?? now within 2w"},
       {"now - @2026-01-01 > 48h", "now - @2026-01-01 > 48h"},
       {"assigned_at < @2026-11-22T10:00:00+09:00", "assigned_at < @2026-11-22T10:00:00+09:00"},
@@ -371,12 +374,13 @@ TEST_CASE("fmt: expressions round-trip with minimal parentheses", "[fmt]") {
       {"any form where form == \"contact\" and score >= 100", "any form where form == \"contact\" and score >= 100"},
       {"(any form where form == \"contact\") and score >= 100", "(any form where form == \"contact\") and score >= 100"},
       {"any visit where page == \"/\" within 7d", "any visit where page == \"/\" within 7d"},
-      {"(any visit where page == \"/\" within 7d) and true", "any visit where page == \"/\" within 7d and true"},
+      {"(any visit where page == \"/\" within 7d) and true", "(any visit where page == \"/\" within 7d) and true"},
       {"(any visit within 7d) + 1", "(any visit within 7d) + 1"},
       {"(any visit) within 7d", "(any visit) within 7d"},
       {"any visit within 7d + 1d", "any visit within 7d + 1d"},
       {"no activity within 90d", "no activity within 90d"},
-      {"(no activity) == true", "no activity == true"},
+      {"(no activity) == true", "(no activity) == true"},
+      {"no activity == true", "no activity == true"},
       {"no visit where page == \"/\"", "no visit where page == \"/\""},
       {"true and no visit where page == \"/\"", "true and no visit where page == \"/\""},
       {"(no visit where page == \"/\") or true", "(no visit where page == \"/\") or true"},
@@ -395,7 +399,11 @@ TEST_CASE("fmt: expressions round-trip with minimal parentheses", "[fmt]") {
       {"\"学生の皆さん\" == title", "\"学生の皆さん\" == title"},
       {"3.50 + 0.25", "3.50 + 0.25"},
       {"true != false", "true != false"},
-      {"((((employees))))", "employees"},
+      {"((((employees))))", "(employees)"},
+      {"( employees )", "(employees)"},
+      {"(1)", "(1)"},
+      {"f((1), (\"a\"))", "f((1), (\"a\"))"},
+      {"(((1 + 2)) * ((3)))", "((1 + 2) * (3))"},
   };
   std::vector<std::string> inputs;
   for (auto const& [in, _] : cases) inputs.push_back(in);
@@ -404,6 +412,70 @@ TEST_CASE("fmt: expressions round-trip with minimal parentheses", "[fmt]") {
     INFO(in);
     CHECK(canonical_expr(in) == expected);
   }
+}
+
+TEST_CASE("fmt: parentheses the user wrote survive in every context", "[fmt]") {
+  std::string text = std::string(kSchema) + R"LR(set s = {"acme"}
+let a = not (title ~* "x")
+let b = (account ?? "") in s
+let c = (title == "a" and account == "b") or status == "c"
+let d = ((title))
+let e = count(download where not (asset ~* "whitepaper|ebook"))
+let f = any form where (form == "c" or form == "d") and (score > 1)
+let g = count(visit where (page ~ "^/p") within (7d))
+let h = (employees ?? 0) * 2 + (1)
+score s {
+  points +8 per download where not (asset ~* "whitepaper|ebook")
+  points +1 per visit where (page == "/") within (7d) cap 3
+  points +2 if (title ?? "") ~ "vp"
+}
+grade +1 if (employees > 10) else -1
+zone z {
+  A (score >= 20)
+}
+segment m when (a and b)
+rule "r" when (c or d) and not (e > 1) do notify("owner", "{(title ?? email)} {(employees + 1)|none}"), set title = (title ?? "t")
+test "t" {
+  expect (score == 1)
+  expect set status == ("MQL")
+}
+)LR";
+  std::string out = check_roundtrip(text);
+  for (char const* line : {
+           "let a = not (title ~* \"x\")\n",
+           "let b = (account ?? \"\") in s\n",
+           "let c = (title == \"a\" and account == \"b\") or status == \"c\"\n",
+           "let d = (title)\n",
+           "let e = count(download where not (asset ~* \"whitepaper|ebook\"))\n",
+           "let f = any form where (form == \"c\" or form == \"d\") and (score > 1)\n",
+           "let g = count(visit where (page ~ \"^/p\") within (7d))\n",
+           "let h = (employees ?? 0) * 2 + (1)\n",
+           "  points +8 per download where not (asset ~* \"whitepaper|ebook\")\n",
+           "  points +1 per visit where (page == \"/\") within (7d) cap 3\n",
+           "  points +2 if (title ?? \"\") ~ \"vp\"\n",
+           "grade +1 if (employees > 10) else -1\n",
+           "  A   (score >= 20)\n",
+           "segment m when (a and b)\n",
+           "rule \"r\" when (c or d) and not (e > 1)\n  do notify(\"owner\", \"{(title ?? email)} "
+           "{(employees + 1)|none}\"), set title = (title ?? \"t\")\n",
+           "  expect (score == 1)\n",
+           "  expect set status == (\"MQL\")\n",
+       }) {
+    INFO(line);
+    CHECK(out.find(line) != std::string::npos);
+  }
+  // Written parentheses that the grammar also needs are printed once, and inside them an infix
+  // `within` needs none of its own (the parenthesised text is a whole expression again).
+  CHECK(canonical_expr("count(visit where (at within 7d))") == "count(visit where (at within 7d))");
+  CHECK(canonical_expr("count(visit where ((at within 7d)))") == "count(visit where (at within 7d))");
+  CHECK(canonical_expr("count(visit where (at within 7d and true))") ==
+        "count(visit where (at within 7d and true))");
+  CHECK(canonical_expr("count(visit where ((at within 7d) and true))") ==
+        "count(visit where ((at within 7d) and true))");
+  CHECK(canonical_expr("(any visit where page == \"/\") within 7d") ==
+        "(any visit where page == \"/\") within 7d");
+  CHECK(canonical_expr("(employees ?? 1) ?? 2") == "(employees ?? 1) ?? 2");
+  CHECK(canonical_expr("((employees ?? 1)) ?? 2") == "(employees ?? 1) ?? 2");
 }
 
 TEST_CASE("fmt: templates re-escape braces, quotes and fallbacks", "[fmt]") {
@@ -917,7 +989,7 @@ TEST_CASE("fmt: the benchmark policy round-trips", "[fmt]") {
   std::string text = read(path);
   std::string out = check_roundtrip(text, path.string());
   CHECK(out.find("policy \"bench\"\n") != std::string::npos);
-  CHECK(out.find("  points +8  per download where not asset ~* \"whitepaper|ebook\"\n") != std::string::npos);
+  CHECK(out.find("  points +8  per download where not (asset ~* \"whitepaper|ebook\")\n") != std::string::npos);
 }
 
 TEST_CASE("fmt: every example policy round-trips and is a fixed point", "[fmt]") {
@@ -955,6 +1027,43 @@ ast::TestField field(std::string name, ast::ExprPtr value) {
 }
 
 }  // namespace
+
+TEST_CASE("fmt: a tree without written parentheses gets only the ones precedence needs", "[fmt]") {
+  auto bin = [](ast::BinOp op, ast::ExprPtr l, ast::ExprPtr r) {
+    auto e = make(ast::ExprKind::Binary);
+    e->bin = op;
+    e->args.push_back(std::move(l));
+    e->args.push_back(std::move(r));
+    return e;
+  };
+  auto num = [](char const* t) { return make(ast::ExprKind::Number, t); };
+  auto text_of = [](ast::ExprPtr e) {
+    ast::Policy policy;
+    ast::LetDecl d;
+    d.name.name = "x";
+    d.value = std::move(e);
+    policy.decls.emplace_back(std::move(d));
+    SourceFile empty("built.lr", "");
+    return format_policy(policy, empty);
+  };
+  // (1 + 2) * 3: needed; 1 + 2 * 3 and 1 - 2 - 3: none.
+  CHECK(text_of(bin(ast::BinOp::Mul, bin(ast::BinOp::Add, num("1"), num("2")), num("3"))) ==
+        "let x = (1 + 2) * 3\n");
+  CHECK(text_of(bin(ast::BinOp::Add, num("1"), bin(ast::BinOp::Mul, num("2"), num("3")))) ==
+        "let x = 1 + 2 * 3\n");
+  CHECK(text_of(bin(ast::BinOp::Sub, bin(ast::BinOp::Sub, num("1"), num("2")), num("3"))) ==
+        "let x = 1 - 2 - 3\n");
+  CHECK(text_of(bin(ast::BinOp::Sub, num("1"), bin(ast::BinOp::Sub, num("2"), num("3")))) ==
+        "let x = 1 - (2 - 3)\n");
+  // Needed and written: one pair.
+  auto sum = bin(ast::BinOp::Add, num("1"), num("2"));
+  sum->parenthesized = true;
+  CHECK(text_of(bin(ast::BinOp::Mul, std::move(sum), num("3"))) == "let x = (1 + 2) * 3\n");
+  // Written but not needed: kept.
+  auto product = bin(ast::BinOp::Mul, num("2"), num("3"));
+  product->parenthesized = true;
+  CHECK(text_of(bin(ast::BinOp::Add, num("1"), std::move(product))) == "let x = 1 + (2 * 3)\n");
+}
 
 TEST_CASE("fmt: list values in test records", "[fmt]") {
   // Built by hand, so this checks the printer whatever the parser does with lists.

@@ -532,6 +532,53 @@ TEST_CASE("parser: expression spans", "[parser]") {
   CHECK(slice(t3, n->args[0]->span) == "-x");
 }
 
+TEST_CASE("parser: parentheses written around an expression are recorded", "[parser]") {
+  // The flag is on the parenthesised node itself; its span stays the inner text.
+  std::string text = "not (a ~* \"x\") and (b ?? \"\") in s or ((c))";
+  SourceFile src("x", text);
+  Diagnostics d;
+  auto e = parse_expression(src, d);
+  REQUIRE(e);
+  CHECK(sx(e) == "(or (and (not (~* a \"x\")) (in (?? b \"\") s)) c)");
+  CHECK_FALSE(e->parenthesized);                                        // or
+  auto& conj = e->args[0];                                              // and
+  CHECK_FALSE(conj->parenthesized);
+  CHECK_FALSE(conj->args[0]->parenthesized);                            // not
+  CHECK(conj->args[0]->args[0]->parenthesized);                         // a ~* "x"
+  CHECK(slice(text, conj->args[0]->args[0]->span) == "a ~* \"x\"");
+  CHECK_FALSE(conj->args[1]->parenthesized);                            // in
+  CHECK(conj->args[1]->args[0]->parenthesized);                         // b ?? ""
+  CHECK_FALSE(conj->args[1]->args[1]->parenthesized);                   // s
+  CHECK(e->args[1]->parenthesized);                                     // ((c)): one flag
+  CHECK(slice(text, e->args[1]->span) == "c");
+
+  CHECK(expr("(a and b) or c")->args[0]->parenthesized);
+  CHECK_FALSE(expr("a and b or c")->args[0]->parenthesized);
+  CHECK(expr("(a)")->parenthesized);
+  CHECK_FALSE(expr("a")->parenthesized);
+  CHECK_FALSE(expr("f(a)")->parenthesized);                             // call parentheses: no
+  CHECK_FALSE(expr("f(a)")->args[0]->parenthesized);
+  CHECK_FALSE(expr("count(visit)")->parenthesized);
+  CHECK(expr("-(a)")->args[0]->parenthesized);
+  auto agg = expr("count(visit where (at within 7d) within (30d))");
+  CHECK(agg->where->parenthesized);
+  CHECK(agg->within->parenthesized);
+
+  // In declarations: a rule's condition, a template's interpolation.
+  auto p = ok("rule \"r\" when (a or b) do notify(\"o\", \"{(x ?? y)|z}\")\n");
+  auto const& r = std::get<RuleDecl>(p.decls[0]);
+  CHECK(r.condition->parenthesized);
+  REQUIRE(r.actions.size() == 1);
+  REQUIRE(r.actions[0].args.size() == 2);
+  auto const& t = *r.actions[0].args[1];
+  REQUIRE(t.kind == ExprKind::Template);
+  REQUIRE(t.pieces.size() == 1);
+  REQUIRE(t.pieces[0].expr);
+  CHECK(t.pieces[0].expr->parenthesized);
+  CHECK_FALSE(std::get<RuleDecl>(ok("rule \"r\" when a or b do tag(\"x\")\n").decls[0])
+                  .condition->parenthesized);
+}
+
 TEST_CASE("parser: parse_expression needs the whole text", "[parser]") {
   auto d = expr_error("a b");
   CHECK_THAT(d.message, Catch::Contains("unexpected text after the expression"));
