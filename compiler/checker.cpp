@@ -1631,20 +1631,26 @@ void Checker::order_declarations() {
         // Name the cycle from e.to around to d and back.
         std::string path = decl_label(e.to);
         bool through_colleague = e.colleague;
+        ast::Span where = e.span;
         size_t start = 0;
         for (size_t i = 0; i < stack.size(); ++i)
           if (stack[i].first == e.to) start = i;
         for (size_t i = start + 1; i < stack.size(); ++i) {
           path += " → " + decl_label(stack[i].first);
           through_colleague |= stack[i].second.colleague;
+          // Implicit edges (the total reads every block) have no place in the text: point at
+          // the first reference the user wrote, the colleague one when there is one.
+          auto const& edge = stack[i].second;
+          bool written = edge.span.end > edge.span.begin;
+          if (written && (where.end <= where.begin || (edge.colleague && !e.colleague))) where = edge.span;
         }
         path += " → " + decl_label(e.to);
         if (through_colleague)
-          error(e.span, fmt::format("colleague aggregate out of order: {}", path),
+          error(where, fmt::format("colleague aggregate out of order: {}", path),
                 "a colleague aggregate may use only what is computed before the place that uses it: a points "
                 "or grade rule can count colleagues but not sum their scores; a segment can");
         else
-          error(e.span, fmt::format("cycle: {}", path),
+          error(where, fmt::format("cycle: {}", path),
                 "a declaration cannot depend on itself, not even through past()");
         continue;
       }

@@ -1089,11 +1089,17 @@ void Codegen::gen_pass() {
         B.CreateStore(B.CreateFAdd(B.CreateLoad(f64, acc_a[i]), B.CreateFMul(cf(pts), factor)), acc_a[i]);
         B.CreateStore(B.CreateAdd(B.CreateLoad(i32, acc_n[i]), c32(1)), acc_n[i]);
       } else {
+        // Only what the aggregate reads: the count always, the latest / earliest time for last / first.
+        auto agg = plan::Agg(P.nodes[size_t(it.index)].sub);
         B.CreateStore(B.CreateAdd(B.CreateLoad(i64, acc_a[i]), c64(1)), acc_a[i]);
-        Value* l = B.CreateLoad(i64, acc_b[i]);
-        B.CreateStore(B.CreateSelect(B.CreateICmpSGT(at, l), at, l), acc_b[i]);
-        Value* f = B.CreateLoad(i64, acc_c[i]);
-        B.CreateStore(B.CreateSelect(B.CreateICmpSLT(at, f), at, f), acc_c[i]);
+        if (agg == plan::Agg::Last) {
+          Value* l = B.CreateLoad(i64, acc_b[i]);
+          B.CreateStore(B.CreateSelect(B.CreateICmpSGT(at, l), at, l), acc_b[i]);
+        }
+        if (agg == plan::Agg::First) {
+          Value* f = B.CreateLoad(i64, acc_c[i]);
+          B.CreateStore(B.CreateSelect(B.CreateICmpSLT(at, f), at, f), acc_c[i]);
+        }
       }
       B.CreateBr(skip);
       B.SetInsertPoint(skip);

@@ -37,6 +37,7 @@ std::string describe(plan::Constant const& c) {
   if (c.type == plan::Type::StringList) return "[" + print_constant(c) + "]";
   if (c.missing) return c.type == plan::Type::Bool ? "unknown" : "missing";
   if (c.type == plan::Type::String) return stdlib::json_escape(c.text);
+  if (c.type == plan::Type::Duration) return stdlib::format_duration(c.micros);   // by value: 48h == 2d
   return print_constant(c);
 }
 

@@ -35,7 +35,11 @@ std::string map_code_points(std::string_view s, Map map) {
 }  // namespace
 
 std::string lower(std::string_view s) { return map_code_points(s, utf8proc_tolower); }
-std::string upper(std::string_view s) { return map_code_points(s, utf8proc_toupper); }
+std::string upper(std::string_view s) {
+  // Unicode's simple case mapping has no uppercase for ß (only the full mapping "SS");
+  // utf8proc maps it to ẞ, so keep it as the simple mapping does.
+  return map_code_points(s, [](utf8proc_int32_t cp) { return cp == 0xDF ? cp : utf8proc_toupper(cp); });
+}
 
 int64_t length(std::string_view s) {
   int64_t n = 0;
