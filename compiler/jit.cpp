@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <map>
 #include <unordered_map>
 #include <filesystem>
 #include <fstream>
@@ -253,36 +254,42 @@ std::unique_ptr<JitEngine> JitEngine::compile(std::shared_ptr<plan::Plan const> 
   return e;
 }
 
-// A predicate read through domain()/lower()/upper(): values are grouped by the function's
-// result and the interpreter evaluates one representative of each group.
-static std::vector<uint8_t> predicate_by_class(runtime::Interpreter const& reference, ColumnPredicate const& pr,
-                                        runtime::Column const& col) {
+// Values of a column grouped by the result of domain()/lower()/upper(): one representative
+// value per distinct result (once per email domain, not once per email).
+struct ValueClasses {
+  std::vector<uint32_t> class_of;      // per dictionary code
+  runtime::Column representatives{plan::Type::String};
+};
+
+static ValueClasses classify(runtime::Column const& col, plan::Builtin via) {
+  ValueClasses out;
   size_t n = col.dict->size();
-  std::unordered_map<std::string, uint32_t> class_of;   // function result -> representative index
-  std::vector<uint32_t> rep(n);
-  runtime::Column reps(col.type);
-  uint32_t no_result = UINT32_MAX;                        // the class of "function gives missing"
+  out.class_of.resize(n);
+  std::unordered_map<std::string, uint32_t> class_of_result;
+  uint32_t no_result = UINT32_MAX;   // the class of "the function gives missing"
   for (size_t k = 0; k < n; ++k) {
     std::string_view v = col.dict->at(uint32_t(k));
     std::optional<std::string> r;
-    switch (plan::Builtin(pr.via)) {
+    switch (via) {
       case plan::Builtin::Domain: r = stdlib::domain(v); break;
       case plan::Builtin::Lower: r = stdlib::lower(v); break;
       default: r = stdlib::upper(v); break;
     }
-    uint32_t* slot = nullptr;
-    if (!r) slot = &no_result;
-    else slot = &class_of.try_emplace(std::move(*r), UINT32_MAX).first->second;
-    if (*slot == UINT32_MAX) {
-      *slot = uint32_t(reps.dict->size());
-      reps.dict->intern(v);   // the representative keeps its original text
-    }
-    rep[k] = *slot;
+    uint32_t* slot = r ? &class_of_result.try_emplace(std::move(*r), UINT32_MAX).first->second : &no_result;
+    if (*slot == UINT32_MAX) *slot = out.representatives.dict->intern(v);   // it keeps its original text
+    out.class_of[k] = *slot;
   }
-  auto small = reference.column_predicate(pr.node, pr.activity, pr.field, reps);
+  return out;
+}
+
+// The interpreter evaluates the predicate on each representative; every value takes its class's.
+static std::vector<uint8_t> predicate_by_class(runtime::Interpreter const& reference, ColumnPredicate const& pr,
+                                               ValueClasses const& classes) {
+  auto small = reference.column_predicate(pr.node, pr.activity, pr.field, classes.representatives);
+  size_t n = classes.class_of.size();
   std::vector<uint8_t> out(n + 1);
-  for (size_t k = 0; k < n; ++k) out[k] = small[rep[k]];
-  out[n] = small[reps.dict->size()];   // the missing value
+  for (size_t k = 0; k < n; ++k) out[k] = small[classes.class_of[k]];
+  out[n] = small[classes.representatives.dict->size()];   // the missing value
   return out;
 }
 
@@ -335,10 +342,17 @@ runtime::Results JitEngine::evaluate(runtime::Batch const& batch, runtime::EvalO
   BatchView view;
   for (auto const& c : batch.fields) view.fields.push_back(view.column(c));
   for (auto const& c : batch.act_fields) view.act_fields.push_back(view.column(c));
+  std::map<std::tuple<bool, int32_t, int32_t>, ValueClasses> classes;   // shared by predicates on one column
   for (auto const& pr : predicates_) {
     auto const& col = (pr.activity ? batch.act_fields : batch.fields)[size_t(pr.field)];
-    view.tables.push_back(pr.via < 0 ? reference_->column_predicate(pr.node, pr.activity, pr.field, col)
-                                     : predicate_by_class(*reference_, pr, col));
+    if (pr.via < 0) {
+      view.tables.push_back(reference_->column_predicate(pr.node, pr.activity, pr.field, col));
+      continue;
+    }
+    auto key = std::make_tuple(pr.activity, pr.field, pr.via);
+    auto it = classes.find(key);
+    if (it == classes.end()) it = classes.emplace(key, classify(col, plan::Builtin(pr.via))).first;
+    view.tables.push_back(predicate_by_class(*reference_, pr, it->second));
   }
   for (auto const& t : view.tables) view.table_ptrs.push_back(t.data());
   view.history.reserve(batch.history.size());

@@ -378,7 +378,7 @@ class Gen {
   std::string points_rule(Ctx c);
   std::vector<std::string> make_decay();
   std::vector<std::string> make_grades();
-  std::vector<std::string> make_segments();
+  void name_segments();
   std::vector<std::string> make_rules();
   std::string action(Ctx c, std::set<std::string>& set_fields, std::string const* forced_set);
   std::string set_action(FieldDef const& f, Ctx c);
@@ -1556,14 +1556,12 @@ std::vector<std::string> Gen::make_grades() {
   return out;
 }
 
-std::vector<std::string> Gen::make_segments() {
+void Gen::name_segments() {
   static std::vector<std::string> const names = {"hot", "mql", "recycle", "warm", "dormant", "whale",
                                                  "account_hot", "rising", "champion", "at_risk"};
-  std::vector<std::string> out;
   int const n = int(rng_.range(0, 5));
   // Names first: a condition may name earlier segments only, but rules name any of them.
   for (int i = 0; i < n; ++i) segments_.push_back(fresh_name(names));
-  return out;
 }
 
 std::vector<std::string> Gen::make_rules() {
@@ -2023,7 +2021,7 @@ GeneratedCase Gen::run() {
       lets_.push_back(l);
     }
   }
-  make_segments();   // names
+  name_segments();
   {
     std::vector<std::string> segs;
     for (int i = 0; i < int(segments_.size()); ++i) {
