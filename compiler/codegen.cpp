@@ -1027,111 +1027,141 @@ Value* Codegen::rule_points(Ctx const& c, int32_t index, Value* fp) {
 void Codegen::gen_pass() {
   Ctx c = begin_function(pass_fn);
   auto const& items = L.pass_items;
-  memo(c, L.pass_done, [&](Value*) {
-    std::vector<llvm::AllocaInst*> acc_a, acc_b, acc_c, acc_n;
-    for (auto const& it : items) {
-      acc_a.push_back(local(it.rule ? f64 : i64));
-      acc_b.push_back(local(i64));
-      acc_c.push_back(local(i64));
-      acc_n.push_back(local(i32));
-      B.CreateStore(it.rule ? cf(0.0) : c64(0), acc_a.back());
-      B.CreateStore(c64(std::numeric_limits<int64_t>::min()), acc_b.back());
-      B.CreateStore(c64(std::numeric_limits<int64_t>::max()), acc_c.back());
-      B.CreateStore(c32(0), acc_n.back());
+  // With few instants (now and the past() offsets), one loop serves them all: a call for any
+  // of them fills every one's frame. With many, each instant has its own loop.
+  bool together = L.offsets.size() <= 4;
+  size_t n_inst = together ? L.offsets.size() : 1;
+  std::vector<Ctx> inst(n_inst, c);
+  if (together) {
+    Value* env_now = env_field(c.env, offsetof(LrEnv, now), i64);
+    for (size_t j = 0; j < n_inst; ++j) {
+      inst[j].off = c32(int64_t(j));
+      inst[j].now = B.CreateSub(env_now, c64(L.offsets[j]));
     }
-    // Window starts, saturating like the interpreter's checked subtraction.
-    std::vector<Value*> lo(items.size(), nullptr);
-    for (size_t i = 0; i < items.size(); ++i) {
-      if (items[i].window < 0) continue;
-      auto* sub = B.CreateBinaryIntrinsic(llvm::Intrinsic::ssub_with_overflow, c.now, c64(items[i].window));
-      lo[i] = B.CreateSelect(B.CreateExtractValue(sub, 1), c64(std::numeric_limits<int64_t>::min()), B.CreateExtractValue(sub, 0));
-    }
-    bool any_rule = std::any_of(items.begin(), items.end(), [](auto const& it) { return it.rule; });
-    Value* offsets = env_field(c.env, offsetof(LrEnv, act_offsets), ptr);
-    Value* begin = elem(i32, offsets, c.row);
-    Value* end = elem(i32, offsets, B.CreateAdd(c.row, c32(1)));
-    Value* kinds = env_field(c.env, offsetof(LrEnv, act_kind), ptr);
-    Value* ats = env_field(c.env, offsetof(LrEnv, act_at), ptr);
-    BasicBlock* pre = B.GetInsertBlock();
-    BasicBlock* head = block("pass.head");
-    BasicBlock* body = block("pass.body");
-    BasicBlock* next = block("pass.next");
-    BasicBlock* done = block("pass.done");
-    B.CreateBr(head);
-    B.SetInsertPoint(head);
-    auto* a = B.CreatePHI(i32, 2, "a");
-    a->addIncoming(begin, pre);
-    B.CreateCondBr(B.CreateICmpULT(a, end), body, done);
-    B.SetInsertPoint(body);
-    Value* at = elem(i64, ats, a);
-    BasicBlock* visible = block("pass.visible");
-    B.CreateCondBr(B.CreateICmpSLE(at, c.now), visible, next);   // after now: invisible
-    B.SetInsertPoint(visible);
-    Value* factor = any_rule ? decay_factor(B.CreateSub(c.now, at)) : nullptr;
-    Ctx inner = c;
-    inner.act = a;
-    auto emit_item = [&](size_t i) {
-      auto const& it = items[i];
-      BasicBlock* skip = block("item.skip");
-      if (lo[i]) {
-        BasicBlock* in = block("item.window");
-        B.CreateCondBr(B.CreateICmpSGE(at, lo[i]), in, skip);
-        B.SetInsertPoint(in);
+  }
+  Value* fp0 = frame(c);
+  BasicBlock* cached = block("pass.cached");
+  BasicBlock* compute = block("pass.compute");
+  B.CreateCondBr(B.CreateICmpNE(B.CreateLoad(i8, byte_gep(fp0, L.pass_done)), B.getInt8(0)), cached, compute);
+  B.SetInsertPoint(compute);
+
+  size_t n_items = items.size();
+  auto at_ij = [&](size_t i, size_t j) { return i * n_inst + j; };
+  std::vector<llvm::AllocaInst*> acc_a(n_items * n_inst), acc_b(n_items * n_inst), acc_c(n_items * n_inst),
+      acc_n(n_items * n_inst);
+  std::vector<Value*> lo(n_items * n_inst, nullptr);
+  for (size_t i = 0; i < n_items; ++i)
+    for (size_t j = 0; j < n_inst; ++j) {
+      size_t k = at_ij(i, j);
+      acc_a[k] = local(items[i].rule ? f64 : i64);
+      acc_b[k] = local(i64);
+      acc_c[k] = local(i64);
+      acc_n[k] = local(i32);
+      B.CreateStore(items[i].rule ? cf(0.0) : c64(0), acc_a[k]);
+      B.CreateStore(c64(std::numeric_limits<int64_t>::min()), acc_b[k]);
+      B.CreateStore(c64(std::numeric_limits<int64_t>::max()), acc_c[k]);
+      B.CreateStore(c32(0), acc_n[k]);
+      if (items[i].window >= 0) {   // window start, saturating like the interpreter's checked subtraction
+        auto* sub = B.CreateBinaryIntrinsic(llvm::Intrinsic::ssub_with_overflow, inst[j].now, c64(items[i].window));
+        lo[k] = B.CreateSelect(B.CreateExtractValue(sub, 1), c64(std::numeric_limits<int64_t>::min()),
+                               B.CreateExtractValue(sub, 0));
       }
-      if (it.where >= 0) {
-        Val w = gen(it.where, inner);
-        BasicBlock* hit = block("item.hit");
-        B.CreateCondBr(is_true(w), hit, skip);
-        B.SetInsertPoint(hit);
-      }
-      if (it.rule) {
-        double pts = P.points[size_t(it.index)].points;
-        B.CreateStore(B.CreateFAdd(B.CreateLoad(f64, acc_a[i]), B.CreateFMul(cf(pts), factor)), acc_a[i]);
-        B.CreateStore(B.CreateAdd(B.CreateLoad(i32, acc_n[i]), c32(1)), acc_n[i]);
-      } else {
-        // Only what the aggregate reads: the count always, the latest / earliest time for last / first.
-        auto agg = plan::Agg(P.nodes[size_t(it.index)].sub);
-        B.CreateStore(B.CreateAdd(B.CreateLoad(i64, acc_a[i]), c64(1)), acc_a[i]);
-        if (agg == plan::Agg::Last) {
-          Value* l = B.CreateLoad(i64, acc_b[i]);
-          B.CreateStore(B.CreateSelect(B.CreateICmpSGT(at, l), at, l), acc_b[i]);
-        }
-        if (agg == plan::Agg::First) {
-          Value* f = B.CreateLoad(i64, acc_c[i]);
-          B.CreateStore(B.CreateSelect(B.CreateICmpSLT(at, f), at, f), acc_c[i]);
-        }
-      }
-      B.CreateBr(skip);
-      B.SetInsertPoint(skip);
-    };
-    // Items of any kind first, then a switch on the activity's kind (items keep their order
-    // within a kind; their accumulators are independent, so the order between items is free).
-    for (size_t i = 0; i < items.size(); ++i)
-      if (items[i].kind < 0) emit_item(i);
-    Value* kind = B.CreateZExt(elem(i16, kinds, a), i32);
-    auto* sw = B.CreateSwitch(kind, next);
-    for (size_t k = 0; k < P.schema.kinds.size(); ++k) {
-      bool has = std::any_of(items.begin(), items.end(), [&](auto const& it) { return it.kind == int32_t(k); });
-      if (!has) continue;
-      BasicBlock* kb = block("pass.kind");
-      sw->addCase(llvm::cast<llvm::ConstantInt>(c32(int64_t(k))), kb);
-      B.SetInsertPoint(kb);
-      for (size_t i = 0; i < items.size(); ++i)
-        if (items[i].kind == int32_t(k)) emit_item(i);
-      B.CreateBr(next);
     }
-    B.SetInsertPoint(next);
-    a->addIncoming(B.CreateAdd(a, c32(1)), next);
-    B.CreateBr(head);
-    B.SetInsertPoint(done);
-    Value* fp = frame(c);
-    for (size_t i = 0; i < items.size(); ++i) {
-      B.CreateStore(B.CreateLoad(items[i].rule ? f64 : i64, acc_a[i]), byte_gep(fp, L.item_a[i]));
-      B.CreateStore(B.CreateLoad(i64, acc_b[i]), byte_gep(fp, L.item_b[i]));
-      B.CreateStore(B.CreateLoad(i64, acc_c[i]), byte_gep(fp, L.item_c[i]));
-      B.CreateStore(B.CreateLoad(i32, acc_n[i]), byte_gep(fp, L.item_n[i]));
+  bool any_rule = std::any_of(items.begin(), items.end(), [](auto const& it) { return it.rule; });
+  Value* offsets = env_field(c.env, offsetof(LrEnv, act_offsets), ptr);
+  Value* begin = elem(i32, offsets, c.row);
+  Value* end = elem(i32, offsets, B.CreateAdd(c.row, c32(1)));
+  Value* kinds = env_field(c.env, offsetof(LrEnv, act_kind), ptr);
+  Value* ats = env_field(c.env, offsetof(LrEnv, act_at), ptr);
+  BasicBlock* pre = B.GetInsertBlock();
+  BasicBlock* head = block("pass.head");
+  BasicBlock* body = block("pass.body");
+  BasicBlock* next = block("pass.next");
+  BasicBlock* done = block("pass.done");
+  B.CreateBr(head);
+  B.SetInsertPoint(head);
+  auto* a = B.CreatePHI(i32, 2, "a");
+  a->addIncoming(begin, pre);
+  B.CreateCondBr(B.CreateICmpULT(a, end), body, done);
+  B.SetInsertPoint(body);
+  Value* at = elem(i64, ats, a);
+  std::vector<Value*> visible(n_inst), factor(n_inst, nullptr);
+  for (size_t j = 0; j < n_inst; ++j) {
+    visible[j] = B.CreateICmpSLE(at, inst[j].now);   // after the instant: invisible
+    if (any_rule) factor[j] = decay_factor(B.CreateSub(inst[j].now, at));
+  }
+  auto emit_item = [&](size_t i, size_t j) {
+    auto const& it = items[i];
+    size_t k = at_ij(i, j);
+    BasicBlock* skip = block("item.skip");
+    BasicBlock* in = block("item.in");
+    Value* ok = visible[j];
+    if (lo[k]) ok = B.CreateAnd(ok, B.CreateICmpSGE(at, lo[k]));
+    B.CreateCondBr(ok, in, skip);
+    B.SetInsertPoint(in);
+    if (it.where >= 0) {
+      Ctx inner = inst[j];
+      inner.act = a;
+      Val w = gen(it.where, inner);
+      BasicBlock* hit = block("item.hit");
+      B.CreateCondBr(is_true(w), hit, skip);
+      B.SetInsertPoint(hit);
     }
-  });
+    if (it.rule) {
+      double pts = P.points[size_t(it.index)].points;
+      B.CreateStore(B.CreateFAdd(B.CreateLoad(f64, acc_a[k]), B.CreateFMul(cf(pts), factor[j])), acc_a[k]);
+      B.CreateStore(B.CreateAdd(B.CreateLoad(i32, acc_n[k]), c32(1)), acc_n[k]);
+    } else {
+      // Only what the aggregate reads: the count always, the latest / earliest time for last / first.
+      auto agg = plan::Agg(P.nodes[size_t(it.index)].sub);
+      B.CreateStore(B.CreateAdd(B.CreateLoad(i64, acc_a[k]), c64(1)), acc_a[k]);
+      if (agg == plan::Agg::Last) {
+        Value* l = B.CreateLoad(i64, acc_b[k]);
+        B.CreateStore(B.CreateSelect(B.CreateICmpSGT(at, l), at, l), acc_b[k]);
+      }
+      if (agg == plan::Agg::First) {
+        Value* f = B.CreateLoad(i64, acc_c[k]);
+        B.CreateStore(B.CreateSelect(B.CreateICmpSLT(at, f), at, f), acc_c[k]);
+      }
+    }
+    B.CreateBr(skip);
+    B.SetInsertPoint(skip);
+  };
+  // Items of any kind first, then a switch on the activity's kind (each item has its own
+  // accumulator, so the order between items does not matter).
+  for (size_t i = 0; i < n_items; ++i)
+    if (items[i].kind < 0)
+      for (size_t j = 0; j < n_inst; ++j) emit_item(i, j);
+  Value* kind = B.CreateZExt(elem(i16, kinds, a), i32);
+  auto* sw = B.CreateSwitch(kind, next);
+  for (size_t kd = 0; kd < P.schema.kinds.size(); ++kd) {
+    bool has = std::any_of(items.begin(), items.end(), [&](auto const& it) { return it.kind == int32_t(kd); });
+    if (!has) continue;
+    BasicBlock* kb = block("pass.kind");
+    sw->addCase(llvm::cast<llvm::ConstantInt>(c32(int64_t(kd))), kb);
+    B.SetInsertPoint(kb);
+    for (size_t i = 0; i < n_items; ++i)
+      if (items[i].kind == int32_t(kd))
+        for (size_t j = 0; j < n_inst; ++j) emit_item(i, j);
+    B.CreateBr(next);
+  }
+  B.SetInsertPoint(next);
+  a->addIncoming(B.CreateAdd(a, c32(1)), next);
+  B.CreateBr(head);
+  B.SetInsertPoint(done);
+  for (size_t j = 0; j < n_inst; ++j) {
+    Value* fp = frame(inst[j]);
+    for (size_t i = 0; i < n_items; ++i) {
+      size_t k = at_ij(i, j);
+      B.CreateStore(B.CreateLoad(items[i].rule ? f64 : i64, acc_a[k]), byte_gep(fp, L.item_a[i]));
+      B.CreateStore(B.CreateLoad(i64, acc_b[k]), byte_gep(fp, L.item_b[i]));
+      B.CreateStore(B.CreateLoad(i64, acc_c[k]), byte_gep(fp, L.item_c[i]));
+      B.CreateStore(B.CreateLoad(i32, acc_n[k]), byte_gep(fp, L.item_n[i]));
+    }
+    B.CreateStore(B.getInt8(1), byte_gep(fp, L.pass_done));
+  }
+  B.CreateBr(cached);
+  B.SetInsertPoint(cached);
   B.CreateRetVoid();
 }
 
