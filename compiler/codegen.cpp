@@ -243,6 +243,42 @@ class Codegen {
   Value* string_global(std::string const& s) { return B.CreateGlobalString(s, "", 0, M.get()); }
 
   // Loops over the activities of c.row that match kind / window / where, in input order.
+  // The start of a window, now - d, saturating like the interpreter's checked subtraction.
+  Value* window_start(Value* now, Value* d) {
+    auto* sub = B.CreateBinaryIntrinsic(llvm::Intrinsic::ssub_with_overflow, now, d);
+    return B.CreateSelect(B.CreateExtractValue(sub, 1), c64(std::numeric_limits<int64_t>::min()),
+                          B.CreateExtractValue(sub, 0));
+  }
+  // A loop over the activities of c.row in input order: `body` is where the current activity's
+  // code goes (branch to `next` to skip it); after close_loop the builder is in `done`.
+  struct ActivityLoop {
+    llvm::PHINode* a;
+    BasicBlock* next;
+    BasicBlock* done;
+  };
+  ActivityLoop open_loop(Ctx const& c, char const* name) {
+    Value* offsets = env_field(c.env, offsetof(LrEnv, act_offsets), ptr);
+    Value* begin = elem(i32, offsets, c.row);
+    Value* end = elem(i32, offsets, B.CreateAdd(c.row, c32(1)));
+    BasicBlock* pre = B.GetInsertBlock();
+    BasicBlock* head = block(name);
+    BasicBlock* body = block("acts.body");
+    ActivityLoop loop{nullptr, block("acts.next"), block("acts.done")};
+    B.CreateBr(head);
+    B.SetInsertPoint(head);
+    loop.a = B.CreatePHI(i32, 2, "a");
+    loop.a->addIncoming(begin, pre);
+    B.CreateCondBr(B.CreateICmpULT(loop.a, end), body, loop.done);
+    B.SetInsertPoint(body);
+    return loop;
+  }
+  void close_loop(ActivityLoop const& loop, bool fall_through = true) {
+    if (fall_through) B.CreateBr(loop.next);   // else every path already branched to `next`
+    B.SetInsertPoint(loop.next);
+    loop.a->addIncoming(B.CreateAdd(loop.a, c32(1)), loop.next);
+    B.CreateBr(loop.a->getParent());
+    B.SetInsertPoint(loop.done);
+  }
   template <class Body>
   void for_matching(Ctx const& c, int32_t kind, int32_t where, int32_t within, Body body);
   Value* decay_factor(Value* age);
@@ -305,54 +341,41 @@ Val Codegen::gen_column(Ctx const& c, bool act, int32_t index, Type t, Value* ro
 
 template <class Body>
 void Codegen::for_matching(Ctx const& c, int32_t kind, int32_t where, int32_t within, Body body) {
-  Value* offsets = env_field(c.env, offsetof(LrEnv, act_offsets), ptr);
-  Value* begin = elem(i32, offsets, c.row);
-  Value* end = elem(i32, offsets, B.CreateAdd(c.row, c32(1)));
   Value* from = c64(std::numeric_limits<int64_t>::min());
-  BasicBlock* done = block("acts.done");
+  BasicBlock* unknown_window = nullptr;
   if (within >= 0) {
     Val w = gen(within, c);
     BasicBlock* known = block("acts.window");
-    B.CreateCondBr(w.present, known, done);   // an unknown window matches nothing
+    unknown_window = block("acts.nowindow");
+    B.CreateCondBr(w.present, known, unknown_window);   // an unknown window matches nothing
     B.SetInsertPoint(known);
-    auto* sub = B.CreateBinaryIntrinsic(llvm::Intrinsic::ssub_with_overflow, c.now, w.v0);
-    Value* ovf = B.CreateExtractValue(sub, 1);
-    from = B.CreateSelect(ovf, c64(std::numeric_limits<int64_t>::min()), B.CreateExtractValue(sub, 0));
+    from = window_start(c.now, w.v0);
   }
   Value* kinds = env_field(c.env, offsetof(LrEnv, act_kind), ptr);
   Value* ats = env_field(c.env, offsetof(LrEnv, act_at), ptr);
-  BasicBlock* pre = B.GetInsertBlock();
-  BasicBlock* head = block("acts.head");
-  BasicBlock* step = block("acts.body");
-  BasicBlock* next = block("acts.next");
-  B.CreateBr(head);
-  B.SetInsertPoint(head);
-  auto* a = B.CreatePHI(i32, 2, "a");
-  a->addIncoming(begin, pre);
-  B.CreateCondBr(B.CreateICmpULT(a, end), step, done);
-  B.SetInsertPoint(step);
+  ActivityLoop loop = open_loop(c, "acts.head");
+  Value* a = loop.a;
   Value* ok = yes();
   if (kind >= 0) ok = B.CreateICmpEQ(elem(i16, kinds, a), B.getInt16(uint16_t(kind)));
   Value* at = elem(i64, ats, a);
   ok = B.CreateAnd(ok, B.CreateAnd(B.CreateICmpSLE(at, c.now), B.CreateICmpSGE(at, from)));
   BasicBlock* test = block("acts.where");
-  B.CreateCondBr(ok, test, next);
+  B.CreateCondBr(ok, test, loop.next);
   B.SetInsertPoint(test);
   if (where >= 0) {
     Ctx inner = c;
     inner.act = a;
     Val w = gen(where, inner);
     BasicBlock* hit = block("acts.hit");
-    B.CreateCondBr(is_true(w), hit, next);
+    B.CreateCondBr(is_true(w), hit, loop.next);
     B.SetInsertPoint(hit);
   }
   body(a, at);
-  B.CreateBr(next);
-  B.SetInsertPoint(next);
-  Value* a1 = B.CreateAdd(a, c32(1));
-  a->addIncoming(a1, B.GetInsertBlock());
-  B.CreateBr(head);
-  B.SetInsertPoint(done);
+  close_loop(loop);
+  if (unknown_window) {
+    B.CreateBr(unknown_window);
+    B.SetInsertPoint(unknown_window);
+  }
 }
 
 Value* Codegen::decay_factor(Value* age) {
@@ -513,9 +536,7 @@ Val Codegen::gen(int32_t index, Ctx const& c) {
     case Op::Within: {
       Val t = gen(n.a, c);
       Val d = gen(n.b, c);
-      auto* sub = B.CreateBinaryIntrinsic(llvm::Intrinsic::ssub_with_overflow, c.now, d.v0);
-      Value* ovf = B.CreateExtractValue(sub, 1);
-      Value* after_lo = B.CreateOr(ovf, B.CreateICmpSGE(t.v0, B.CreateExtractValue(sub, 0)));
+      Value* after_lo = B.CreateICmpSGE(t.v0, window_start(c.now, d.v0));
       Value* in = B.CreateAnd(after_lo, B.CreateICmpSLE(t.v0, c.now));
       return {B.CreateAnd(t.present, d.present), B.CreateZExt(in, i64)};
     }
@@ -1061,29 +1082,13 @@ void Codegen::gen_pass() {
       B.CreateStore(c64(std::numeric_limits<int64_t>::min()), acc_b[k]);
       B.CreateStore(c64(std::numeric_limits<int64_t>::max()), acc_c[k]);
       B.CreateStore(c32(0), acc_n[k]);
-      if (items[i].window >= 0) {   // window start, saturating like the interpreter's checked subtraction
-        auto* sub = B.CreateBinaryIntrinsic(llvm::Intrinsic::ssub_with_overflow, inst[j].now, c64(items[i].window));
-        lo[k] = B.CreateSelect(B.CreateExtractValue(sub, 1), c64(std::numeric_limits<int64_t>::min()),
-                               B.CreateExtractValue(sub, 0));
-      }
+      if (items[i].window >= 0) lo[k] = window_start(inst[j].now, c64(items[i].window));
     }
   bool any_rule = std::any_of(items.begin(), items.end(), [](auto const& it) { return it.rule; });
-  Value* offsets = env_field(c.env, offsetof(LrEnv, act_offsets), ptr);
-  Value* begin = elem(i32, offsets, c.row);
-  Value* end = elem(i32, offsets, B.CreateAdd(c.row, c32(1)));
   Value* kinds = env_field(c.env, offsetof(LrEnv, act_kind), ptr);
   Value* ats = env_field(c.env, offsetof(LrEnv, act_at), ptr);
-  BasicBlock* pre = B.GetInsertBlock();
-  BasicBlock* head = block("pass.head");
-  BasicBlock* body = block("pass.body");
-  BasicBlock* next = block("pass.next");
-  BasicBlock* done = block("pass.done");
-  B.CreateBr(head);
-  B.SetInsertPoint(head);
-  auto* a = B.CreatePHI(i32, 2, "a");
-  a->addIncoming(begin, pre);
-  B.CreateCondBr(B.CreateICmpULT(a, end), body, done);
-  B.SetInsertPoint(body);
+  ActivityLoop loop = open_loop(c, "pass.head");
+  Value* a = loop.a;
   Value* at = elem(i64, ats, a);
   std::vector<Value*> visible(n_inst), factor(n_inst, nullptr);
   for (size_t j = 0; j < n_inst; ++j) {
@@ -1133,7 +1138,7 @@ void Codegen::gen_pass() {
     if (items[i].kind < 0)
       for (size_t j = 0; j < n_inst; ++j) emit_item(i, j);
   Value* kind = B.CreateZExt(elem(i16, kinds, a), i32);
-  auto* sw = B.CreateSwitch(kind, next);
+  auto* sw = B.CreateSwitch(kind, loop.next);
   for (size_t kd = 0; kd < P.schema.kinds.size(); ++kd) {
     bool has = std::any_of(items.begin(), items.end(), [&](auto const& it) { return it.kind == int32_t(kd); });
     if (!has) continue;
@@ -1143,12 +1148,9 @@ void Codegen::gen_pass() {
     for (size_t i = 0; i < n_items; ++i)
       if (items[i].kind == int32_t(kd))
         for (size_t j = 0; j < n_inst; ++j) emit_item(i, j);
-    B.CreateBr(next);
+    B.CreateBr(loop.next);
   }
-  B.SetInsertPoint(next);
-  a->addIncoming(B.CreateAdd(a, c32(1)), next);
-  B.CreateBr(head);
-  B.SetInsertPoint(done);
+  close_loop(loop, false);   // other kinds go straight to `next`
   for (size_t j = 0; j < n_inst; ++j) {
     Value* fp = frame(inst[j]);
     for (size_t i = 0; i < n_items; ++i) {
