@@ -128,6 +128,7 @@ class Checker {
     if (current_decl_ >= 0) deps_[size_t(current_decl_)].push_back({to, span, colleague});
   }
   void order_declarations();
+  void check_strata();
 
   // --- expressions -------------------------------------------------------------------------
   struct Scope {
@@ -1614,6 +1615,47 @@ plan::DeclRef Checker::decl_ref(int d) const {
   return {K::Segment, d - decl_segment(0)};
 }
 
+// LANGUAGE.md's strata: what points and grades need may count colleagues by their fields and
+// activities, never read colleagues' scores or grades (nor lets, segments or zones built on
+// them). Segments, zones and the lets only they use may. Cycles are reported separately.
+void Checker::check_strata() {
+  int n = decl_count();
+  auto scoring = [&](int d) { return (d >= decl_block(0) && d <= decl_total()) || d == decl_grade(); };
+  // Does d read a score or the grade, directly or through anything it reads?
+  std::vector<int8_t> reads_scoring(size_t(n), -1);
+  std::function<bool(int)> reads = [&](int d) -> bool {
+    auto& memo = reads_scoring[size_t(d)];
+    if (memo >= 0) return memo == 1;
+    memo = 0;   // a cycle is reported elsewhere; treat the back edge as false
+    bool r = scoring(d);
+    for (auto const& e : deps_[size_t(d)]) r = r || reads(e.to);
+    memo = r ? 1 : 0;
+    return r;
+  };
+  // From every points block and the grade, follow what they read; a colleague edge on the way
+  // must not lead to scores or grades.
+  std::vector<uint8_t> seen(size_t(n), 0);
+  bool reported = false;
+  std::function<void(int)> walk = [&](int d) {
+    if (seen[size_t(d)] || reported) return;
+    seen[size_t(d)] = 1;
+    for (auto const& e : deps_[size_t(d)]) {
+      if (e.colleague && reads(e.to)) {
+        error(e.span, fmt::format("a colleague aggregate used by points or grades reads {} of the colleagues",
+                                  decl_label(e.to)),
+              "points and grade rules may count colleagues by their fields and activities (`count(colleague where "
+              "any activity within 30d)`), not use their scores or grades; a segment can: "
+              "`segment hot_account when sum(colleague, score) + score >= 150`");
+        reported = true;
+        return;
+      }
+      if (!e.colleague) walk(e.to);
+    }
+  };
+  for (size_t b = 0; b < plan_->blocks.size(); ++b) walk(decl_block(int(b)));
+  walk(decl_grade());
+}
+
 void Checker::order_declarations() {
   // The total depends on every block.
   for (size_t b = 0; b < plan_->blocks.size(); ++b)
@@ -1749,6 +1791,7 @@ std::shared_ptr<plan::Plan const> Checker::run() {
   rules();
   tests();
   if (diags_.ok()) order_declarations();
+  if (diags_.ok()) check_strata();
   if (!diags_.ok()) return nullptr;
   return plan_;
 }

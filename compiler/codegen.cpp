@@ -1095,42 +1095,51 @@ void Codegen::gen_pass() {
     visible[j] = B.CreateICmpSLE(at, inst[j].now);   // after the instant: invisible
     if (any_rule) factor[j] = decay_factor(B.CreateSub(inst[j].now, at));
   }
+  // Branch-free where the condition compiled without control flow (the common case: lookups
+  // in precomputed predicate tables): a select adds +0.0, which leaves an accumulator that is
+  // never -0.0 bit-for-bit unchanged, so the sums equal the interpreter's.
   auto emit_item = [&](size_t i, size_t j) {
     auto const& it = items[i];
     size_t k = at_ij(i, j);
-    BasicBlock* skip = block("item.skip");
-    BasicBlock* in = block("item.in");
     Value* ok = visible[j];
     if (lo[k]) ok = B.CreateAnd(ok, B.CreateICmpSGE(at, lo[k]));
-    B.CreateCondBr(ok, in, skip);
-    B.SetInsertPoint(in);
+    BasicBlock* skip = nullptr;
     if (it.where >= 0) {
       Ctx inner = inst[j];
       inner.act = a;
+      BasicBlock* before = B.GetInsertBlock();
       Val w = gen(it.where, inner);
-      BasicBlock* hit = block("item.hit");
-      B.CreateCondBr(is_true(w), hit, skip);
-      B.SetInsertPoint(hit);
+      ok = B.CreateAnd(ok, is_true(w));
+      if (B.GetInsertBlock() != before) {   // the condition branches: keep the update behind a branch
+        skip = block("item.skip");
+        BasicBlock* hit = block("item.hit");
+        B.CreateCondBr(ok, hit, skip);
+        B.SetInsertPoint(hit);
+        ok = yes();
+      }
     }
     if (it.rule) {
       double pts = P.points[size_t(it.index)].points;
-      B.CreateStore(B.CreateFAdd(B.CreateLoad(f64, acc_a[k]), B.CreateFMul(cf(pts), factor[j])), acc_a[k]);
-      B.CreateStore(B.CreateAdd(B.CreateLoad(i32, acc_n[k]), c32(1)), acc_n[k]);
+      Value* add = B.CreateSelect(ok, B.CreateFMul(cf(pts), factor[j]), cf(0.0));
+      B.CreateStore(B.CreateFAdd(B.CreateLoad(f64, acc_a[k]), add), acc_a[k]);
+      B.CreateStore(B.CreateAdd(B.CreateLoad(i32, acc_n[k]), B.CreateZExt(ok, i32)), acc_n[k]);
     } else {
       // Only what the aggregate reads: the count always, the latest / earliest time for last / first.
       auto agg = plan::Agg(P.nodes[size_t(it.index)].sub);
-      B.CreateStore(B.CreateAdd(B.CreateLoad(i64, acc_a[k]), c64(1)), acc_a[k]);
+      B.CreateStore(B.CreateAdd(B.CreateLoad(i64, acc_a[k]), B.CreateZExt(ok, i64)), acc_a[k]);
       if (agg == plan::Agg::Last) {
         Value* l = B.CreateLoad(i64, acc_b[k]);
-        B.CreateStore(B.CreateSelect(B.CreateICmpSGT(at, l), at, l), acc_b[k]);
+        B.CreateStore(B.CreateSelect(B.CreateAnd(ok, B.CreateICmpSGT(at, l)), at, l), acc_b[k]);
       }
       if (agg == plan::Agg::First) {
         Value* f = B.CreateLoad(i64, acc_c[k]);
-        B.CreateStore(B.CreateSelect(B.CreateICmpSLT(at, f), at, f), acc_c[k]);
+        B.CreateStore(B.CreateSelect(B.CreateAnd(ok, B.CreateICmpSLT(at, f)), at, f), acc_c[k]);
       }
     }
-    B.CreateBr(skip);
-    B.SetInsertPoint(skip);
+    if (skip) {
+      B.CreateBr(skip);
+      B.SetInsertPoint(skip);
+    }
   };
   // Items of any kind first, then a switch on the activity's kind (each item has its own
   // accumulator, so the order between items does not matter).

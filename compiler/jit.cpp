@@ -376,7 +376,8 @@ runtime::Results JitEngine::evaluate(runtime::Batch const& batch, runtime::EvalO
   auto entry = native_->entry;
   auto const& L = layout_;
 
-  static bool skip_results = std::getenv("LEADRULES_SKIP_RESULTS");
+  static bool skip_results = std::getenv("LEADRULES_SKIP_RESULTS");   // developer timing switches
+  static bool skip_actions = std::getenv("LEADRULES_SKIP_ACTIONS");
   auto work = [&](size_t g_begin, size_t g_end) {
     LrEnv env = base;
     stdlib::LrHost host;
@@ -396,7 +397,7 @@ runtime::Results JitEngine::evaluate(runtime::Batch const& batch, runtime::EvalO
       for (uint32_t i = 0; i < k; ++i) slot[groups.rows[b + i]] = i;
       for (uint32_t i = 0; i < k; ++i) {
         uint32_t row = groups.rows[b + i];
-        entry(&env, int32_t(row), 1);
+        entry(&env, int32_t(row), skip_actions ? 0 : 1);
         if (skip_results) continue;
         // Read the prospect's frame at `now` (offset 0).
         uint8_t const* fp = env.frames + size_t(i) * n_off * L.size;

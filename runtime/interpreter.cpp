@@ -184,11 +184,13 @@ class Evaluator {
   // Activities of the frame's prospect that match a kind, the window and a condition, in input
   // order. Activities after `now` are invisible.
   template <class Fn>
-  void for_matching(Frame& f, int32_t kind, int32_t where, int32_t within, Fn fn) {
+  // `outer` is the activity in scope where the aggregate is written (an aggregate nested in a
+  // `where`): its window is evaluated there, so it may read that activity's fields.
+  void for_matching(Frame& f, int32_t kind, int32_t where, int32_t within, int64_t outer, Fn fn) {
     uint32_t begin = batch_.act_offsets[f.row], end = batch_.act_offsets[f.row + 1];
     int64_t from = std::numeric_limits<int64_t>::min();
     if (within >= 0) {
-      Value w = eval(within, f, -1);
+      Value w = eval(within, f, outer);
       if (w.missing) return;   // an unknown window matches nothing
       auto lo = checked_sub(f.now, w.i);
       from = lo ? *lo : std::numeric_limits<int64_t>::min();
@@ -209,7 +211,7 @@ class Evaluator {
     double total = 0;
     if (r.per) {
       std::vector<uint32_t> matches;
-      for_matching(f, r.kind, r.where, r.within, [&](uint32_t a) { matches.push_back(a); });
+      for_matching(f, r.kind, r.where, r.within, -1, [&](uint32_t a) { matches.push_back(a); });
       if (r.once_per >= 0 && !matches.empty()) {
         // Only the most recent activity of each distinct value counts (ties: later in input).
         auto const& col = batch_.act_fields[size_t(r.once_per)];
@@ -558,7 +560,7 @@ class Evaluator {
         return Value::boolean(after_lo && t.i <= f.now);
       }
       case Op::Call: return call(n, f, act);
-      case Op::ActAgg: return activity_agg(n, f);
+      case Op::ActAgg: return activity_agg(n, f, act);
       case Op::ColAgg: return colleague_agg(n, f);
       case Op::Past: {
         Frame& past = frame(f.row, f.now - n.imm);
@@ -687,11 +689,11 @@ class Evaluator {
     return Value::none();
   }
 
-  Value activity_agg(plan::Node const& n, Frame& f) {
+  Value activity_agg(plan::Node const& n, Frame& f, int64_t outer) {
     auto agg = plan::Agg(n.sub);
     int64_t count = 0;
     int64_t last = std::numeric_limits<int64_t>::min(), first = std::numeric_limits<int64_t>::max();
-    for_matching(f, n.index, n.a, n.b, [&](uint32_t a) {
+    for_matching(f, n.index, n.a, n.b, outer, [&](uint32_t a) {
       ++count;
       last = std::max(last, batch_.act_at[a]);
       first = std::min(first, batch_.act_at[a]);
