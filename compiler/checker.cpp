@@ -68,6 +68,24 @@ bool is_ordered(Type t) {
 
 std::string ticked(std::string_view s) { return fmt::format("`{}`", s); }
 
+// What a literal is, for "must be a number, but this is a string".
+std::string literal_kind(ast::Expr const& e) {
+  using K = ast::ExprKind;
+  switch (e.kind) {
+    case K::Number: return "a number";
+    case K::String: case K::Template: return "a string";
+    case K::Bool: return "true/false";
+    case K::Duration: return "a duration";
+    case K::Time: return "a time";
+    case K::Grade: return "a grade";
+    case K::List: return "a list";
+    case K::Unary:
+      if (e.un == ast::UnOp::Neg && !e.args.empty()) return literal_kind(*e.args[0]);
+      return "an expression";
+    default: return "not a literal";
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 
 class Checker {
@@ -273,11 +291,12 @@ void Checker::field(ast::FieldDecl const& f, bool activity) {
   if (kBuiltinNames.count(out.name) && !activity) {
     error(f.name.span, fmt::format("{} shadows the built-in {}", ticked(out.name),
                                    out.name == "score" || out.name == "grade" ? "value" : "function"),
-          "rename the field and read the column with `from`: e.g. `lead_score: number? from \"score\"`");
+          fmt::format("rename the field and read the column with `from`: e.g. `{0}_value: {1}{2} from \"{0}\"`", out.name,
+                      type_name(out.type), out.optional ? "?" : ""));
     return;
   }
   if (f.default_value) {
-    auto c = literal_value(*f.default_value, out.type, false, 0, "default");
+    auto c = literal_value(*f.default_value, out.type, false, 0, fmt::format("the default of {}", ticked(out.name)));
     if (!c) return;
     out.default_value = std::move(*c);
     out.optional = false;   // a default fills every gap
@@ -325,9 +344,16 @@ void Checker::schemas() {
   }
   auto& schema = plan_->schema;
   if (!prospect_schema_) {
-    ast::Span at{0, 0};
-    if (!policy_.decls.empty()) at = std::visit([](auto const& d) { return d.span; }, policy_.decls.front());
-    error(at, "the policy has no `schema prospect { ... }`",
+    if (policy_.decls.empty()) {   // nothing to point at
+      Diagnostic d;
+      d.file = src_.path();
+      d.message = "the policy has no `schema prospect { ... }`";
+      d.hint = "every policy declares its prospect fields, at least `id: string`";
+      diags_.add(std::move(d));
+      return;
+    }
+    error(std::visit([](auto const& d) { return d.span; }, policy_.decls.front()),
+          "the policy has no `schema prospect { ... }`",
           "every policy declares its prospect fields, at least `id: string`");
     return;
   }
@@ -916,6 +942,12 @@ int32_t Checker::call(ast::Expr const& e, Scope s) {
     return add(n, e.span);
   }
   auto it = kBuiltins.find(fn);
+  if (fn == "sum") {
+    error(e.span, "this aggregate does not apply to activities",
+          "`sum`, `min` and `max` aggregate over colleagues, e.g. `sum(colleague, score)`; count activities with "
+          "`count(visit)`");
+    return -1;
+  }
   if (it == kBuiltins.end()) {
     std::vector<std::string> names;
     for (auto const& [k, v] : kBuiltins) names.push_back(k);
@@ -1330,8 +1362,8 @@ std::optional<plan::Constant> Checker::literal_value(ast::Expr const& e, Type wa
   using K = ast::ExprKind;
   plan::Constant c;
   c.type = want;
-  auto mismatch = [&](std::string_view found) {
-    error(e.span, fmt::format("{} must be a {}, but this is {}", what, type_name(want), found),
+  auto mismatch = [&](std::string_view) {
+    error(e.span, fmt::format("{} must be a {}, but this is {}", what, type_name(want), literal_kind(e)),
           want == Type::Time ? "write a time as @2026-11-22T10:00:00Z, or relative to the test's now: -2d"
           : want == Type::StringList ? "write a list: [\"a\", \"b\"]" : "");
     return std::nullopt;
@@ -1518,7 +1550,11 @@ void Checker::tests() {
       plan::TestHistory hist;
       hist.rule = plan_->rule_index(h.rule);
       if (hist.rule < 0) {
-        error(h.rule_span, fmt::format("no rule is named \"{}\"", h.rule));
+        std::vector<std::string> names;
+        for (auto const& rule : plan_->rules) names.push_back(rule.name);
+        auto best = closest_name(h.rule, names);
+        error(h.rule_span, fmt::format("no rule is named \"{}\"", h.rule),
+              best.empty() ? "" : fmt::format("did you mean \"{}\"?", best));
         continue;
       }
       hist.count = 1;
@@ -1554,7 +1590,11 @@ void Checker::tests() {
           ex.kind = plan::Expect::Kind::Set;
           ex.field = plan_->schema.prospect_field(x.field->name);
           if (ex.field < 0) {
-            error(x.field->span, fmt::format("the prospect schema has no field {}", ticked(x.field->name)));
+            std::vector<std::string> names;
+            for (auto const& fd : plan_->schema.prospect) names.push_back(fd.name);
+            auto best = closest_name(x.field->name, names);
+            error(x.field->span, fmt::format("the prospect schema has no field {}", ticked(x.field->name)),
+                  best.empty() ? "" : fmt::format("did you mean {}?", ticked(best)));
             break;
           }
           auto const& fd = plan_->schema.prospect[size_t(ex.field)];
@@ -1571,13 +1611,18 @@ void Checker::tests() {
           }
           auto it = kActions.find(a.name.name);
           if (it == kActions.end()) {
-            error(a.name.span, fmt::format("unknown action {}", ticked(a.name.name)));
+            std::vector<std::string> names;
+            for (auto const& [k, v] : kActions) names.push_back(k);
+            auto best = closest_name(a.name.name, names);
+            error(a.name.span, fmt::format("unknown action {}", ticked(a.name.name)),
+                  best.empty() ? "the actions are add_to_list, remove_from_list, tag, untag, notify, task, flag, enroll and set"
+                               : fmt::format("did you mean {}?", ticked(best)));
             break;
           }
           ex.action = it->second.kind;
           if (a.args.size() != it->second.params.size()) {
-            error(a.span, fmt::format("{} takes {} argument{}", ticked(a.name.name), it->second.params.size(),
-                                      it->second.params.size() == 1 ? "" : "s"));
+            error(a.span, fmt::format("{} takes {} argument{}, not {}", ticked(a.name.name), it->second.params.size(),
+                                      it->second.params.size() == 1 ? "" : "s", a.args.size()));
             break;
           }
           for (size_t i = 0; i < a.args.size(); ++i) {
@@ -1742,7 +1787,9 @@ std::shared_ptr<plan::Plan const> Checker::run() {
     }
   }
   if (plan_->total_cap && plan_->total_floor && *plan_->total_floor > *plan_->total_cap)
-    error({0, 0}, "the score's floor is above its cap");
+    for (auto const& d : policy_.decls)
+      if (auto const* sb = std::get_if<ast::ScoreBound>(&d); sb && !sb->is_cap)
+        error(sb->span, "the score's floor is above its cap");
 
   // Decay: one form, steps sorted.
   {

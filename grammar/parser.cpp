@@ -825,7 +825,7 @@ struct action<g::bad_escape> {
     if (t[1] == 'u')
       fail(st.span(in), "malformed `\\u` escape", "write \\u{XXXX} with 1 to 6 hex digits, e.g. \\u{1F600}");
     fail(st.span(in), fmt::format("unknown escape `{}` in a string", t),
-         "escapes are \\\" \\\\ \\n \\t and \\u{XXXX}");
+         "escapes are \\\" \\\\ \\n \\t and \\u{XXXX}; in a regular expression write the backslash twice: \"\\\\d\"");
   }
 };
 
@@ -1010,7 +1010,9 @@ struct action<g::bad_name<Ctx>> {
     std::string w = in.string();
     if (g::is_reserved(w))
       fail(st.span(in), fmt::format("`{}` is a reserved word and cannot name {}", w, ctx_info<Ctx>::what),
-           fmt::format("choose another name, e.g. `{}_name` or something more specific", w));
+           std::string_view(ctx_info<Ctx>::what) == "a field"
+               ? fmt::format("rename the field and keep reading its column: e.g. `{0}_value: TYPE from \"{0}\"`", w)
+               : fmt::format("choose another name, e.g. `{}_name` or something more specific", w));
     fail(st.span(in), fmt::format("`{}` is a grade and cannot name {}", w, ctx_info<Ctx>::what),
          "the letters A, B, C, D and F alone are grade literals; choose a longer name");
   }

@@ -25,6 +25,8 @@ SourceFile::Position SourceFile::position(uint32_t offset) const {
   auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
   uint32_t line = uint32_t(it - line_starts_.begin());
   uint32_t begin = line_starts_[line - 1];
+  // A UTF-8 byte-order mark is not part of the first line's text.
+  if (line == 1 && text_.compare(0, 3, "\xEF\xBB\xBF") == 0) begin = std::min<uint32_t>(3, offset);
   // Column in code points: count bytes that do not continue a UTF-8 sequence.
   uint32_t column = 1;
   for (uint32_t i = begin; i < offset; ++i)
@@ -35,6 +37,7 @@ SourceFile::Position SourceFile::position(uint32_t offset) const {
 std::string_view SourceFile::line_text(uint32_t line) const {
   if (line == 0 || line > line_starts_.size()) return {};
   uint32_t b = line_starts_[line - 1];
+  if (line == 1 && text_.compare(0, 3, "\xEF\xBB\xBF") == 0) b = std::min<uint32_t>(3, uint32_t(text_.size()));
   uint32_t e = line < line_starts_.size() ? line_starts_[line] : uint32_t(text_.size());
   std::string_view s = std::string_view(text_).substr(b, e - b);
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
@@ -84,7 +87,8 @@ size_t display_width(std::string_view s) {
     auto n = utf8proc_iterate(reinterpret_cast<utf8proc_uint8_t const*>(s.data() + i),
                               utf8proc_ssize_t(s.size() - i), &cp);
     if (n <= 0) { ++w; ++i; continue; }
-    int cw = utf8proc_charwidth(cp);
+    // Control characters print as '?' (see printable), one column.
+    int cw = (cp < 0x20 || cp == 0x7F) ? 1 : utf8proc_charwidth(cp);
     w += cw > 0 ? size_t(cw) : 0;
     i += size_t(n);
   }
@@ -157,23 +161,23 @@ std::string render(Diagnostics const& ds, bool colour) {
 // ---------------------------------------------------------------------------------------------
 
 std::string closest_name(std::string_view word, std::vector<std::string> const& candidates) {
+  // Optimal string alignment distance: insertions, deletions, substitutions and swaps of two
+  // neighbouring letters (`pgae` -> `page`) each cost one.
   auto distance = [](std::string_view a, std::string_view b) {
-    std::vector<size_t> row(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-      size_t diag = row[0];
-      row[0] = i;
+    std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+    for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+    for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+    for (size_t i = 1; i <= a.size(); ++i)
       for (size_t j = 1; j <= b.size(); ++j) {
-        size_t up = row[j];
-        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1])});
-        diag = up;
+        d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])});
+        if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
       }
-    }
-    return row[b.size()];
+    return d[a.size()][b.size()];
   };
   std::string best;
   size_t best_d = SIZE_MAX;
   for (auto const& c : candidates) {
+    if (c == word) continue;   // the same word is no suggestion
     size_t dist = distance(word, c);
     if (dist < best_d) { best_d = dist; best = c; }
   }
