@@ -191,6 +191,10 @@ std::string hint_for_found(State const& st, char const* p) {
   if (rest.starts_with("!") && !rest.starts_with("!=")) return "write `not` to negate a condition";
   if (rest.starts_with("'")) return "strings are written in double quotes: \"…\"";
   if (rest.starts_with(";")) return "declarations end at the end of the line; no `;` is needed";
+  if (rest.starts_with("["))
+    return "a list literal can only be a test value; test membership with `\"vip\" in tags`, or the size with `len(tags)`";
+  if (rest.starts_with("{"))
+    return "a set literal can only stand right of `in`; to name a set, declare it: `set NAME = {\"a\", \"b\"}`";
   return {};
 }
 
@@ -1008,6 +1012,9 @@ struct action<g::bad_name<Ctx>> {
   template <typename In>
   static void apply(In const& in, State& st) {
     std::string w = in.string();
+    if (w == "score" && std::string_view(ctx_info<Ctx>::what) == "a score block")
+      fail(st.span(in), "a score block cannot be named `score`",
+           "`score` is the total; top-level `points` already form the implicit block \"score\"");
     if (g::is_reserved(w))
       fail(st.span(in), fmt::format("`{}` is a reserved word and cannot name {}", w, ctx_info<Ctx>::what),
            std::string_view(ctx_info<Ctx>::what) == "a field"
