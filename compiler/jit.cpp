@@ -188,9 +188,7 @@ std::unique_ptr<JitEngine> JitEngine::compile(std::shared_ptr<plan::Plan const> 
       module->setDataLayout(tm.createDataLayout());
       module->setTargetTriple(tm.getTargetTriple().str());
       t0 = Clock::now();
-      if (st.opt_level == 0) {
-        // Large policies: only the cheap clean-ups that turn the generator's stack slots into
-        // registers; instruction selection is FastISel.
+      {
         llvm::LoopAnalysisManager lam;
         llvm::FunctionAnalysisManager fam;
         llvm::CGSCCAnalysisManager cgam;
@@ -201,27 +199,20 @@ std::unique_ptr<JitEngine> JitEngine::compile(std::shared_ptr<plan::Plan const> 
         pb.registerFunctionAnalyses(fam);
         pb.registerLoopAnalyses(lam);
         pb.crossRegisterProxies(lam, fam, cgam, mam);
-        llvm::FunctionPassManager fpm;
-        fpm.addPass(llvm::SROAPass(llvm::SROAOptions::ModifyCFG));
-        fpm.addPass(llvm::EarlyCSEPass());
-        fpm.addPass(llvm::SimplifyCFGPass());
         llvm::ModulePassManager mpm;
-        mpm.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(fpm)));
-        mpm.run(*module, mam);
-      } else {
-        llvm::LoopAnalysisManager lam;
-        llvm::FunctionAnalysisManager fam;
-        llvm::CGSCCAnalysisManager cgam;
-        llvm::ModuleAnalysisManager mam;
-        llvm::PassBuilder pb(&tm);
-        pb.registerModuleAnalyses(mam);
-        pb.registerCGSCCAnalyses(cgam);
-        pb.registerFunctionAnalyses(fam);
-        pb.registerLoopAnalyses(lam);
-        pb.crossRegisterProxies(lam, fam, cgam, mam);
-        auto level = st.opt_level == 1 ? llvm::OptimizationLevel::O1
-                     : st.opt_level == 2 ? llvm::OptimizationLevel::O2 : llvm::OptimizationLevel::O3;
-        auto mpm = pb.buildPerModuleDefaultPipeline(level);
+        if (st.opt_level == 0) {
+          // Large policies: only the cheap clean-ups that turn the generator's stack slots into
+          // registers; instruction selection is FastISel.
+          llvm::FunctionPassManager fpm;
+          fpm.addPass(llvm::SROAPass(llvm::SROAOptions::ModifyCFG));
+          fpm.addPass(llvm::EarlyCSEPass());
+          fpm.addPass(llvm::SimplifyCFGPass());
+          mpm.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(fpm)));
+        } else {
+          mpm = pb.buildPerModuleDefaultPipeline(st.opt_level == 1   ? llvm::OptimizationLevel::O1
+                                                 : st.opt_level == 2 ? llvm::OptimizationLevel::O2
+                                                                     : llvm::OptimizationLevel::O3);
+        }
         mpm.run(*module, mam);
       }
       st.optimize_ms = ms_since(t0);
@@ -400,8 +391,6 @@ runtime::Results JitEngine::evaluate(runtime::Batch const& batch, runtime::EvalO
   auto entry = native_->entry;
   auto const& L = layout_;
 
-  static bool skip_results = std::getenv("LEADRULES_SKIP_RESULTS");   // developer timing switches
-  static bool skip_actions = std::getenv("LEADRULES_SKIP_ACTIONS");
   auto work = [&](size_t g_begin, size_t g_end) {
     LrEnv env = base;
     stdlib::LrHost host;
@@ -421,8 +410,7 @@ runtime::Results JitEngine::evaluate(runtime::Batch const& batch, runtime::EvalO
       for (uint32_t i = 0; i < k; ++i) slot[groups.rows[b + i]] = i;
       for (uint32_t i = 0; i < k; ++i) {
         uint32_t row = groups.rows[b + i];
-        entry(&env, int32_t(row), skip_actions ? 0 : 1);
-        if (skip_results) continue;
+        entry(&env, int32_t(row), 1);
         // Read the prospect's frame at `now` (offset 0).
         uint8_t const* fp = env.frames + size_t(i) * n_off * L.size;
         auto rd = [&](uint32_t at, auto sample) {
@@ -464,7 +452,7 @@ runtime::Results JitEngine::evaluate(runtime::Batch const& batch, runtime::EvalO
   };
   auto t_run = Clock::now();
   runtime::run_in_parallel(groups.count(), options.threads, work);
-  if (std::getenv("LEADRULES_TIMING"))
+  if (std::getenv("LEADRULES_TIMING"))   // for developers: where the evaluation's time goes
     fmt::print(stderr, "jit: prepare {:.1f} ms, groups {:.1f} ms, evaluate {:.1f} ms\n", ms_since(t0_all) - ms_since(t_prep), ms_since(t_prep) - ms_since(t_run), ms_since(t_run));
   return results;
 }
