@@ -233,7 +233,10 @@ std::string explain_text(plan::Plan const& plan, Batch const& batch, size_t row,
   std::string blocks;
   for (size_t b = 0; b < plan.blocks.size(); ++b)
     blocks += fmt::format("{}{} {}", b ? ", " : "", plan.blocks[b].name, stdlib::format_number(r.blocks[b]));
-  out += bold(fmt::format("score {}", stdlib::format_number(r.total))) + (blocks.empty() ? "" : "  = " + blocks) + "\n";
+  // Only the implicit block "score": its sum is the total, no breakdown to show.
+  bool only_implicit = plan.blocks.size() == 1 && plan.blocks[0].name == "score";
+  out += bold(fmt::format("score {}", stdlib::format_number(r.total))) +
+         (blocks.empty() || only_implicit ? "" : "  = " + blocks) + "\n";
   for (size_t b = 0; b < plan.blocks.size(); ++b) {
     auto const& blk = plan.blocks[b];
     double sum = 0;
@@ -257,7 +260,11 @@ std::string explain_text(plan::Plan const& plan, Batch const& batch, size_t row,
   for (auto const& g : r.grade_why) {
     auto const& mv = plan.grade_moves[size_t(g.move)];
     char const* what = g.outcome == 1 ? "matched" : g.outcome == 0 ? "did not match" : "unknown (no move)";
-    std::string move = g.thirds == 0 ? "     0" : fmt::format("{:>+4}/3", g.thirds);
+    // As a policy writes moves: whole letters as `+1`, thirds as `+2/3`, `+4/3`.
+    std::string move = g.thirds == 0       ? "0"
+                       : g.thirds % 3 == 0 ? fmt::format("{:+}", g.thirds / 3)
+                                           : fmt::format("{:+}/3", g.thirds);
+    move = fmt::format("{:>6}", move);
     out += fmt::format("    {}  line {:<4} {}  ({})\n", move, mv.line, mv.source, what);
   }
   out += "\n" + bold("segments") + "\n";
