@@ -201,11 +201,7 @@ class Minimizer {
       auto build = [&](std::vector<std::string> const& v) {
         std::string unit = ls[0] + "\n";
         for (auto const& l : v) unit += l + "\n";
-        auto copy = us;
-        copy[u] = unit;
-        CaseText c = best_;
-        c.policy = concat(copy);
-        return c;
+        return with_unit(us, u, unit);
       };
       if (reduce(inner, build)) {
         progress = true;
@@ -213,6 +209,14 @@ class Minimizer {
       }
     }
     return progress;
+  }
+
+  // The best case with policy unit u replaced by `unit`.
+  CaseText with_unit(std::vector<std::string> units, size_t u, std::string unit) const {
+    units[u] = std::move(unit);
+    CaseText c = best_;
+    c.policy = concat(units);
+    return c;
   }
 
   bool rule_actions() {
@@ -232,11 +236,7 @@ class Minimizer {
       auto build = [&](std::vector<std::string> const& v) {
         std::string unit = head;
         for (size_t i = 0; i < v.size(); ++i) unit += (i ? "," : "") + v[i];
-        auto copy = us;
-        copy[u] = unit + "\n";
-        CaseText c = best_;
-        c.policy = concat(copy);
-        return c;
+        return with_unit(us, u, unit + "\n");
       };
       std::vector<std::string> items = actions;
       if (reduce(items, build)) {
