@@ -14,7 +14,7 @@
 
 #include <re2/re2.h>
 
-#include "runtime/engine.hpp"   // run_in_parallel
+#include "runtime/data/engine.hpp"   // run_in_parallel
 
 namespace leadrules::bench {
 

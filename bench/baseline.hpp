@@ -22,8 +22,8 @@
 #include <memory>
 #include <vector>
 
-#include "compiler/plan.hpp"
-#include "runtime/table.hpp"
+#include "compiler/plan/plan.hpp"
+#include "runtime/data/table.hpp"
 
 namespace leadrules::bench {
 

@@ -33,11 +33,11 @@
 #include <fmt/format.h>
 
 #include "bench/baseline.hpp"
-#include "compiler/checker.hpp"
-#include "compiler/jit.hpp"
+#include "compiler/checker/checker.hpp"
+#include "api/engines.hpp"
 #include "leadrules/diagnostic.hpp"
-#include "runtime/interpreter.hpp"
-#include "runtime/readers.hpp"
+#include "runtime/interp/interpreter.hpp"
+#include "runtime/data/readers.hpp"
 #include "stdlib/time.hpp"
 
 #ifndef LEADRULES_BENCH_DIR
@@ -330,24 +330,21 @@ int main(int argc, char** argv) try {
   }
 
   fmt::print("policy {}: parse + check {:.1f} ms ({} plan nodes)\n", args.policy, check_s * 1e3, plan->nodes.size());
-  std::unique_ptr<jit::JitEngine> engine;
+  std::unique_ptr<runtime::Engine> engine;
   if (args.run_jit) {
-    jit::JitOptions cold;
-    cold.use_cache = false;
+    jit::CompileStats cold_stats, warm_stats;
     t0 = Clock::now();
-    engine = jit::JitEngine::compile(plan, cold);
+    engine = api::make_jit(plan, {}, &cold_stats);
     double cold_s = seconds_since(t0);
-    auto cold_stats = engine->stats();
 
     std::string cache_dir = make_temp_dir("leadrules_bench_cache");
     temp_dirs.push_back(cache_dir);
-    jit::JitOptions cached;
+    jit::ObjectOptions cached;
     cached.cache_dir = cache_dir;
-    jit::JitEngine::compile(plan, cached);   // fills the cache
+    api::make_jit(plan, cached);   // fills the cache
     t0 = Clock::now();
-    auto warm_engine = jit::JitEngine::compile(plan, cached);
+    auto warm_engine = api::make_jit(plan, cached, &warm_stats);
     double warm_s = seconds_since(t0);
-    auto warm_stats = warm_engine->stats();
     warm_engine.reset();
 
     fmt::print("jit compile cold (no cache): {:.1f} ms (O{}: generate {:.1f}, optimize {:.1f}, codegen {:.1f}, link {:.1f} ms)\n",

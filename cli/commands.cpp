@@ -11,15 +11,15 @@
 
 #include <fmt/format.h>
 
-#include "compiler/checker.hpp"
-#include "compiler/jit.hpp"
+#include "compiler/checker/checker.hpp"
+#include "api/engines.hpp"
 #include "grammar/format.hpp"
 #include "grammar/parser.hpp"
-#include "runtime/interpreter.hpp"
-#include "runtime/readers.hpp"
-#include "runtime/state.hpp"
-#include "runtime/test_runner.hpp"
-#include "runtime/writers.hpp"
+#include "runtime/interp/interpreter.hpp"
+#include "runtime/data/readers.hpp"
+#include "runtime/data/state.hpp"
+#include "runtime/interp/test_runner.hpp"
+#include "runtime/data/writers.hpp"
 #include "stdlib/time.hpp"
 
 namespace leadrules::cli {
@@ -77,7 +77,7 @@ int64_t parse_now(std::string const& text) {
 
 std::unique_ptr<runtime::Engine> make_engine(std::shared_ptr<plan::Plan const> const& plan, Options const& o) {
   if (o.engine == "interp") return std::make_unique<runtime::Interpreter>(plan);
-  return jit::JitEngine::compile(plan);
+  return api::make_jit(plan, {});
 }
 
 unsigned thread_count(Options const& o) {
@@ -309,13 +309,9 @@ int bench(Options const& o) {
   Diagnostics diags;
   auto plan = compile_policy_file(o.policy, diags);
   double check_ms = seconds_since(t0) * 1e3;
-  jit::JitOptions cold;
-  cold.use_cache = false;
-  auto cold_engine = jit::JitEngine::compile(plan, cold);
-  jit::JitEngine::compile(plan);   // fills the cache
-  auto warm_engine = jit::JitEngine::compile(plan);
-  auto const& cs = cold_engine->stats();
-  auto const& ws = warm_engine->stats();
+  jit::CompileStats cs, ws;
+  auto cold_engine = api::make_jit(plan, {}, &cs);
+  auto warm_engine = api::make_jit(plan, {}, &ws);
   std::cout << fmt::format("compile: parse+check {:.1f} ms; JIT cold {:.1f} ms (IR {:.1f}, optimise O{} {:.1f}, "
                            "machine code {:.1f}, link {:.1f}); from cache {:.1f} ms\n",
                            check_ms, cs.total_ms, cs.generate_ms, cs.opt_level, cs.optimize_ms, cs.codegen_ms,

@@ -96,14 +96,6 @@ void lr_set_list(LrEnv* env, int32_t field, const uint32_t* codes, int64_t count
                  const uint32_t* dict_len);
 }
 
-namespace leadrules::stdlib {
-
-struct NativeCall {
-  const char* name;
-  void* address;
-};
-// The allow-list: every symbol generated code may call.
-extern const NativeCall kNativeCalls[];
-extern const unsigned kNativeCallCount;
-
-}  // namespace leadrules::stdlib
+// The one function a compiled policy defines: evaluate prospect `row` of the group in `env`.
+#define LR_ENTRY_NAME "lr_eval_row"
+typedef void (*LrEntry)(LrEnv* env, int32_t row, int32_t emit_actions);

@@ -28,12 +28,12 @@
 #include <string>
 #include <vector>
 
-#include "compiler/checker.hpp"
+#include "compiler/checker/checker.hpp"
 #include "leadrules/diagnostic.hpp"
-#include "compiler/jit.hpp"
-#include "runtime/interpreter.hpp"
-#include "runtime/readers.hpp"
-#include "runtime/writers.hpp"
+#include "api/engines.hpp"
+#include "runtime/interp/interpreter.hpp"
+#include "runtime/data/readers.hpp"
+#include "runtime/data/writers.hpp"
 #include "tests/differential/generator.hpp"
 #include "tests/differential/minimize.hpp"
 
@@ -169,10 +169,9 @@ std::vector<Engine> engines() {
   // checked. Compiled without the object cache so every case exercises code generation.
   for (unsigned threads : {1u, 2u}) {
     list.push_back({threads == 1 ? "jit" : "jit.threads", [threads](auto const& plan, runtime::Batch const& batch, int64_t now) {
-                      jit::JitOptions jo;
-                      jo.use_cache = false;
+                      jit::ObjectOptions jo;   // no cache_dir: no object cache
                       jo.opt_level = threads == 1 ? -1 : 0;
-                      auto engine = jit::JitEngine::compile(plan, jo);
+                      auto engine = api::make_jit(plan, jo);
                       runtime::EvalOptions options;
                       options.now = now;
                       options.explain = true;

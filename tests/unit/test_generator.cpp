@@ -7,9 +7,9 @@
 #include <fstream>
 #include <string>
 
-#include "compiler/checker.hpp"
+#include "compiler/checker/checker.hpp"
 #include "leadrules/diagnostic.hpp"
-#include "runtime/readers.hpp"
+#include "runtime/data/readers.hpp"
 #include "tests/differential/generator.hpp"
 
 using namespace leadrules;

@@ -11,7 +11,7 @@
 #include <random>
 #include <sstream>
 
-#include "runtime/readers.hpp"
+#include "runtime/data/readers.hpp"
 #include "stdlib/format.hpp"
 #include "stdlib/time.hpp"
 

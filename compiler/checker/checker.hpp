@@ -1,0 +1,26 @@
+// Syntax tree -> plan: name resolution, type checking (three-valued logic), regexes compiled with
+// RE2, sets loaded, the dependency order of declarations with cycle detection (including the
+// colleague stratification), tests resolved against the schema.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "compiler/plan/plan.hpp"
+#include "grammar/ast.hpp"
+#include "grammar/source.hpp"
+#include "leadrules/diagnostic.hpp"
+
+namespace leadrules {
+
+// Returns the plan, or null when there were errors (all of them are in `diags`; warnings too).
+std::shared_ptr<plan::Plan const> check_policy(ast::Policy const& policy, SourceFile const& source,
+                                               Diagnostics& diags);
+
+// Parse + check. `path` names the policy in messages and anchors `file("...")` sets.
+std::shared_ptr<plan::Plan const> compile_policy_text(std::string path, std::string text,
+                                                      Diagnostics& diags);
+// Reads the file first; an unreadable file is a diagnostic, not an exception.
+std::shared_ptr<plan::Plan const> compile_policy_file(std::string const& path, Diagnostics& diags);
+
+}  // namespace leadrules

@@ -1,0 +1,212 @@
+#include "compiler/codegen/object.hpp"
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <llvm/Config/llvm-config.h>
+#include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/LegacyPassManager.h>
+#include <llvm/IR/Module.h>
+#include <llvm/MC/TargetRegistry.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/Target/TargetMachine.h>
+#include <llvm/Transforms/Scalar/EarlyCSE.h>
+#include <llvm/Transforms/Scalar/SROA.h>
+#include <llvm/Transforms/Scalar/SimplifyCFG.h>
+
+#include "compiler/codegen/codegen.hpp"
+#include "compiler/plan/fingerprint.hpp"
+#include "compiler/plan/frame_layout.hpp"
+
+namespace leadrules::jit {
+
+namespace {
+
+// Bump when generated code changes meaning or layout: cached objects of older versions are
+// then simply not found.
+constexpr char const* kCodegenVersion = "2";
+
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+
+std::string error_text(llvm::Error e) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << e;
+  return os.str();
+}
+
+// One TargetMachine for every policy compiled in this process (creating one costs milliseconds).
+struct Machine {
+  std::mutex mu;
+  std::unique_ptr<llvm::TargetMachine> tm;
+  std::string cpu;
+  Machine() {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
+    if (!jtmb) throw std::runtime_error("LLVM cannot target this machine: " + error_text(jtmb.takeError()));
+    auto made = jtmb->createTargetMachine();
+    if (!made) throw std::runtime_error("LLVM cannot target this machine: " + error_text(made.takeError()));
+    cpu = std::string((*made)->getTargetCPU());
+    tm = std::move(*made);
+  }
+};
+Machine& machine() {
+  static Machine m;
+  return m;
+}
+
+std::optional<std::string> read_all(std::string const& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+// A cache that cannot be written is only a slower next start: errors are ignored.
+void write_cache(std::string const& path, llvm::SmallVectorImpl<char> const& data) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(fs::path(path).parent_path(), ec);
+  std::string tmp = fmt::format("{}.tmp-{}", path, ::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    if (!out) return;
+    out.write(data.data(), std::streamsize(data.size()));
+    if (!out) {
+      out.close();
+      fs::remove(tmp, ec);
+      return;
+    }
+  }
+  fs::rename(tmp, path, ec);
+  if (ec) fs::remove(tmp, ec);
+}
+
+// Identifies the code generator that runs: the size and modification time of the file this
+// code was loaded from (the executable, or libleadrules.so), so an object cached by another
+// build is never loaded.
+std::string generator_identity() {
+  static std::string id = [] {
+    namespace fs = std::filesystem;
+    Dl_info info{};
+    std::error_code ec;
+    fs::path file;
+    if (dladdr(reinterpret_cast<void*>(&generator_identity), &info) && info.dli_fname && *info.dli_fname)
+      file = info.dli_fname;
+    else
+      file = fs::read_symlink("/proc/self/exe", ec);
+    auto size = fs::file_size(file, ec);
+    if (ec) return std::string("unknown");
+    auto time = fs::last_write_time(file, ec).time_since_epoch().count();
+    return fmt::format("{:x}{:x}", size, time);
+  }();
+  return id;
+}
+
+// Bigger policies get cheaper optimisation: compile latency grows with code size.
+// (Measured: 1,000 scoring rules, ~4k plan nodes, take 11 s at O1, most of it in instruction
+// selection over a few huge functions; O0 uses FastISel.)
+int choose_opt_level(plan::Plan const& p) { return p.nodes.size() < 2500 ? 2 : 0; }
+
+void optimise(llvm::Module& module, llvm::TargetMachine& tm, int level) {
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder pb(&tm);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::ModulePassManager mpm;
+  if (level == 0) {
+    // Large policies: only the cheap clean-ups that turn the generator's stack slots into
+    // registers; instruction selection is FastISel.
+    llvm::FunctionPassManager fpm;
+    fpm.addPass(llvm::SROAPass(llvm::SROAOptions::ModifyCFG));
+    fpm.addPass(llvm::EarlyCSEPass());
+    fpm.addPass(llvm::SimplifyCFGPass());
+    mpm.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(fpm)));
+  } else {
+    mpm = pb.buildPerModuleDefaultPipeline(level == 1   ? llvm::OptimizationLevel::O1
+                                           : level == 2 ? llvm::OptimizationLevel::O2
+                                                        : llvm::OptimizationLevel::O3);
+  }
+  mpm.run(module, mam);
+}
+
+}  // namespace
+
+std::string host_cpu() { return machine().cpu; }
+
+ObjectCode compile_object(plan::Plan const& plan, ObjectOptions const& options) {
+  auto t_start = Clock::now();
+  ObjectCode out;
+  auto& st = out.stats;
+  st.plan_nodes = plan.nodes.size();
+  st.opt_level = options.opt_level >= 0 ? std::min(options.opt_level, 3) : choose_opt_level(plan);
+  Machine& m = machine();
+  out.cpu = m.cpu;
+  if (!options.cache_dir.empty())
+    st.cache_file = fmt::format("{}/{}-llvm{}-cg{}-{}-O{}-{}.o", options.cache_dir, plan_fingerprint(plan),
+                                LLVM_VERSION_STRING, kCodegenVersion, generator_identity(), st.opt_level, m.cpu);
+  if (!st.cache_file.empty()) {
+    if (auto bytes = read_all(st.cache_file)) {
+      out.bytes = std::move(*bytes);
+      st.from_cache = true;
+      st.total_ms = ms_since(t_start);
+      return out;
+    }
+  }
+  auto layout = FrameLayout::build(plan);
+  auto predicates = find_column_predicates(plan);
+  auto t0 = Clock::now();
+  llvm::LLVMContext context;
+  auto module = generate_module(plan, layout, predicates, context);
+  st.generate_ms = ms_since(t0);
+  llvm::SmallVector<char, 0> buffer;
+  {
+    std::lock_guard<std::mutex> lock(m.mu);
+    auto& tm = *m.tm;
+    module->setDataLayout(tm.createDataLayout());
+    module->setTargetTriple(tm.getTargetTriple().str());
+    t0 = Clock::now();
+    optimise(*module, tm, st.opt_level);
+    st.optimize_ms = ms_since(t0);
+    if (!options.dump_ir.empty()) {
+      std::error_code ec;
+      llvm::raw_fd_ostream dump(options.dump_ir, ec);
+      if (!ec) module->print(dump, nullptr);
+    }
+    t0 = Clock::now();
+    tm.setOptLevel(st.opt_level == 0   ? llvm::CodeGenOptLevel::None
+                   : st.opt_level == 1 ? llvm::CodeGenOptLevel::Less
+                                       : llvm::CodeGenOptLevel::Default);
+    llvm::raw_svector_ostream os(buffer);
+    llvm::legacy::PassManager pm;
+    if (tm.addPassesToEmitFile(pm, os, nullptr, llvm::CodeGenFileType::ObjectFile))
+      throw std::runtime_error("LLVM cannot emit object code for this machine");
+    pm.run(*module);
+    st.codegen_ms = ms_since(t0);
+  }
+  if (!st.cache_file.empty()) write_cache(st.cache_file, buffer);
+  out.bytes.assign(buffer.data(), buffer.size());
+  st.total_ms = ms_since(t_start);
+  return out;
+}
+
+}  // namespace leadrules::jit

@@ -1,0 +1,42 @@
+// The interpreter: the reference semantics of LANGUAGE.md, evaluated straight from the plan over
+// the columnar batch. Every other engine must give bit-identical results.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "compiler/plan/plan.hpp"
+#include "runtime/data/engine.hpp"
+
+namespace leadrules::runtime {
+
+class Interpreter final : public Engine {
+ public:
+  explicit Interpreter(std::shared_ptr<plan::Plan const> plan);
+  ~Interpreter() override;
+
+  std::string_view name() const override { return "interp"; }
+  Results evaluate(Batch const& batch, EvalOptions const& options) const override;
+  ProspectResult evaluate_row(Batch const& batch, size_t row, EvalOptions const& options) const override;
+
+  // The value of one expression node for one row (tests' expect, the REPL). A Bool that is
+  // unknown comes back missing. `fired(...)` nodes read `history` of the batch.
+  plan::Constant evaluate_node(Batch const& batch, size_t row, int32_t node,
+                               EvalOptions const& options) const;
+
+  plan::Plan const& plan() const override { return *plan_; }
+
+  // For native engines: the value of a pure predicate `node` over one string column for every
+  // value of that column's dictionary (index = code) and, last, for a missing value. 1 true,
+  // 0 false, 2 unknown. The predicate reads only that column (Field or ActField `field`).
+  std::vector<uint8_t> column_predicate(int32_t node, bool activity_field, int32_t field,
+                                        Column const& column) const;
+
+ private:
+  std::shared_ptr<plan::Plan const> plan_;
+  struct Statics;                       // per-plan precomputation (time zone, ...)
+  std::unique_ptr<Statics> statics_;
+};
+
+}  // namespace leadrules::runtime
