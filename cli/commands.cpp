@@ -3,24 +3,14 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
 
-#include "compiler/checker/checker.hpp"
-#include "api/engines.hpp"
-#include "grammar/format.hpp"
-#include "grammar/parser.hpp"
-#include "runtime/interp/interpreter.hpp"
-#include "runtime/data/readers.hpp"
-#include "runtime/data/state.hpp"
-#include "runtime/interp/test_runner.hpp"
-#include "runtime/data/writers.hpp"
-#include "stdlib/time.hpp"
+#include "leadrules/leadrules.hpp"
 
 namespace leadrules::cli {
 
@@ -29,55 +19,35 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-std::shared_ptr<plan::Plan const> compile(std::string const& path, Options const& o) {
-  Diagnostics diags;
-  auto plan = compile_policy_file(path, diags);
-  std::cerr << render(diags, o.colour);
-  return plan;
+// The library reads no environment: the CLI maps LEADRULES_CACHE_DIR, XDG_CACHE_HOME, HOME,
+// LEADRULES_NO_CACHE and LEADRULES_DUMP_IR to compile options here.
+std::string cache_directory() {
+  if (char const* off = std::getenv("LEADRULES_NO_CACHE"); off && *off) return {};
+  if (char const* d = std::getenv("LEADRULES_CACHE_DIR"); d && *d) return d;
+  if (char const* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/leadrules";
+  if (char const* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/leadrules";
+  return {};
 }
 
-std::string read_file(std::string const& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
+CompileOptions compile_options(Options const& o) {
+  CompileOptions co;
+  co.engine = o.engine == "interp" ? Engine::interp : Engine::jit;
+  co.cache_dir = cache_directory();
+  if (char const* dump = std::getenv("LEADRULES_DUMP_IR"); dump && *dump) co.dump_ir = dump;
+  return co;
 }
 
-// Writes `data` to `path` through a temporary file in the same directory and a rename, so a
-// crash or a full disk never leaves half a file behind.
-void write_atomically(std::string const& path, std::string const& data) {
-  namespace fs = std::filesystem;
-  fs::path target(path);
-  fs::path tmp = target;
-  tmp += fmt::format(".tmp-{}", ::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot write " + tmp.string());
-    out.write(data.data(), std::streamsize(data.size()));
-    out.flush();
-    if (!out) {
-      out.close();
-      fs::remove(tmp);
-      throw std::runtime_error("cannot write " + path + " (disk full?)");
-    }
-  }
-  fs::rename(tmp, target);
+std::optional<Policy> compile(std::string const& path, Options const& o) {
+  auto compiled = Policy::compile_file(path, compile_options(o));
+  std::cerr << compiled.rendered(o.colour);
+  return compiled.policy;
 }
 
 int64_t parse_now(std::string const& text) {
-  if (text.empty()) {
-    auto now = std::chrono::system_clock::now();
-    return std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
-  }
-  auto t = stdlib::parse_time(text);
+  if (text.empty()) return current_time();
+  auto t = parse_time(text);
   if (!t) throw std::invalid_argument(fmt::format("--now: bad time \"{}\": expected RFC 3339 like 2026-11-22T10:00:00Z or 2026-11-22", text));
   return *t;
-}
-
-std::unique_ptr<runtime::Engine> make_engine(std::shared_ptr<plan::Plan const> const& plan, Options const& o) {
-  if (o.engine == "interp") return std::make_unique<runtime::Interpreter>(plan);
-  return api::make_jit(plan, {});
 }
 
 unsigned thread_count(Options const& o) {
@@ -86,43 +56,40 @@ unsigned thread_count(Options const& o) {
   return n ? n : 1;
 }
 
-void print_data_error(runtime::DataError const& e) {
-  std::string where = e.file;
-  if (e.line) where += fmt::format(":{}", e.line);
-  std::cerr << fmt::format("{}: data error{}: {}\n", where, e.field.empty() ? "" : " in `" + e.field + "`", e.reason);
-}
+void print_data_error(DataError const& e) { std::cerr << e.message() << "\n"; }
 
 struct Loaded {
-  std::shared_ptr<plan::Plan const> plan;
-  runtime::ReadResult data;
+  std::optional<Policy> policy;
+  std::optional<Batch> batch;
   int64_t now = 0;
   double load_seconds = 0;
 };
 
 // Compiles the policy and reads the input. Returns an exit code on failure.
 int load(Options const& o, Loaded& out) {
-  out.plan = compile(o.policy, o);
-  if (!out.plan) return 1;
+  out.policy = compile(o.policy, o);
+  if (!out.policy) return 1;
   try {
     out.now = parse_now(o.now);
   } catch (std::invalid_argument const& e) {
     std::cerr << "leadrules: " << e.what() << "\n";
     return 2;
   }
-  runtime::ReadOptions ro;
-  ro.prospects = o.input;
-  ro.activities = o.activities;
-  ro.keep_going = !o.rejects.empty();
   auto t0 = Clock::now();
-  try {
-    out.data = runtime::read_input(*out.plan, ro);
-  } catch (runtime::DataError const& e) {
-    print_data_error(e);
+  auto data = out.policy->read_file({.prospects = o.input, .activities = o.activities, .keep_going = !o.rejects.empty()});
+  if (!data) {
+    print_data_error(data.errors.front());
     std::cerr << "leadrules: nothing was written\n";
     return 2;
   }
+  out.batch = std::move(data.batch);
   out.load_seconds = seconds_since(t0);
   return 0;
+}
+
+void write_or_throw(std::string const& path, std::string const& data) {
+  std::string error;
+  if (!write_file_atomically(path, data, &error)) throw std::runtime_error(error);
 }
 
 }  // namespace
@@ -130,19 +97,13 @@ int load(Options const& o, Loaded& out) {
 int check(Options const& o) {
   int status = 0;
   for (auto const& path : o.policies) {
-    auto plan = compile(path, o);
-    if (!plan) {
+    auto checked = check_policy_file(path);
+    std::cerr << checked.rendered(o.colour);
+    if (!checked) {
       status = 1;
       continue;
     }
-    size_t points = plan->points.size(), zones = 0;
-    for (auto const& s : plan->segments) zones += s.zone;
-    std::cout << fmt::format("{}: ok ({} scoring rule{} in {} block{}, {} grade move{}, {} segment{}, {} zone{}, {} automation rule{}, {} test{})\n",
-                             path, points, points == 1 ? "" : "s", plan->blocks.size(), plan->blocks.size() == 1 ? "" : "s",
-                             plan->grade_moves.size(), plan->grade_moves.size() == 1 ? "" : "s",
-                             plan->segments.size() - zones, plan->segments.size() - zones == 1 ? "" : "s", zones,
-                             zones == 1 ? "" : "s", plan->rules.size(), plan->rules.size() == 1 ? "" : "s",
-                             plan->tests.size(), plan->tests.size() == 1 ? "" : "s");
+    std::cout << fmt::format("{}: ok ({})\n", path, checked.policy->summary());
   }
   return status;
 }
@@ -150,24 +111,24 @@ int check(Options const& o) {
 int format(Options const& o) {
   int status = 0;
   for (auto const& path : o.policies) {
-    SourceFile source(path, read_file(path));
-    Diagnostics diags;
-    auto tree = parse_policy(source, diags);
-    std::cerr << render(diags, o.colour);
-    if (!tree) {
+    std::string error;
+    auto text = read_file(path, &error);
+    if (!text) throw std::runtime_error(fmt::format("cannot read {}: {}", path, error));
+    auto formatted = format_policy(*text, path);
+    std::cerr << render(formatted.diagnostics, o.colour);
+    if (!formatted.text) {
       status = 1;
       continue;
     }
-    std::string text = format_policy(*tree, source);
     if (o.fmt_check) {
-      if (text != source.text()) {
+      if (formatted.changed) {
         std::cout << path << ": not formatted (run `leadrules fmt -w " << path << "`)\n";
         status = 1;
       }
     } else if (o.fmt_write) {
-      if (text != source.text()) write_atomically(path, text);
+      if (formatted.changed) write_or_throw(path, *formatted.text);
     } else {
-      std::cout << text;
+      std::cout << *formatted.text;
     }
   }
   return status;
@@ -177,13 +138,13 @@ int test(Options const& o) {
   size_t passed = 0, failed = 0;
   bool policy_error = false;
   for (auto const& path : o.policies) {
-    auto plan = compile(path, o);
-    if (!plan) {
+    auto checked = check_policy_file(path);
+    std::cerr << checked.rendered(o.colour);
+    if (!checked) {
       policy_error = true;
       continue;
     }
-    runtime::Interpreter engine(plan);
-    for (auto const& t : runtime::run_tests(engine)) {
+    for (auto const& t : checked.policy->run_tests()) {
       if (t.passed) {
         ++passed;
         std::cout << fmt::format("{} {}\n", o.colour_out ? "\x1b[32mPASS\x1b[0m" : "PASS", t.name);
@@ -201,66 +162,54 @@ int test(Options const& o) {
 int run(Options const& o) {
   Loaded in;
   if (int rc = load(o, in)) return rc;
-  auto const& plan = *in.plan;
-  auto& batch = in.data.batch;
-  std::unique_ptr<runtime::FiringState> state;
-  try {
-    if (!o.state.empty()) {
-      state = std::make_unique<runtime::FiringState>(o.state);
-      state->load(plan, batch);
+  auto const& policy = *in.policy;
+  auto& batch = *in.batch;
+  std::optional<FiringStore> state;
+  if (!o.state.empty()) {
+    DataError error;
+    state = FiringStore::open(o.state, &error);
+    if (!state) {
+      print_data_error(error);
+      return 2;
     }
-  } catch (runtime::DataError const& e) {
-    print_data_error(e);
-    return 2;
+    if (auto e = state->load(policy, batch)) {
+      print_data_error(*e);
+      return 2;
+    }
   }
-  auto engine = make_engine(in.plan, o);
-  runtime::EvalOptions eo;
-  eo.now = in.now;
-  eo.explain = o.explain;
-  eo.threads = thread_count(o);
   auto t0 = Clock::now();
-  auto results = engine->evaluate(batch, eo);
+  auto results = policy.evaluate(batch, {.now = in.now, .explain = o.explain, .threads = thread_count(o)});
   double eval_seconds = seconds_since(t0);
 
-  std::string out;
-  out.reserve(batch.rows * 160);
-  bool csv = o.format == "csv";
-  if (csv) runtime::append_csv_header(out, plan);
-  for (size_t r = 0; r < batch.rows; ++r) {
-    auto row = results.row(r);
-    if (csv) runtime::append_csv_result(out, plan, batch, r, row);
-    else runtime::append_json_result(out, plan, batch, r, row, o.explain);
-  }
+  std::string out = o.format == "csv" ? results.to_csv() : results.to_jsonl(o.explain);
   if (!o.rejects.empty()) {
     std::string rej;
-    for (auto const& j : in.data.rejects) {
+    for (auto const& j : batch.rejects()) {
       rej += fmt::format("{}:{}: {}{}\n", j.file, j.line, j.field.empty() ? "" : "`" + j.field + "`: ", j.reason);
-      rej += j.text;
-      if (j.text.empty() || j.text.back() != '\n') rej += '\n';
+      rej += j.record;
+      if (j.record.empty() || j.record.back() != '\n') rej += '\n';
     }
-    write_atomically(o.rejects, rej);
+    write_or_throw(o.rejects, rej);
   }
   if (o.output.empty() || o.output == "-") {
     std::cout.write(out.data(), std::streamsize(out.size()));
     std::cout.flush();
   } else {
-    write_atomically(o.output, out);
+    write_or_throw(o.output, out);
   }
   if (state) {
-    try {
-      state->record(plan, batch, results, in.now);
-    } catch (runtime::DataError const& e) {
-      print_data_error(e);
+    if (auto e = state->record(policy, batch, results, in.now)) {
+      print_data_error(*e);
       return 2;
     }
   }
-  auto const& d = in.data;
+  size_t read = batch.prospects_read(), rejected = read - batch.size();
   std::cerr << fmt::format("leadrules: read {} prospect{} ({} activities, {:.1f} MB in {:.2f} s); scored {}, rejected {} in {:.3f} s\n",
-                           d.prospects_read, d.prospects_read == 1 ? "" : "s", batch.activity_count(),
-                           double(d.bytes) / 1e6, in.load_seconds, batch.rows, d.prospects_rejected, eval_seconds);
-  if (!d.skipped_kinds.empty()) {
+                           read, read == 1 ? "" : "s", batch.activity_count(), double(batch.bytes()) / 1e6,
+                           in.load_seconds, batch.size(), rejected, eval_seconds);
+  if (!batch.skipped_kinds().empty()) {
     std::string kinds;
-    for (auto const& [k, n] : d.skipped_kinds) kinds += fmt::format("{}{} × {}", kinds.empty() ? "" : ", ", k, n);
+    for (auto const& [k, n] : batch.skipped_kinds()) kinds += fmt::format("{}{} × {}", kinds.empty() ? "" : ", ", k, n);
     std::cerr << "leadrules: skipped activities of kinds the schema does not list: " << kinds << "\n";
   }
   return 0;
@@ -269,30 +218,22 @@ int run(Options const& o) {
 int explain(Options const& o) {
   Loaded in;
   if (int rc = load(o, in)) return rc;
-  auto const& plan = *in.plan;
-  auto const& batch = in.data.batch;
-  size_t row = batch.rows;
-  for (size_t r = 0; r < batch.rows; ++r)
-    if (batch.id(r, plan.schema) == o.id) row = r;
-  if (row == batch.rows) {
+  auto const& batch = *in.batch;
+  auto row = batch.find(o.id);
+  if (!row) {
     std::cerr << fmt::format("leadrules: no prospect with id \"{}\" in {}\n", o.id, o.input);
     return 2;
   }
-  auto engine = make_engine(in.plan, o);
-  runtime::EvalOptions eo;
-  eo.now = in.now;
-  eo.explain = true;
-  eo.threads = thread_count(o);
-  auto all = engine->evaluate(batch, eo);
-  auto mine = all.row(row);
-  std::cout << runtime::explain_text(plan, batch, row, mine, in.now, o.colour_out);
-  if (batch.rows > 1) {
-    std::vector<double> const& scores = all.total;
+  auto all = in.policy->evaluate(batch, {.now = in.now, .explain = true, .threads = thread_count(o)});
+  std::cout << all.explain(*row, o.colour_out);
+  if (batch.size() > 1) {
+    auto scores = all.scores();
+    double mine = all.score(*row);
     size_t below = 0;
-    for (double s : scores) below += s < mine.total;
+    for (double s : scores) below += s < mine;
     std::cout << fmt::format("\nscores of all {} prospects in {} (this one is above {:.0f}%)\n", scores.size(), o.input,
                              100.0 * double(below) / double(scores.size()));
-    std::cout << runtime::score_histogram(scores, mine.total, o.colour_out);
+    std::cout << score_histogram(scores, mine, o.colour_out);
   }
   return 0;
 }
@@ -300,23 +241,27 @@ int explain(Options const& o) {
 int bench(Options const& o) {
   Loaded in;
   if (int rc = load(o, in)) return rc;
-  auto const& batch = in.data.batch;
-  double mb = double(in.data.bytes) / 1e6;
+  auto const& batch = *in.batch;
+  double mb = double(batch.bytes()) / 1e6;
   std::cout << fmt::format("data: {} prospects, {} activities, {:.1f} MB loaded in {:.2f} s ({:.0f} MB/s)\n",
-                           batch.rows, batch.activity_count(), mb, in.load_seconds, mb / in.load_seconds);
-  // Compile latency: text -> runnable, cold (no object cache) and warm (from the cache).
-  auto t0 = Clock::now();
-  Diagnostics diags;
-  auto plan = compile_policy_file(o.policy, diags);
-  double check_ms = seconds_since(t0) * 1e3;
-  jit::CompileStats cs, ws;
-  auto cold_engine = api::make_jit(plan, {}, &cs);
-  auto warm_engine = api::make_jit(plan, {}, &ws);
+                           batch.size(), batch.activity_count(), mb, in.load_seconds, mb / in.load_seconds);
+  // Compile latency: text -> runnable, cold (no object cache) and warm (from a fresh cache).
+  namespace fs = std::filesystem;
+  auto cache = fs::temp_directory_path() / fmt::format("leadrules-bench-{}", ::getpid());
+  CompileOptions cold{.engine = Engine::jit}, warm{.engine = Engine::jit, .cache_dir = cache.string()};
+  auto cold_policy = Policy::compile_file(o.policy, cold);
+  Policy::compile_file(o.policy, warm);   // fills the cache
+  auto warm_policy = Policy::compile_file(o.policy, warm);
+  std::error_code ec;
+  fs::remove_all(cache, ec);
+  if (!cold_policy || !warm_policy) return 1;
+  auto const& cs = cold_policy.policy->stats();
+  auto const& ws = warm_policy.policy->stats();
   std::cout << fmt::format("compile: parse+check {:.1f} ms; JIT cold {:.1f} ms (IR {:.1f}, optimise O{} {:.1f}, "
                            "machine code {:.1f}, link {:.1f}); from cache {:.1f} ms\n",
-                           check_ms, cs.total_ms, cs.generate_ms, cs.opt_level, cs.optimize_ms, cs.codegen_ms,
-                           cs.link_ms, ws.total_ms);
-  runtime::Interpreter interp(plan);
+                           cs.check_ms, cs.jit_ms, cs.generate_ms, cs.opt_level, cs.optimize_ms, cs.codegen_ms,
+                           cs.link_ms, ws.jit_ms);
+  auto interp = Policy::compile_file(o.policy, {.engine = Engine::interp});
   unsigned all = thread_count(o);
   struct Row {
     std::string name;
@@ -324,30 +269,27 @@ int bench(Options const& o) {
     double seconds;
   };
   std::vector<Row> rows;
-  auto time = [&](runtime::Engine const& e, unsigned threads) {
+  auto time = [&](Policy const& p, unsigned threads) {
     double best = 1e300;
     for (unsigned r = 0; r < std::max(1u, o.repeat); ++r) {
-      runtime::EvalOptions eo;
-      eo.now = in.now;
-      eo.threads = threads;
       auto t = Clock::now();
-      auto res = e.evaluate(batch, eo);
+      auto res = p.evaluate(batch, {.now = in.now, .threads = threads});
       best = std::min(best, seconds_since(t));
       if (best > 5) break;   // slow engines run once
     }
-    rows.push_back({std::string(e.name()), threads, best});
+    rows.push_back({std::string(engine_name(p.engine())), threads, best});
   };
-  time(*warm_engine, 1);
-  time(interp, 1);
+  time(*warm_policy.policy, 1);
+  time(*interp.policy, 1);
   if (all > 1) {
-    time(*warm_engine, all);
-    time(interp, all);
+    time(*warm_policy.policy, all);
+    time(*interp.policy, all);
   }
   std::cout << fmt::format("\n{:<8} {:>7} {:>10} {:>14} {:>16}\n", "engine", "threads", "seconds", "prospects/s",
                            "activities/s");
   for (auto const& r : rows)
     std::cout << fmt::format("{:<8} {:>7} {:>10.4f} {:>14.0f} {:>16.0f}\n", r.name, r.threads, r.seconds,
-                             double(batch.rows) / r.seconds, double(batch.activity_count()) / r.seconds);
+                             double(batch.size()) / r.seconds, double(batch.activity_count()) / r.seconds);
   std::cout << fmt::format("\njit / interp (1 thread): {:.1f}x\n", rows[1].seconds / rows[0].seconds);
   if (all > 1)
     std::cout << fmt::format("jit {} threads / 1 thread: {:.2f}x; interp: {:.2f}x\n", all,

@@ -1,0 +1,468 @@
+// leadrules: lead-management policies as code — the C++ API.
+//
+// Compile once, evaluate many times (as cel-cpp and Gandiva separate the two):
+//
+//   auto compiled = leadrules::Policy::compile_file("policy.lr");
+//   if (!compiled) { std::cerr << compiled.rendered(); return 1; }
+//   leadrules::Policy policy = *compiled.policy;           // immutable, share it between threads
+//   auto data = policy.read_file({.prospects = "prospects.jsonl"});
+//   if (!data) { std::cerr << data.errors[0].message() << "\n"; return 2; }
+//   auto results = policy.evaluate(*data.batch, {.now = leadrules::current_time()});
+//   std::cout << results.to_jsonl();
+//
+// One prospect at a time, with no JSON in between (a service scoring events):
+//
+//   leadrules::ProspectBuilder p(policy);
+//   leadrules::Scratch scratch;                            // one per thread, reused
+//   p.set("email", "ana@acme.com").set("employees", 250.0);
+//   p.activity("visit", now - 3'600'000'000).with("page", "/pricing");
+//   leadrules::ResultView r = policy.evaluate(p, now, scratch);
+//   if (r.in_segment("hot")) ...
+//
+// The library reads no environment variables and never prints. Errors in policies and data are
+// values (Diagnostic, DataError); exceptions are thrown only for misuse (an unknown field name
+// in a builder) and resource failures (LLVM cannot target the machine), as leadrules::Error.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "leadrules/diagnostic.hpp"
+#include "leadrules/value.hpp"
+
+namespace leadrules {
+
+// Misuse of the API or a failure of the machine (not of a policy or of data).
+struct Error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class Batch;
+class Results;
+class ResultView;
+class ProspectBuilder;
+class Scratch;
+class Policy;
+
+enum class Engine : uint8_t {
+  jit,      // native code through LLVM ORC (the default)
+  interp,   // the reference interpreter
+};
+std::string_view engine_name(Engine e);
+
+struct CompileOptions {
+  Engine engine = Engine::jit;
+  std::string cache_dir;      // JIT object cache directory; "" = no cache (the CLI maps
+                              // LEADRULES_CACHE_DIR / XDG_CACHE_HOME to this)
+  int opt_level = -1;         // JIT: 0..3, or -1 to choose by the policy's size
+  std::string dump_ir;        // developers: write the optimised LLVM IR to this file
+};
+
+// How long compiling took, and whether the native code came from the cache.
+struct CompileStats {
+  double check_ms = 0;        // parse + check
+  double jit_ms = 0;          // plan -> runnable native code (0 for the interpreter)
+  double generate_ms = 0, optimize_ms = 0, codegen_ms = 0, link_ms = 0;
+  int opt_level = 0;
+  bool from_cache = false;
+  size_t plan_nodes = 0;
+};
+
+struct CompileResult;
+
+// What a policy declares, for tools (completion in the REPL and editors, reports).
+struct FieldInfo {
+  std::string name;
+  ValueType type = ValueType::string;
+  bool optional = false;
+  std::string column;         // the input column / JSON key it is read from
+};
+struct SegmentInfo {
+  std::string name;
+  bool zone = false;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Data in
+
+struct DataError {
+  std::string file;           // the file (or the origin given for a buffer)
+  uint32_t line = 0;          // 1-based; 0 = the input as a whole
+  std::string field;          // the field or column concerned, may be empty
+  std::string reason;
+  std::string record;         // the offending line as read, when there is one
+  // "prospects.jsonl:7: data error in `email`: expected a string, got 42"
+  std::string message() const;
+};
+
+struct InputOptions {
+  std::string prospects;      // .jsonl / .ndjson / .csv (by extension), or "-" for stdin (JSON Lines)
+  std::string activities;     // CSV activities file, optional
+  bool keep_going = false;    // collect bad records as rejects instead of stopping at the first
+};
+
+
+// Prospects with their activities and firing histories, column by column, in input order.
+// Immutable once read; may be evaluated by several threads at once.
+class Batch {
+ public:
+  size_t size() const;                               // prospects
+  size_t activity_count() const;
+  std::string_view id(size_t row) const;
+  std::optional<size_t> find(std::string_view id) const;
+  uint32_t line(size_t row) const;                   // input line of a prospect (0 if built)
+  size_t bytes() const;                              // input size
+  size_t prospects_read() const;                     // records seen: size() + rejected
+  std::vector<DataError> const& rejects() const;     // with keep_going
+  std::map<std::string, size_t> const& skipped_kinds() const;   // activity types not in the schema
+
+  // A columnar view without copies, for services that read the data themselves (bench's
+  // hand-written baseline does). Valid while the Batch lives. `field` indexes Policy::fields()
+  // or Policy::activity_fields().
+  struct Column {
+    ValueType type = ValueType::string;
+    std::span<uint8_t const> present;       // 0 = missing
+    std::span<double const> numbers;        // number
+    std::span<int64_t const> micros;        // time, duration
+    std::span<int8_t const> grades;         // grade: 0 = F .. 12 = A+
+    std::span<uint8_t const> bools;         // bool
+    std::span<uint32_t const> codes;        // string: dictionary code
+    std::span<uint32_t const> list_offsets; // [string]: row i is list_codes[off[i] .. off[i+1])
+    std::span<uint32_t const> list_codes;
+    size_t dictionary_size = 0;
+    void const* dictionary_ = nullptr;
+    std::string_view text(uint32_t code) const;   // a dictionary value
+    std::string_view string_at(size_t row) const { return text(codes[row]); }
+  };
+  Column field(size_t field) const;
+  Column activity_field(size_t field) const;
+  std::span<uint32_t const> activity_offsets() const;   // prospect p: [off[p], off[p+1])
+  std::span<uint16_t const> activity_kinds() const;     // index into Policy::activity_kinds()
+  std::span<int64_t const> activity_times() const;
+
+  struct Impl;
+  Batch(Batch&&) noexcept;
+  Batch& operator=(Batch&&) noexcept;
+  ~Batch();
+
+ private:
+  friend class Policy;
+  friend class FiringStore;
+  friend struct Access;
+  explicit Batch(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+struct LoadResult {
+  std::optional<Batch> batch;         // absent when stopped by a data error
+  std::vector<DataError> errors;      // the error that stopped the read (strict), else empty
+  explicit operator bool() const { return batch.has_value(); }
+  LoadResult();
+  ~LoadResult();
+  LoadResult(LoadResult&&) noexcept;
+  LoadResult& operator=(LoadResult&&) noexcept;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Results out
+
+struct Action {
+  std::string rule;                  // the automation rule's name
+  std::string action;                // add_to_list, tag, notify, set, ...
+  std::vector<std::string> args;     // as they print ("48h", interpolated messages)
+};
+
+struct SetField {
+  std::string field;
+  Value value;                       // value.missing: the rule clears the field
+  std::vector<std::string> rules;    // every rule that set it, in order; more than one = a conflict
+};
+
+// One prospect's result as plain values.
+struct Result {
+  std::string id;
+  double score = 0;
+  std::vector<std::pair<std::string, double>> scores;   // per score block, in source order
+  std::string grade;                                    // "B+"
+  std::vector<std::string> segments;                    // that hold (zones included), declaration order
+  std::vector<std::string> fired;                       // automation rules that fired, rule order
+  std::vector<Action> actions;                          // rule order, then written order
+  std::vector<SetField> set;                            // in order of the first set of each field
+};
+
+struct EvalOptions {
+  int64_t now = 0;            // microseconds since the epoch, UTC
+  bool explain = false;       // keep the rule-by-rule why (for explain() and JSON "why")
+  unsigned threads = 1;       // account groups split across this many threads
+};
+
+// The results of a batch, row by row in input order. Keeps what it needs of the batch (ids).
+class Results {
+ public:
+  size_t size() const;
+  double score(size_t row) const;
+  std::string_view grade(size_t row) const;
+  double block(size_t row, size_t block) const;         // index into Policy::blocks()
+  bool in_segment(size_t row, size_t segment) const;    // index into Policy::segments()
+  bool fired(size_t row, size_t rule) const;            // index into Policy::rules()
+  std::span<double const> scores() const;               // every row's total
+  Result operator[](size_t row) const;
+
+  // The JSON object `leadrules run` writes for the row (one line, '\n' included); `why` adds the
+  // explanation (needs EvalOptions::explain).
+  std::string json(size_t row, bool why = false) const;
+  std::string to_jsonl(bool why = false) const;
+  std::string to_csv() const;                           // header + one line per prospect
+  // `leadrules explain`: points by rule, grade moves, zone rows, fired rules (needs explain).
+  std::string explain(size_t row, bool colour = false) const;
+
+  struct Impl;
+  Results(Results&&) noexcept;
+  Results& operator=(Results&&) noexcept;
+  ~Results();
+
+ private:
+  friend class Policy;
+  friend class FiringStore;
+  friend struct Access;
+  explicit Results(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// A horizontal histogram of scores in text (explain, diff), marking `mark` when given.
+std::string score_histogram(std::span<double const> scores, std::optional<double> mark = std::nullopt,
+                            bool colour = false, size_t width = 40);
+
+// ---------------------------------------------------------------------------------------------
+// One prospect at a time
+
+// Builds one prospect (row 0) with its activities, firing history and colleagues. Field names
+// are resolved against the policy's schema; an unknown name or a value of the wrong type throws
+// leadrules::Error. Unset fields take their defaults (or are missing); reset() starts over and
+// keeps the memory, so a warm builder does not allocate.
+class ProspectBuilder {
+ public:
+  explicit ProspectBuilder(Policy const& policy);
+  ~ProspectBuilder();
+  ProspectBuilder(ProspectBuilder&&) noexcept;
+  ProspectBuilder& operator=(ProspectBuilder&&) noexcept;
+
+  ProspectBuilder& reset();
+
+  // A field of the current record (the prospect, or the last colleague()).
+  ProspectBuilder& set(std::string_view field, Value const& value);
+  ProspectBuilder& set(std::string_view field, double number);
+  ProspectBuilder& set(std::string_view field, std::string_view text);   // string (also time, grade by text)
+  ProspectBuilder& set(std::string_view field, char const* text) { return set(field, std::string_view(text)); }
+  ProspectBuilder& set(std::string_view field, bool boolean);
+  ProspectBuilder& set_time(std::string_view field, int64_t micros);
+  ProspectBuilder& set_list(std::string_view field, std::vector<std::string_view> const& items);
+  ProspectBuilder& unset(std::string_view field);                         // missing
+
+  // An activity of the current record; with() sets its fields.
+  ProspectBuilder& activity(std::string_view kind, int64_t at_micros);
+  ProspectBuilder& with(std::string_view field, Value const& value);
+  ProspectBuilder& with(std::string_view field, double number);
+  ProspectBuilder& with(std::string_view field, std::string_view text);
+  ProspectBuilder& with(std::string_view field, char const* text) { return with(field, std::string_view(text)); }
+  ProspectBuilder& with(std::string_view field, bool boolean);
+
+  // The prospect's firing history of a rule (what `--state` or JSON "fired" provides).
+  ProspectBuilder& fired(std::string_view rule, int64_t count, std::optional<int64_t> last = std::nullopt);
+
+  // Starts a colleague (same account: set the account field to the prospect's).
+  ProspectBuilder& colleague();
+
+  size_t records() const;                     // 1 + colleagues
+  size_t activities() const;                  // of the current record
+
+  struct Impl;
+
+ private:
+  friend class Policy;
+  friend struct Access;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A read-only view of one prospect's result inside a Scratch: no allocation to read it. Valid
+// until the Scratch evaluates again.
+class ResultView {
+ public:
+  double score() const;
+  std::string_view grade() const;
+  double block(size_t block) const;
+  double block(std::string_view name) const;             // 0 when no such block
+  bool in_segment(size_t segment) const;
+  bool in_segment(std::string_view name) const;          // false when no such segment
+  bool fired(size_t rule) const;
+  bool fired(std::string_view rule) const;
+  size_t action_count() const;
+  Result to_result() const;                              // everything, as values
+  std::string json(bool why = false) const;              // as `leadrules run` writes it
+  std::string explain(bool colour = false) const;        // needs an explaining evaluation
+
+ private:
+  friend class Policy;
+  friend class Scratch;
+  explicit ResultView(Scratch const* s) : scratch_(s) {}
+  Scratch const* scratch_;
+};
+
+// Per-thread working memory for single-prospect evaluation: reused call after call, so a warm
+// hot path does not allocate. Not shareable between threads at once.
+class Scratch {
+ public:
+  Scratch();
+  ~Scratch();
+  Scratch(Scratch&&) noexcept;
+  Scratch& operator=(Scratch&&) noexcept;
+  struct Impl;
+
+ private:
+  friend class Policy;
+  friend class ResultView;
+  friend struct Access;
+  std::unique_ptr<Impl> impl_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Tests, check, fmt
+
+struct TestOutcome {
+  std::string name;
+  uint32_t line = 0;
+  bool passed = true;
+  std::vector<std::string> failures;   // one paragraph per failing expect
+};
+
+struct FormatResult {
+  std::optional<std::string> text;     // the canonical text; absent on a syntax error
+  Diagnostics diagnostics;
+  bool changed = false;                // text differs from the input
+};
+// `leadrules fmt`: the canonical formatting of a policy, every comment kept.
+FormatResult format_policy(std::string_view text, std::string origin = "<policy>");
+
+// ---------------------------------------------------------------------------------------------
+// The compiled policy
+
+// A checked and compiled policy: immutable, cheap to copy (a shared handle), and safe to use
+// from any number of threads at once.
+class Policy {
+ public:
+  static CompileResult compile(std::string_view text, std::string origin = "<policy>",
+                               CompileOptions const& options = {});
+  static CompileResult compile_file(std::string const& path, CompileOptions const& options = {});
+
+  std::string const& name() const;           // `policy "Name"`
+  std::string const& path() const;           // the origin it was compiled from
+  std::string fingerprint() const;           // 32 hex digits: same plan, same fingerprint
+  Engine engine() const;
+  CompileStats const& stats() const;
+  // `leadrules check`'s summary: "12 scoring rules in 2 blocks, 3 grade moves, ..."
+  std::string summary() const;
+
+  std::vector<FieldInfo> const& fields() const;           // prospect fields, schema order
+  std::vector<std::string> const& activity_kinds() const;
+  std::vector<FieldInfo> const& activity_fields() const;
+  std::vector<std::string> const& blocks() const;
+  std::vector<SegmentInfo> const& segments() const;
+  std::vector<std::string> const& rules() const;
+  std::optional<size_t> field_index(std::string_view name) const;
+  std::optional<size_t> segment_index(std::string_view name) const;
+  std::optional<size_t> rule_index(std::string_view name) const;
+  std::optional<size_t> block_index(std::string_view name) const;
+
+  // Data in. Strict unless keep_going: the first bad record stops the read.
+  LoadResult read_file(InputOptions const& input) const;
+  LoadResult read_jsonl(std::string_view text, std::string origin = "<jsonl>", bool keep_going = false) const;
+  LoadResult read_csv(std::string_view prospects, std::string_view activities = {},
+                      std::string origin = "<csv>", bool keep_going = false) const;
+
+  // Evaluate every prospect of a batch (colleagues: the batch's rows with the same account).
+  Results evaluate(Batch const& batch, EvalOptions const& options) const;
+  // One prospect with its colleagues, into the caller's per-thread scratch.
+  ResultView evaluate(ProspectBuilder const& prospect, int64_t now, Scratch& scratch,
+                      bool explain = false) const;
+
+  // The policy's `test` blocks, on the interpreter.
+  std::vector<TestOutcome> run_tests() const;
+
+  struct Impl;
+  explicit Policy(std::shared_ptr<Impl const> impl);
+  std::shared_ptr<Impl const> const& impl() const { return impl_; }
+
+ private:
+  std::shared_ptr<Impl const> impl_;
+};
+
+struct CompileResult {
+  std::optional<Policy> policy;        // absent when the policy has errors
+  Diagnostics diagnostics;             // errors and warnings, in the order found
+  explicit operator bool() const { return policy.has_value(); }
+  std::string rendered(bool colour = false) const { return render(diagnostics, colour); }
+};
+
+// `leadrules check`: compiles without generating code. The summary line on success.
+CompileResult check_policy(std::string_view text, std::string origin = "<policy>");
+CompileResult check_policy_file(std::string const& path);
+
+// ---------------------------------------------------------------------------------------------
+// Firing history between runs (`leadrules run --state FILE`): a SQLite database read before a
+// run and updated in one transaction after a successful one.
+class FiringStore {
+ public:
+  // Opens (creating when absent); nullopt with *error set when it cannot.
+  static std::optional<FiringStore> open(std::string const& path, DataError* error);
+  // Replaces the batch's firing history with the database's for every prospect it knows.
+  std::optional<DataError> load(Policy const& policy, Batch& batch);
+  // Adds this run's firings (count + 1, last = now), all or nothing.
+  std::optional<DataError> record(Policy const& policy, Batch const& batch, Results const& results, int64_t now);
+
+  FiringStore(FiringStore&&) noexcept;
+  FiringStore& operator=(FiringStore&&) noexcept;
+  ~FiringStore();
+  struct Impl;
+
+ private:
+  explicit FiringStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Hot reload: a running service swaps to a new version of a policy atomically. Readers take the
+// current version with current() (a shared handle: an evaluation in flight finishes on the
+// version it started with); a version that fails to compile leaves the old one in place.
+class PolicyHolder {
+ public:
+  explicit PolicyHolder(Policy initial);
+  ~PolicyHolder();
+  PolicyHolder(PolicyHolder const&) = delete;
+  PolicyHolder& operator=(PolicyHolder const&) = delete;
+
+  Policy current() const;
+  void swap(Policy next);
+  // Compiles with the current version's options; on success swaps and returns the result with
+  // its diagnostics (warnings); on failure keeps the old version and returns why.
+  CompileResult reload(std::string_view text, std::string origin);
+  CompileResult reload_file(std::string const& path);
+  uint64_t version() const;                  // 1 for the initial policy, +1 per swap
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Files: the whole file, or a write through a temporary file and a rename (never half a file).
+std::optional<std::string> read_file(std::string const& path, std::string* error = nullptr);
+bool write_file_atomically(std::string const& path, std::string_view data, std::string* error = nullptr);
+
+}  // namespace leadrules

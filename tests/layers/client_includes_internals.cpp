@@ -1,0 +1,2 @@
+// Clients (the CLI, bench, examples) see include/leadrules/ only.
+#include "runtime/data/table.hpp"

@@ -1,0 +1,2 @@
+// The interpreter and the native engine never include each other.
+#include "runtime/native/jit.hpp"
