@@ -2,18 +2,29 @@
 //
 //   leadrules_bench [--input prospects.jsonl] [--prospects N] [--threads T] [--repeat R]
 //                   [--policy FILE] [--mismatch-out FILE] [--engines baseline,jit,interp]
+//                   [--latency | --no-latency] [--latency-calls N]
 //
-// Loads the data once (runtime::read_input), compiles the policy (parse + check, then the JIT
-// cold and warm from the object cache), then times on the same in-memory batch, in one run: the
-// hand-written baseline (bench/baseline.cpp), the JIT and the interpreter on one thread, then on
-// T threads. Each timing is the best of R repeats (a run over 5 s is not repeated). It verifies
-// that the baseline, the JIT and the interpreter agree on every prospect (total, block scores,
-// grade, segments, fired rules) and exits 1 on the first mismatch (printed); it never fails on a
-// time. Without --input it generates N prospects (default 200000) with gen.py --seed 1 in a
-// temporary directory. Evaluation time: now = 2026-11-22T00:00:00Z.
+// Uses the public API only (include/leadrules/). Compiles the policy (parse + check, then the JIT
+// cold and warm from the object cache), loads the data once (Policy::read_file), then times on
+// the same in-memory batch, in one run: the hand-written baseline (bench/baseline.cpp), the JIT
+// and the interpreter on one thread, then on T threads. Each timing is the best of R repeats (a
+// run over 5 s is not repeated). It verifies that the baseline, the JIT and the interpreter agree
+// on every prospect (total, block scores, grade, segments, fired rules) and exits 1 on the first
+// mismatch (printed); it never fails on a time. Without --input it generates N prospects
+// (default 200000) with gen.py --seed 1 in a temporary directory. Evaluation time:
+// now = 2026-11-22T00:00:00Z.
+//
+// Then (unless --no-latency; alone with --latency) the latency of one prospect: one with 20
+// activities whose account it shares with two colleagues, evaluated --latency-calls times
+// (default 100000), each call timed alone: (a) a ProspectBuilder filled once, Policy::evaluate
+// per call; (b) the builder refilled per call (reset, fields, activities, colleagues), then
+// evaluated: a service's path; (c) lr_evaluate_json on the prospect's JSON line (no colleagues),
+// parsing included. p50, p90, p99 and max for each, JIT and interpreter. It checks that (a)'s
+// score is the batch's for that prospect (exit 1 if not).
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -23,6 +34,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -32,13 +44,9 @@
 
 #include <fmt/format.h>
 
-#include "bench/baseline.hpp"
-#include "compiler/checker/checker.hpp"
-#include "api/engines.hpp"
-#include "leadrules/diagnostic.hpp"
-#include "runtime/interp/interpreter.hpp"
-#include "runtime/data/readers.hpp"
-#include "stdlib/time.hpp"
+#include "baseline.hpp"
+#include "leadrules/leadrules.h"
+#include "leadrules/leadrules.hpp"
 
 #ifndef LEADRULES_BENCH_DIR
 #define LEADRULES_BENCH_DIR "/work/shared/bench"
@@ -61,6 +69,10 @@ double cpu_seconds() {
 constexpr char const* kNow = "2026-11-22T00:00:00Z";
 constexpr double kNoRepeatSeconds = 5.0;
 
+// The prospect the latency section looks for: this many activities, this many colleagues.
+constexpr size_t kLatencyActivities = 20;
+constexpr size_t kLatencyColleagues = 2;
+
 struct Args {
   std::string input;
   size_t prospects = 200000;
@@ -70,13 +82,19 @@ struct Args {
   std::string generator = LEADRULES_BENCH_DIR "/gen.py";
   std::string mismatch_out;
   bool run_jit = true, run_interp = true;   // --engines (the baseline always runs: it is the reference)
+  bool run_batch = true, run_latency = true;   // --latency: the latency only; --no-latency: the batch only
+  size_t latency_calls = 100000;
 };
 
 [[noreturn]] void usage(std::string const& why) {
   if (!why.empty()) fmt::print(stderr, "leadrules_bench: {}\n", why);
   fmt::print(stderr,
              "usage: leadrules_bench [--input prospects.jsonl] [--prospects N] [--threads T] [--repeat R]\n"
-             "                       [--policy FILE] [--mismatch-out FILE] [--engines baseline,jit,interp]\n");
+             "                       [--policy FILE] [--mismatch-out FILE] [--engines baseline,jit,interp]\n"
+             "                       [--latency | --no-latency] [--latency-calls N]\n"
+             "  --latency           only the single-prospect latency (no batch timings)\n"
+             "  --no-latency        only the batch timings\n"
+             "  --latency-calls N   timed calls per latency path (default 100000)\n");
   std::exit(2);
 }
 
@@ -106,6 +124,9 @@ Args parse_args(int argc, char** argv) {
       a.run_jit = v.find(",jit,") != std::string::npos;
       a.run_interp = v.find(",interp,") != std::string::npos;
     }
+    else if (k == "--latency") a.run_batch = false, a.run_latency = true;
+    else if (k == "--no-latency") a.run_latency = false, a.run_batch = true;
+    else if (k == "--latency-calls") a.latency_calls = size_t(number(1));
     else if (k == "--help" || k == "-h") usage("");
     else usage("unknown option " + k);
   }
@@ -126,6 +147,15 @@ std::string human(double x) {
   return fmt::format("{:.0f}", x);
 }
 
+// Grades as the API names them: 0 = F .. 12 = A+.
+constexpr char const* kGradeNames[13] = {"F", "D-", "D", "D+", "C-", "C", "C+", "B-", "B", "B+", "A-", "A", "A+"};
+std::string_view grade_name(int g) { return g >= 0 && g < 13 ? kGradeNames[g] : "?"; }
+int grade_index(std::string_view name) {
+  for (int g = 0; g < 13; ++g)
+    if (name == kGradeNames[g]) return g;
+  return -1;
+}
+
 // ---- comparison -------------------------------------------------------------------------------
 
 // What the benchmark compares, whatever the engine.
@@ -141,44 +171,66 @@ Outcome from_baseline(bench::BaselineResults const& b, size_t row) {
   return {b.total[row], {b.blocks[0][row], b.blocks[1][row]}, b.grade[row], b.segments[row], b.fired[row]};
 }
 
-Outcome from_engine(runtime::ProspectResult const& r) {
-  Outcome o{r.total, r.blocks, r.grade, 0, 0};
-  for (size_t s = 0; s < r.segments.size(); ++s)
-    if (r.segments[s]) o.segments |= 1u << s;
-  for (int32_t x : r.fired) o.fired |= 1u << x;
+Outcome from_results(Results const& res, Policy const& p, size_t row) {
+  Outcome o;
+  o.total = res.score(row);
+  for (size_t b = 0; b < p.blocks().size(); ++b) o.blocks.push_back(res.block(row, b));
+  o.grade = grade_index(res.grade(row));
+  for (size_t s = 0; s < p.segments().size(); ++s)
+    if (res.in_segment(row, s)) o.segments |= 1u << s;
+  for (size_t x = 0; x < p.rules().size(); ++x)
+    if (res.fired(row, x)) o.fired |= 1u << x;
+  return o;
+}
+
+Outcome from_view(ResultView const& r, Policy const& p) {
+  Outcome o;
+  o.total = r.score();
+  for (size_t b = 0; b < p.blocks().size(); ++b) o.blocks.push_back(r.block(b));
+  o.grade = grade_index(r.grade());
+  for (size_t s = 0; s < p.segments().size(); ++s)
+    if (r.in_segment(s)) o.segments |= 1u << s;
+  for (size_t x = 0; x < p.rules().size(); ++x)
+    if (r.fired(x)) o.fired |= 1u << x;
   return o;
 }
 
 bool same_double(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }   // bit for bit
 
-std::string describe(Outcome const& o, plan::Plan const& p) {
+std::string describe(Outcome const& o, Policy const& p) {
+  auto const& blocks = p.blocks();
+  auto const& segments = p.segments();
+  auto const& rules = p.rules();
   std::string s = fmt::format("total {}", o.total);
-  for (size_t b = 0; b < o.blocks.size() && b < p.blocks.size(); ++b) s += fmt::format(", {} {}", p.blocks[b].name, o.blocks[b]);
-  s += fmt::format(", grade {}", plan::grade_name(o.grade));
+  for (size_t b = 0; b < o.blocks.size() && b < blocks.size(); ++b) s += fmt::format(", {} {}", blocks[b], o.blocks[b]);
+  s += fmt::format(", grade {}", grade_name(o.grade));
   s += ", segments [";
   bool first = true;
-  for (size_t x = 0; x < p.segments.size(); ++x)
-    if (o.segments >> x & 1) s += fmt::format("{}{}", std::exchange(first, false) ? "" : " ", p.segments[x].name);
+  for (size_t x = 0; x < segments.size(); ++x)
+    if (o.segments >> x & 1) s += fmt::format("{}{}", std::exchange(first, false) ? "" : " ", segments[x].name);
   s += "], fired [";
   first = true;
-  for (size_t x = 0; x < p.rules.size(); ++x)
-    if (o.fired >> x & 1) s += fmt::format("{}\"{}\"", std::exchange(first, false) ? "" : ", ", p.rules[x].name);
+  for (size_t x = 0; x < rules.size(); ++x)
+    if (o.fired >> x & 1) s += fmt::format("{}\"{}\"", std::exchange(first, false) ? "" : ", ", rules[x]);
   return s + "]";
 }
 
-std::optional<std::string> first_difference(Outcome const& a, Outcome const& b, plan::Plan const& p) {
+std::optional<std::string> first_difference(Outcome const& a, Outcome const& b, Policy const& p) {
+  auto const& blocks = p.blocks();
+  auto const& segments = p.segments();
+  auto const& rules = p.rules();
   if (!same_double(a.total, b.total)) return fmt::format("total {} vs {}", a.total, b.total);
   if (a.blocks.size() != b.blocks.size()) return fmt::format("{} vs {} blocks", a.blocks.size(), b.blocks.size());
   for (size_t x = 0; x < a.blocks.size(); ++x)
     if (!same_double(a.blocks[x], b.blocks[x]))
-      return fmt::format("score {} {} vs {}", p.blocks[x].name, a.blocks[x], b.blocks[x]);
-  if (a.grade != b.grade) return fmt::format("grade {} vs {}", plan::grade_name(a.grade), plan::grade_name(b.grade));
-  for (size_t x = 0; x < p.segments.size(); ++x)
+      return fmt::format("score {} {} vs {}", blocks[x], a.blocks[x], b.blocks[x]);
+  if (a.grade != b.grade) return fmt::format("grade {} vs {}", grade_name(a.grade), grade_name(b.grade));
+  for (size_t x = 0; x < segments.size(); ++x)
     if ((a.segments ^ b.segments) >> x & 1)
-      return fmt::format("segment {} {} vs {}", p.segments[x].name, a.segments >> x & 1, b.segments >> x & 1);
-  for (size_t x = 0; x < p.rules.size(); ++x)
+      return fmt::format("segment {} {} vs {}", segments[x].name, a.segments >> x & 1, b.segments >> x & 1);
+  for (size_t x = 0; x < rules.size(); ++x)
     if ((a.fired ^ b.fired) >> x & 1)
-      return fmt::format("rule \"{}\" fired {} vs {}", p.rules[x].name, a.fired >> x & 1, b.fired >> x & 1);
+      return fmt::format("rule \"{}\" fired {} vs {}", rules[x], a.fired >> x & 1, b.fired >> x & 1);
   return std::nullopt;
 }
 
@@ -190,67 +242,167 @@ struct Mismatch {
   Outcome baseline, engine_outcome;
 };
 
-// What Engine::evaluate returns: one ProspectResult per row, or the columnar runtime::Results.
-using EvalResult = decltype(std::declval<runtime::Engine const&>().evaluate(std::declval<runtime::Batch const&>(),
-                                                                             std::declval<runtime::EvalOptions const&>()));
-
-template <class R>
-size_t rows_of(R const& res) {
-  if constexpr (requires { res.rows; }) return res.rows;
-  else return res.size();
-}
-
-template <class R>
-Outcome outcome_at(R const& res, size_t row) {
-  if constexpr (requires { res.n_blocks; }) {   // columnar results
-    Outcome o;
-    o.total = res.total[row];
-    o.blocks.assign(res.blocks.begin() + std::ptrdiff_t(row * res.n_blocks),
-                    res.blocks.begin() + std::ptrdiff_t((row + 1) * res.n_blocks));
-    o.grade = res.grade[row];
-    for (size_t s = 0; s < res.n_segments; ++s)
-      if (res.segments[row * res.n_segments + s]) o.segments |= 1u << s;
-    for (size_t x = 0; x < res.n_rules; ++x)
-      if (res.fired[row * res.n_rules + x]) o.fired |= 1u << x;
-    return o;
-  } else {
-    return from_engine(res[row]);
-  }
-}
-
-std::optional<Mismatch> verify(bench::BaselineResults const& base, EvalResult const& res, plan::Plan const& p,
+std::optional<Mismatch> verify(bench::BaselineResults const& base, Results const& res, Policy const& p,
                                std::string const& engine, unsigned threads) {
-  if (rows_of(res) != base.total.size()) {
+  if (res.size() != base.total.size()) {
     Mismatch m;
     m.engine = engine;
     m.threads = threads;
     m.row = SIZE_MAX;
-    m.what = fmt::format("{} results for {} prospects", rows_of(res), base.total.size());
+    m.what = fmt::format("{} results for {} prospects", res.size(), base.total.size());
     return m;
   }
   for (size_t r = 0; r < base.total.size(); ++r) {
-    Outcome b = from_baseline(base, r), e = outcome_at(res, r);
+    Outcome b = from_baseline(base, r), e = from_results(res, p, r);
     if (auto d = first_difference(b, e, p)) return Mismatch{engine, threads, r, "baseline vs " + engine + ": " + *d, b, e};
   }
   return std::nullopt;
 }
 
-// The input lines of a prospect and of its colleagues (same account), for a reproducer.
-void write_reproducer(std::string const& input, runtime::Batch const& batch, plan::Plan const& p, size_t row,
-                      std::string const& out) {
-  std::set<uint32_t> lines{batch.source_lines[row]};
-  int32_t af = p.schema.account_field;
-  if (af >= 0) {
-    auto const& col = batch.fields[size_t(af)];
-    if (col.is_present(row))
-      for (size_t r = 0; r < batch.rows; ++r)
-        if (col.is_present(r) && col.codes[r] == col.codes[row]) lines.insert(batch.source_lines[r]);
+// ---- one prospect through the builder ---------------------------------------------------------
+
+// The rows of a prospect's colleagues (same account, the prospect excluded), in batch order.
+std::vector<size_t> colleagues_of(Batch const& batch, Policy const& p, size_t row) {
+  std::vector<size_t> out;
+  auto af = p.field_index("account");
+  if (!af) return out;
+  Batch::Column col = batch.field(*af);
+  if (!col.present[row]) return out;
+  for (size_t r = 0; r < batch.size(); ++r)
+    if (r != row && col.present[r] && col.codes[r] == col.codes[row]) out.push_back(r);
+  return out;
+}
+
+// One field's value as plain data, ready for the builder's typed setters (the strings are views
+// into the batch's dictionaries): what a service holds before it scores a prospect.
+struct Setting {
+  std::string_view field;
+  ValueType type = ValueType::string;
+  bool missing = false;
+  double number = 0;
+  int64_t micros = 0;
+  bool boolean = false;
+  std::string_view text;
+  std::vector<std::string_view> list;
+  Value value;   // grade, duration (and time, for an activity field)
+};
+struct ActivityData {
+  std::string_view kind;
+  int64_t at = 0;
+  std::vector<Setting> fields;   // present ones
+};
+struct RecordData {
+  std::vector<Setting> fields;   // every prospect field, missing ones too
+  std::vector<ActivityData> activities;
+};
+
+Setting setting_of(FieldInfo const& f, Batch::Column const& col, size_t i) {
+  Setting s;
+  s.field = f.name;
+  s.type = col.type;
+  s.missing = !col.present.empty() && !col.present[i];
+  if (s.missing && col.type != ValueType::string_list) return s;
+  s.missing = false;
+  switch (col.type) {
+    case ValueType::number: s.number = col.numbers[i]; break;
+    case ValueType::string: s.text = col.text(col.codes[i]); break;
+    case ValueType::boolean: s.boolean = col.bools[i] != 0; break;
+    case ValueType::time: s.micros = col.micros[i]; s.value = Value::of_time(s.micros); break;
+    case ValueType::duration: s.micros = col.micros[i]; s.value = Value::of_duration(s.micros); break;
+    case ValueType::grade:
+      s.value.type = ValueType::grade;
+      s.value.grade = col.grades[i];
+      break;
+    case ValueType::string_list:
+      for (uint32_t k = col.list_offsets[i]; k < col.list_offsets[i + 1]; ++k) s.list.push_back(col.text(col.list_codes[k]));
+      break;
   }
-  std::ifstream in(input);
-  std::ofstream o(out);
+  return s;
+}
+
+RecordData record_of(Batch const& batch, Policy const& p, size_t row) {
+  RecordData rec;
+  auto const& fields = p.fields();
+  for (size_t f = 0; f < fields.size(); ++f) rec.fields.push_back(setting_of(fields[f], batch.field(f), row));
+  auto const& afields = p.activity_fields();
+  std::vector<Batch::Column> acols;
+  for (size_t f = 0; f < afields.size(); ++f) acols.push_back(batch.activity_field(f));
+  auto off = batch.activity_offsets();
+  auto kinds = batch.activity_kinds();
+  auto times = batch.activity_times();
+  for (uint32_t a = off[row]; a < off[row + 1]; ++a) {
+    ActivityData act;
+    act.kind = p.activity_kinds()[kinds[a]];
+    act.at = times[a];
+    for (size_t f = 0; f < afields.size(); ++f) {
+      Setting s = setting_of(afields[f], acols[f], a);
+      if (!s.missing) act.fields.push_back(std::move(s));
+    }
+    rec.activities.push_back(std::move(act));
+  }
+  return rec;
+}
+
+void set_field(ProspectBuilder& b, Setting const& s) {
+  if (s.missing) {
+    b.unset(s.field);
+    return;
+  }
+  switch (s.type) {
+    case ValueType::number: b.set(s.field, s.number); break;
+    case ValueType::string: b.set(s.field, s.text); break;
+    case ValueType::boolean: b.set(s.field, s.boolean); break;
+    case ValueType::time: b.set_time(s.field, s.micros); break;
+    case ValueType::string_list: b.set_list(s.field, s.list); break;
+    default: b.set(s.field, s.value); break;
+  }
+}
+
+void with_field(ProspectBuilder& b, Setting const& s) {
+  switch (s.type) {
+    case ValueType::number: b.with(s.field, s.number); break;
+    case ValueType::string: b.with(s.field, s.text); break;
+    case ValueType::boolean: b.with(s.field, s.boolean); break;
+    default: b.with(s.field, s.value); break;
+  }
+}
+
+// reset(), then the prospect (records[0]) and its colleagues, field by field, activity by activity.
+void fill(ProspectBuilder& b, std::vector<RecordData> const& records) {
+  b.reset();
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (i > 0) b.colleague();
+    for (auto const& s : records[i].fields) set_field(b, s);
+    for (auto const& a : records[i].activities) {
+      b.activity(a.kind, a.at);
+      for (auto const& s : a.fields) with_field(b, s);
+    }
+  }
+}
+
+// The prospect at `row` and its colleagues, as records for the builder.
+std::vector<RecordData> records_of(Batch const& batch, Policy const& p, size_t row) {
+  std::vector<RecordData> recs{record_of(batch, p, row)};
+  for (size_t c : colleagues_of(batch, p, row)) recs.push_back(record_of(batch, p, c));
+  return recs;
+}
+
+// Lines `wanted` of a file (1-based), in order.
+std::map<uint32_t, std::string> read_lines(std::string const& path, std::set<uint32_t> const& wanted) {
+  std::map<uint32_t, std::string> out;
+  std::ifstream in(path);
   std::string line;
-  for (uint32_t n = 1; std::getline(in, line); ++n)
-    if (lines.count(n)) o << line << '\n';
+  for (uint32_t n = 1; out.size() < wanted.size() && std::getline(in, line); ++n)
+    if (wanted.count(n)) out[n] = line;
+  return out;
+}
+
+// The input lines of a prospect and of its colleagues (same account), for a reproducer.
+void write_reproducer(std::string const& input, Batch const& batch, Policy const& p, size_t row, std::string const& out) {
+  std::set<uint32_t> lines{batch.line(row)};
+  for (size_t r : colleagues_of(batch, p, row)) lines.insert(batch.line(r));
+  std::ofstream o(out);
+  for (auto const& [n, text] : read_lines(input, lines)) o << text << '\n';
   fmt::print("  reproducer: {} ({} lines: the prospect and its colleagues); run with --now {}\n", out, lines.size(), kNow);
 }
 
@@ -286,11 +438,200 @@ Timing best_of(std::string engine, unsigned threads, int repeat, std::function<v
   return t;
 }
 
+volatile double g_sink = 0;   // what the timed calls return: kept, so they are not optimised away
+
+// Each call of fn timed alone (after `warmup` untimed calls): the sorted durations, ns.
+template <class Fn>
+std::vector<int64_t> time_calls(size_t calls, size_t warmup, Fn&& fn) {
+  double sink = 0;
+  for (size_t i = 0; i < warmup; ++i) sink += fn();
+  std::vector<int64_t> ns(calls);
+  for (size_t i = 0; i < calls; ++i) {
+    auto t0 = Clock::now();
+    sink += fn();
+    auto t1 = Clock::now();
+    ns[i] = std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count();
+  }
+  g_sink = g_sink + sink;
+  std::sort(ns.begin(), ns.end());
+  return ns;
+}
+
+double percentile_us(std::vector<int64_t> const& sorted, double q) {
+  if (sorted.empty()) return 0;
+  size_t i = std::min(sorted.size() - 1, size_t(q * double(sorted.size() - 1) + 0.5));
+  return double(sorted[i]) / 1e3;
+}
+
+// ---- latency ----------------------------------------------------------------------------------
+
+struct LatencyEngine {
+  std::string name;                 // jit, interp
+  Policy const* policy = nullptr;
+  Results const* batch_results = nullptr;   // the batch on this engine (the score check)
+  lr_policy* c_policy = nullptr;
+};
+
+// The single-prospect section. Returns false when (a)'s result is not the batch's.
+bool run_latency(Args const& args, std::string const& input, Batch const& batch, Policy const& policy,
+                 std::vector<LatencyEngine> const& engines, int64_t now) {
+  // The prospect: 20 activities, two colleagues; else the closest there is.
+  size_t n = batch.size();
+  auto off = batch.activity_offsets();
+  std::vector<uint32_t> group;   // rows per account code
+  std::optional<Batch::Column> account;
+  if (auto af = policy.field_index("account")) {
+    account = batch.field(*af);
+    group.assign(account->dictionary_size, 0);
+    for (size_t r = 0; r < n; ++r)
+      if (account->present[r]) ++group[account->codes[r]];
+  }
+  auto colleagues = [&](size_t r) -> size_t {
+    return account && account->present[r] ? group[account->codes[r]] - 1 : 0;
+  };
+  auto distance = [&](size_t r) {
+    size_t acts = off[r + 1] - off[r], c = colleagues(r);
+    return (c > kLatencyColleagues ? c - kLatencyColleagues : kLatencyColleagues - c) * 1000 +
+           (acts > kLatencyActivities ? acts - kLatencyActivities : kLatencyActivities - acts);
+  };
+  if (n == 0) {
+    fmt::print("latency: no prospect in the batch\n");
+    return true;
+  }
+  size_t row = 0;
+  for (size_t r = 0; r < n; ++r) {
+    if (distance(r) < distance(row)) row = r;
+    if (distance(row) == 0) break;
+  }
+  size_t acts = off[row + 1] - off[row];
+  std::vector<RecordData> records = records_of(batch, policy, row);
+  size_t calls = args.latency_calls;
+  size_t warmup = std::clamp<size_t>(calls / 10, 100, 10000);
+
+  fmt::print("latency: one prospect, {} timed calls a path after {} warm-up calls, one thread; now {}\n", calls,
+             warmup, kNow);
+  fmt::print("  prospect {} (row {}, input line {}): {} activities, {} colleagues{}\n", batch.id(row), row,
+             batch.line(row), acts, records.size() - 1,
+             distance(row) == 0 ? "" : fmt::format(" (none with {} activities and {} colleagues: the closest)",
+                                                   kLatencyActivities, kLatencyColleagues));
+
+  // The prospect's JSON line, for lr_evaluate_json.
+  std::string json_line;
+  if (batch.line(row) > 0) {
+    auto lines = read_lines(input, {batch.line(row)});
+    if (!lines.empty()) json_line = lines.begin()->second;
+  }
+
+  struct Row {
+    std::string path, engine;
+    std::vector<int64_t> ns;
+  };
+  std::vector<Row> rows;
+  bool ok = true;
+  std::vector<std::string> checks;
+
+  for (auto const& e : engines) {
+    Policy const& p = *e.policy;
+    Scratch scratch;
+
+    // (a) filled once
+    ProspectBuilder once(p);
+    fill(once, records);
+    ResultView view = p.evaluate(once, now, scratch);
+    if (e.batch_results) {
+      Outcome one = from_view(view, p), all = from_results(*e.batch_results, p, row);
+      if (auto d = first_difference(all, one, p)) {
+        ok = false;
+        checks.push_back(fmt::format("LATENCY MISMATCH ({}): batch vs builder: {}\n  batch:   {}\n  builder: {}", e.name, *d,
+                                     describe(all, p), describe(one, p)));
+      } else {
+        std::string bj = e.batch_results->json(row), vj = view.json();
+        while (!vj.empty() && vj.back() == '\n') vj.pop_back();
+        while (!bj.empty() && bj.back() == '\n') bj.pop_back();
+        checks.push_back(fmt::format("check ({}): builder = batch for {} (score {}, grade {}){}", e.name, batch.id(row),
+                                     view.score(), view.grade(),
+                                     bj == vj ? ", JSON identical" : "; JSON DIFFERS:\n  batch:   " + bj + "\n  builder: " + vj));
+      }
+    }
+    rows.push_back({"(a) builder filled once + evaluate", e.name, time_calls(calls, warmup, [&] {
+                      return p.evaluate(once, now, scratch).score();
+                    })});
+
+    // (b) refilled per call
+    ProspectBuilder builder(p);
+    rows.push_back({"(b) builder refilled + evaluate", e.name, time_calls(calls, warmup, [&] {
+                      fill(builder, records);
+                      return p.evaluate(builder, now, scratch).score();
+                    })});
+
+    // (c) the C API on the JSON line
+    if (e.c_policy && !json_line.empty()) {
+      char* err = nullptr;
+      char* out = lr_evaluate_json(e.c_policy, json_line.data(), json_line.size(), now, &err);
+      if (!out) {
+        checks.push_back(fmt::format("lr_evaluate_json ({}) failed: {}", e.name, err ? err : "?"));
+        lr_free(err);
+        ok = false;
+        continue;
+      }
+      // Its result is the builder's for the prospect alone (a JSON record has no colleagues).
+      ProspectBuilder alone(p);
+      fill(alone, {records[0]});
+      std::string aj = p.evaluate(alone, now, scratch).json();
+      while (!aj.empty() && aj.back() == '\n') aj.pop_back();
+      checks.push_back(fmt::format("check ({}): lr_evaluate_json {} the builder's result for the prospect alone{}", e.name,
+                                   aj == out ? "=" : "DIFFERS FROM",
+                                   aj == out ? "" : fmt::format(":\n  c api:   {}\n  builder: {}", out, aj)));
+      lr_free(out);
+      size_t failures = 0;
+      rows.push_back({"(c) lr_evaluate_json + lr_free", e.name, time_calls(calls, warmup, [&] {
+                        char* error = nullptr;
+                        char* o = lr_evaluate_json(e.c_policy, json_line.data(), json_line.size(), now, &error);
+                        failures += o == nullptr;
+                        double len = o ? double(std::strlen(o)) : 0;
+                        lr_free(o);
+                        lr_free(error);
+                        return len;
+                      })});
+      if (failures) {
+        checks.push_back(fmt::format("lr_evaluate_json ({}) failed {} times while timed", e.name, failures));
+        ok = false;
+      }
+    }
+  }
+
+  fmt::print("{:<36} {:<7} {:>9} {:>9} {:>9} {:>9}\n", "path", "engine", "p50 us", "p90 us", "p99 us", "max us");
+  for (auto const& r : rows)
+    fmt::print("{:<36} {:<7} {:>9.2f} {:>9.2f} {:>9.2f} {:>9.2f}\n", r.path, r.engine, percentile_us(r.ns, 0.50),
+               percentile_us(r.ns, 0.90), percentile_us(r.ns, 0.99), double(r.ns.back()) / 1e3);
+  fmt::print("(each call timed alone with steady_clock, the clock's own ~20-50 ns included; (a) evaluates a builder\n"
+             " filled once, with the {} colleagues; (b) refills it each call: reset, {} fields, {} activities, the\n"
+             " colleagues' records; (c) parses the prospect's JSON line: a single JSON record has no colleagues, so\n"
+             " its result is the prospect's alone (engaged_colleagues = 0))\n",
+             records.size() - 1, records[0].fields.size(), acts);
+  auto find = [&](std::string_view path, std::string_view engine) -> Row const* {
+    for (auto const& r : rows)
+      if (r.path.starts_with(path) && r.engine == engine) return &r;
+    return nullptr;
+  };
+  Row const* a = find("(a)", "jit");
+  Row const* c = find("(c)", "jit");
+  if (a || c) {
+    std::string goal = "goal (one core, not a test): p99 <= 2 us through the C++ builder with the JIT";
+    if (a) goal += fmt::format(" ({:.2f} us: {})", percentile_us(a->ns, 0.99), percentile_us(a->ns, 0.99) <= 2.0 ? "met" : "NOT met");
+    goal += ", <= 10 us through lr_evaluate_json";
+    if (c) goal += fmt::format(" ({:.2f} us: {})", percentile_us(c->ns, 0.99), percentile_us(c->ns, 0.99) <= 10.0 ? "met" : "NOT met");
+    fmt::print("{}\n", goal);
+  }
+  for (auto const& line : checks) fmt::print("{}\n", line);
+  return ok;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
   Args args = parse_args(argc, argv);
-  int64_t now = *stdlib::parse_time(kNow);
+  int64_t now = *parse_time(kNow);
   struct TempDirs {   // removed however main ends (also on an exception)
     std::vector<std::string> dirs;
     ~TempDirs() {
@@ -319,141 +660,196 @@ int main(int argc, char** argv) try {
     input = dir + "/prospects.jsonl";
   }
 
-  // ---- policy: parse + check, then the JIT cold and warm
-  Diagnostics diags;
-  auto t0 = Clock::now();
-  auto plan = compile_policy_file(args.policy, diags);
-  double check_s = seconds_since(t0);
-  if (!plan) {
-    fmt::print(stderr, "{}", render(diags));
+  // ---- policy: parse + check (the interpreter's compile), then the JIT cold and warm
+  CompileOptions interp_options;
+  interp_options.engine = Engine::interp;
+  CompileResult interp_compiled = Policy::compile_file(args.policy, interp_options);
+  if (!interp_compiled) {
+    fmt::print(stderr, "{}", interp_compiled.rendered());
     return 2;
   }
+  Policy interp = *interp_compiled.policy;
+  fmt::print("policy {}: parse + check {:.1f} ms ({} plan nodes)\n", args.policy, interp.stats().check_ms,
+             interp.stats().plan_nodes);
 
-  fmt::print("policy {}: parse + check {:.1f} ms ({} plan nodes)\n", args.policy, check_s * 1e3, plan->nodes.size());
-  std::unique_ptr<runtime::Engine> engine;
+  std::optional<Policy> jit;
+  std::string cache_dir;
   if (args.run_jit) {
-    jit::CompileStats cold_stats, warm_stats;
-    t0 = Clock::now();
-    engine = api::make_jit(plan, {}, &cold_stats);
-    double cold_s = seconds_since(t0);
+    CompileOptions cold_options;   // engine jit, no cache, opt level by size
+    CompileResult cold = Policy::compile_file(args.policy, cold_options);
+    if (!cold) {
+      fmt::print(stderr, "{}", cold.rendered());
+      return 2;
+    }
+    jit = *cold.policy;
+    CompileStats const& cs = jit->stats();
+    if (jit->engine() != Engine::jit)
+      fmt::print("note: the JIT could not take the policy: `jit` runs on {}\n{}", engine_name(jit->engine()),
+                 cold.rendered());
 
-    std::string cache_dir = make_temp_dir("leadrules_bench_cache");
+    cache_dir = make_temp_dir("leadrules_bench_cache");
     temp_dirs.push_back(cache_dir);
-    jit::ObjectOptions cached;
+    CompileOptions cached;
     cached.cache_dir = cache_dir;
-    api::make_jit(plan, cached);   // fills the cache
-    t0 = Clock::now();
-    auto warm_engine = api::make_jit(plan, cached, &warm_stats);
-    double warm_s = seconds_since(t0);
-    warm_engine.reset();
+    (void)Policy::compile_file(args.policy, cached);   // fills the cache
+    CompileResult warm = Policy::compile_file(args.policy, cached);
+    if (!warm) {
+      fmt::print(stderr, "{}", warm.rendered());
+      return 2;
+    }
+    CompileStats const& ws = warm.policy->stats();
 
     fmt::print("jit compile cold (no cache): {:.1f} ms (O{}: generate {:.1f}, optimize {:.1f}, codegen {:.1f}, link {:.1f} ms)\n",
-               cold_s * 1e3, cold_stats.opt_level, cold_stats.generate_ms, cold_stats.optimize_ms,
-               cold_stats.codegen_ms, cold_stats.link_ms);
-    fmt::print("jit compile warm (object cache{}): {:.1f} ms (link {:.1f} ms)\n",
-               warm_stats.from_cache ? "" : " NOT USED", warm_s * 1e3, warm_stats.link_ms);
+               cs.jit_ms, cs.opt_level, cs.generate_ms, cs.optimize_ms, cs.codegen_ms, cs.link_ms);
+    fmt::print("jit compile warm (object cache{}): {:.1f} ms (link {:.1f} ms)\n", ws.from_cache ? "" : " NOT USED",
+               ws.jit_ms, ws.link_ms);
   }
+  Policy const& policy = jit ? *jit : interp;   // reads the data (both have the same schema)
 
   // ---- load
-  runtime::ReadOptions ro;
-  ro.prospects = input;
-  t0 = Clock::now();
-  runtime::ReadResult rr = runtime::read_input(*plan, ro);
+  InputOptions in;
+  in.prospects = input;
+  auto t0 = Clock::now();
+  LoadResult loaded = policy.read_file(in);
   double load_s = seconds_since(t0);
-  runtime::Batch const& batch = rr.batch;
-  size_t rows = batch.rows, acts = batch.activity_count();
+  if (!loaded) {
+    fmt::print(stderr, "leadrules_bench: data error: {}\n",
+               loaded.errors.empty() ? std::string("cannot read the input") : loaded.errors[0].message());
+    return 2;
+  }
+  Batch const& batch = *loaded.batch;
+  size_t rows = batch.size(), acts = batch.activity_count();
   fmt::print("load {}: {} prospects, {} activities, {:.1f} MB in {:.3f} s ({}/s prospects, {:.0f} MB/s)\n", input, rows,
-             acts, double(rr.bytes) / 1e6, load_s, human(double(rows) / load_s), double(rr.bytes) / 1e6 / load_s);
+             acts, double(batch.bytes()) / 1e6, load_s, human(double(rows) / load_s),
+             double(batch.bytes()) / 1e6 / load_s);
   fmt::print("now {}; {} repeat(s), best taken; {} threads\n\n", kNow, args.repeat, args.threads);
   std::fflush(stdout);
 
   // ---- evaluate
-  bench::Baseline baseline(*plan);
-  runtime::Interpreter interp(plan);
-  std::vector<Timing> timings;
-  std::optional<Mismatch> mismatch;
-  bench::BaselineResults base;   // the single-thread baseline: the reference of the comparison
+  std::optional<Results> jit_results, interp_results;   // one thread: the latency check's reference
+  EvalOptions one_thread;
+  one_thread.now = now;
+  if (args.run_batch) {
+    bench::Baseline baseline(policy);
+    std::vector<Timing> timings;
+    std::optional<Mismatch> mismatch;
+    bench::BaselineResults base;   // the single-thread baseline: the reference of the comparison
 
-  auto run_baseline = [&](unsigned threads) {
-    bench::BaselineResults out;
-    timings.push_back(best_of("baseline", threads, args.repeat, [&](bool first) {
-      baseline.evaluate(batch, now, first && threads == 1 ? base : out, threads);
-    }));
-    if (threads != 1 && !mismatch) {   // the threaded baseline must agree with itself
-      for (size_t r = 0; r < rows; ++r)
-        if (auto d = first_difference(from_baseline(base, r), from_baseline(out, r), *plan)) {
-          mismatch = Mismatch{"baseline", threads, r, "baseline vs threaded baseline: " + *d, from_baseline(base, r),
-                              from_baseline(out, r)};
-          break;
-        }
-    }
-  };
-  auto run_engine = [&](runtime::Engine const& e, std::string const& name, unsigned threads) {
-    EvalResult kept, res;
-    timings.push_back(best_of(
-        name, threads, args.repeat,
-        [&](bool first) { (first ? kept : res) = e.evaluate(batch, {now, false, threads}); },
-        [&] { res = EvalResult(); }));   // freed outside the timing
-    if (!mismatch) mismatch = verify(base, kept, *plan, name, threads);
-  };
-
-  run_baseline(1);
-  if (args.run_jit) run_engine(*engine, "jit", 1);
-  if (args.run_interp) run_engine(interp, "interp", 1);
-  if (args.threads > 1) {
-    run_baseline(args.threads);
-    if (args.run_jit) run_engine(*engine, "jit", args.threads);
-    if (args.run_interp) run_engine(interp, "interp", args.threads);
-  }
-
-  // ---- the table
-  auto find = [&](std::string const& e, unsigned th) -> Timing const* {
-    for (auto const& t : timings)
-      if (t.engine == e && t.threads == th) return &t;
-    return nullptr;
-  };
-  fmt::print("{:<9} {:>7} {:>9} {:>8} {:>4} {:>12} {:>13} {:>11} {:>11} {:>9}\n", "engine", "threads", "seconds",
-             "cpu s", "runs", "prospects/s", "activities/s", "vs baseline", "jit/interp", "speed-up");
-  for (auto const& t : timings) {
-    Timing const* b = find("baseline", t.threads);
-    std::string vs_base = b ? fmt::format("{:.3f}x", b->seconds / t.seconds) : "-";
-    std::string ji = "-";
-    if (t.engine == "jit")
-      if (auto const* i = find("interp", t.threads)) ji = fmt::format("{:.1f}x", i->seconds / t.seconds);
-    std::string up = "-";
-    if (t.threads > 1)
-      if (auto const* one = find(t.engine, 1)) up = fmt::format("{:.2f}x", one->seconds / t.seconds);
-    fmt::print("{:<9} {:>7} {:>9.4f} {:>8.4f} {:>4} {:>12} {:>13} {:>11} {:>11} {:>9}\n", t.engine, t.threads, t.seconds,
-               t.cpu, t.runs, human(double(rows) / t.seconds), human(double(acts) / t.seconds), vs_base, ji, up);
-  }
-  fmt::print("(seconds = wall time of the best run, cpu s = process CPU time of that run; rates from wall time;\n"
-             " vs baseline = baseline seconds / engine seconds at the same thread count, 1 = the speed of light;\n"
-             " jit/interp = interpreter seconds / JIT seconds; speed-up = 1-thread seconds / T-thread seconds)\n\n");
-
-  // ---- agreement
-  if (mismatch) {
-    auto const& m = *mismatch;
-    fmt::print("MISMATCH ({}, {} thread(s)): {}\n", m.engine, m.threads, m.what);
-    if (m.row < rows) {
-      fmt::print("  prospect {} (row {}, input line {})\n", batch.id(m.row, plan->schema), m.row, batch.source_lines[m.row]);
-      fmt::print("  baseline: {}\n", describe(m.baseline, *plan));
-      fmt::print("  {:<8}: {}\n", m.engine, describe(m.engine_outcome, *plan));
-      auto one = interp.evaluate_row(batch, m.row, {now, false, 1});
-      fmt::print("  interp (evaluate_row): {}\n", describe(from_engine(one), *plan));
-      if (engine) {
-        auto onej = engine->evaluate_row(batch, m.row, {now, false, 1});
-        fmt::print("  jit (evaluate_row):    {}\n", describe(from_engine(onej), *plan));
+    auto run_baseline = [&](unsigned threads) {
+      bench::BaselineResults out;
+      timings.push_back(best_of("baseline", threads, args.repeat, [&](bool first) {
+        baseline.evaluate(batch, now, first && threads == 1 ? base : out, threads);
+      }));
+      if (threads != 1 && !mismatch) {   // the threaded baseline must agree with itself
+        for (size_t r = 0; r < rows; ++r)
+          if (auto d = first_difference(from_baseline(base, r), from_baseline(out, r), policy)) {
+            mismatch = Mismatch{"baseline", threads, r, "baseline vs threaded baseline: " + *d, from_baseline(base, r),
+                                from_baseline(out, r)};
+            break;
+          }
       }
-      if (!args.mismatch_out.empty()) write_reproducer(input, batch, *plan, m.row, args.mismatch_out);
+    };
+    auto run_engine = [&](Policy const& e, std::string const& name, unsigned threads) {
+      std::optional<Results> kept, res;
+      EvalOptions options;
+      options.now = now;
+      options.threads = threads;
+      timings.push_back(best_of(
+          name, threads, args.repeat,
+          [&](bool first) { (first ? kept : res) = e.evaluate(batch, options); },
+          [&] { res.reset(); }));   // freed outside the timing
+      if (!mismatch) mismatch = verify(base, *kept, e, name, threads);
+      if (threads == 1) (name == "jit" ? jit_results : interp_results) = std::move(kept);
+    };
+
+    run_baseline(1);
+    if (args.run_jit) run_engine(*jit, "jit", 1);
+    if (args.run_interp) run_engine(interp, "interp", 1);
+    if (args.threads > 1) {
+      run_baseline(args.threads);
+      if (args.run_jit) run_engine(*jit, "jit", args.threads);
+      if (args.run_interp) run_engine(interp, "interp", args.threads);
     }
-    return 1;
+
+    // ---- the table
+    auto find = [&](std::string const& e, unsigned th) -> Timing const* {
+      for (auto const& t : timings)
+        if (t.engine == e && t.threads == th) return &t;
+      return nullptr;
+    };
+    fmt::print("{:<9} {:>7} {:>9} {:>8} {:>4} {:>12} {:>13} {:>11} {:>11} {:>9}\n", "engine", "threads", "seconds",
+               "cpu s", "runs", "prospects/s", "activities/s", "vs baseline", "jit/interp", "speed-up");
+    for (auto const& t : timings) {
+      Timing const* b = find("baseline", t.threads);
+      std::string vs_base = b ? fmt::format("{:.3f}x", b->seconds / t.seconds) : "-";
+      std::string ji = "-";
+      if (t.engine == "jit")
+        if (auto const* i = find("interp", t.threads)) ji = fmt::format("{:.1f}x", i->seconds / t.seconds);
+      std::string up = "-";
+      if (t.threads > 1)
+        if (auto const* one = find(t.engine, 1)) up = fmt::format("{:.2f}x", one->seconds / t.seconds);
+      fmt::print("{:<9} {:>7} {:>9.4f} {:>8.4f} {:>4} {:>12} {:>13} {:>11} {:>11} {:>9}\n", t.engine, t.threads,
+                 t.seconds, t.cpu, t.runs, human(double(rows) / t.seconds), human(double(acts) / t.seconds), vs_base,
+                 ji, up);
+    }
+    fmt::print("(seconds = wall time of the best run, cpu s = process CPU time of that run; rates from wall time;\n"
+               " vs baseline = baseline seconds / engine seconds at the same thread count, 1 = the speed of light;\n"
+               " jit/interp = interpreter seconds / JIT seconds; speed-up = 1-thread seconds / T-thread seconds)\n\n");
+
+    // ---- agreement
+    if (mismatch) {
+      auto const& m = *mismatch;
+      fmt::print("MISMATCH ({}, {} thread(s)): {}\n", m.engine, m.threads, m.what);
+      if (m.row < rows) {
+        fmt::print("  prospect {} (row {}, input line {})\n", batch.id(m.row), m.row, batch.line(m.row));
+        fmt::print("  baseline: {}\n", describe(m.baseline, policy));
+        fmt::print("  {:<8}: {}\n", m.engine, describe(m.engine_outcome, policy));
+        // The prospect alone with its colleagues, through the builder (no firing history: the
+        // public Batch does not show it, and the baseline does not apply it).
+        auto records = records_of(batch, policy, m.row);
+        Scratch scratch;
+        ProspectBuilder one(interp);
+        fill(one, records);
+        fmt::print("  interp (one prospect): {}\n", describe(from_view(interp.evaluate(one, now, scratch), interp), interp));
+        if (jit) {
+          Scratch jit_scratch;
+          fmt::print("  jit (one prospect):    {}\n", describe(from_view(jit->evaluate(one, now, jit_scratch), *jit), *jit));
+        }
+        if (!args.mismatch_out.empty()) write_reproducer(input, batch, policy, m.row, args.mismatch_out);
+      }
+      return 1;
+    }
+    fmt::print("agreement: baseline{}{} agree on all {} prospects (total, blocks, grade, segments, fired)\n",
+               args.run_jit ? ", jit" : "", args.run_interp ? ", interp" : "", rows);
   }
-  fmt::print("agreement: baseline{}{} agree on all {} prospects (total, blocks, grade, segments, fired)\n",
-             args.run_jit ? ", jit" : "", args.run_interp ? ", interp" : "", rows);
+
+  // ---- one prospect at a time
+  if (args.run_latency) {
+    if (args.run_batch) fmt::print("\n");
+    std::vector<LatencyEngine> engines;
+    std::optional<std::string> text = read_file(args.policy);
+    auto c_compile = [&](char const* engine) -> lr_policy* {
+      if (!text) return nullptr;
+      char* diag = nullptr;
+      lr_policy* p = lr_compile_with(text->data(), text->size(), args.policy.c_str(), engine,
+                                     cache_dir.empty() ? nullptr : cache_dir.c_str(), &diag);
+      if (!p) fmt::print(stderr, "leadrules_bench: lr_compile_with ({}) failed:\n{}", engine, diag ? diag : "?");
+      lr_free(diag);
+      return p;
+    };
+    if (args.run_jit) {
+      if (!jit_results) jit_results = jit->evaluate(batch, one_thread);
+      engines.push_back({"jit", &*jit, &*jit_results, c_compile("jit")});
+    }
+    if (args.run_interp) {
+      if (!interp_results) interp_results = interp.evaluate(batch, one_thread);
+      engines.push_back({"interp", &interp, &*interp_results, c_compile("interp")});
+    }
+    bool ok = run_latency(args, input, batch, policy, engines, now);
+    for (auto const& e : engines) lr_policy_free(e.c_policy);
+    if (!ok) return 1;
+  }
   return 0;
-} catch (runtime::DataError const& e) {
-  fmt::print(stderr, "leadrules_bench: data error: {}:{}: {}: {}\n", e.file, e.line, e.field, e.reason);
-  return 2;
 } catch (std::exception const& e) {
   fmt::print(stderr, "leadrules_bench: {}\n", e.what());
   return 2;
