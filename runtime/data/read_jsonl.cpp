@@ -1,0 +1,237 @@
+// The JSON Lines reader: one JSON object a line, its activities and firing history inside it
+// (the decisions it follows are listed in readers.cpp).
+
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "runtime/data/readers_internal.hpp"
+#include "stdlib/format.hpp"
+
+namespace leadrules::runtime {
+
+using namespace readers_detail;
+
+namespace {
+
+std::string json_error_reason(simdjson::error_code e) {
+  using simdjson::error_code;
+  switch (e) {
+    case error_code::EMPTY: return "broken JSON: empty document";
+    case error_code::UNCLOSED_STRING: return "broken JSON: a string is not closed";
+    case error_code::STRING_ERROR: return "broken JSON: bad escape or control character in a string";
+    case error_code::UTF8_ERROR: return "broken JSON: not valid UTF-8";
+    case error_code::NUMBER_ERROR: return "broken JSON: a number is malformed or out of range";
+    case error_code::T_ATOM_ERROR:
+    case error_code::F_ATOM_ERROR:
+    case error_code::N_ATOM_ERROR: return "broken JSON: bad literal (true, false or null expected)";
+    case error_code::DEPTH_ERROR: return "broken JSON: nested too deeply";
+    case error_code::TAPE_ERROR:
+      return "broken JSON: improper structure (missing or extra commas, braces, brackets or quotes)";
+    default: return std::string("broken JSON: ") + simdjson::error_message(e);
+  }
+}
+
+class JsonLinesReader {
+ public:
+  JsonLinesReader(Builder& b) : B(b), batch(b.batch()) {}
+
+  void prospect(std::string_view line_text, uint32_t line) {
+    dom::element root;
+    auto err = parser_.parse(line_text.data(), line_text.size(), false).get(root);
+    if (err) fail("", json_error_reason(err));
+    if (!root.is_object())
+      fail("", fmt::format("expected a JSON object {{…}} on each line, found {}", ValuePusher::json_found(root)));
+    bool seen_activities = false, seen_fired = false;
+    dom::object const obj = root.get_object().value_unsafe();
+    for (dom::key_value_pair kv : obj) {
+      if (auto const* targets = B.field_keys().find(kv.key)) {
+        B.push_json_field(kv.key, *targets, kv.value);
+      } else if (kv.key == "activities") {
+        if (seen_activities) fail("activities", "the key appears twice in this object");
+        seen_activities = true;
+        activities(kv.value);
+      } else if (kv.key == "fired") {
+        if (seen_fired) fail("fired", "the key appears twice in this object");
+        seen_fired = true;
+        fired(kv.value);
+      }
+    }
+    B.finish_fields(line);
+    B.commit(line);
+  }
+
+ private:
+  void activities(dom::element v) {
+    if (v.is_null()) return;
+    if (!v.is_array())
+      fail("activities", fmt::format("expected an array of activity objects, found {}",
+                                     ValuePusher::json_found(v)));
+    size_t index = 0;
+    dom::array const arr = v.get_array().value_unsafe();
+    for (dom::element a : arr) {
+      try {
+        activity(a);
+      } catch (LineError& e) {
+        e.field = fmt::format("activities[{}]{}{}", index, e.field.empty() ? "" : ".", e.field);
+        throw;
+      }
+      ++index;
+    }
+  }
+
+  void activity(dom::element a) {
+    if (!a.is_object())
+      fail("", fmt::format("expected an activity object, found {}", ValuePusher::json_found(a)));
+    dom::object obj = a.get_object().value_unsafe();
+    dom::element type;
+    if (obj.at_key("type").get(type) || type.is_null()) fail("type", "missing required field");
+    if (!type.is_string())
+      fail("type", fmt::format("expected the activity kind as a string, found {}",
+                               ValuePusher::json_found(type)));
+    std::string_view const type_name = type.get_string().value_unsafe();
+    int32_t const kind = B.kind_of(type_name);
+    if (kind < 0) {
+      B.skip_kind(type_name);
+      return;
+    }
+    size_t const row = batch.act_kind.size();
+    bool has_at = false;
+    int64_t at = 0;
+    for (dom::key_value_pair kv : obj) {
+      std::string_view const key = kv.key;
+      if (key.size() == 4 && key == "type") continue;
+      if (key.size() == 2 && key == "at") {
+        if (has_at) fail("at", "the key appears twice in this object");
+        if (kv.value.is_null()) fail("at", "missing required field");
+        at = ValuePusher::json_time("at", kv.value);
+        has_at = true;
+        continue;
+      }
+      auto const* targets = B.act_keys().find(key);
+      if (!targets) continue;
+      for (int32_t fi : *targets) {
+        Column& col = batch.act_fields[size_t(fi)];
+        if (col.size() > row) fail(key, "the key appears twice in this object");
+        B.pusher().json(col, B.act_fields()[size_t(fi)], kv.value);
+      }
+    }
+    if (!has_at) fail("at", "missing required field");
+    for (size_t i = 0; i < batch.act_fields.size(); ++i)
+      if (batch.act_fields[i].size() == row) ValuePusher::absent(batch.act_fields[i], B.act_fields()[i]);
+    batch.act_kind.push_back(uint16_t(kind));
+    batch.act_at.push_back(at);
+  }
+
+  void fired(dom::element v) {
+    if (v.is_null()) return;
+    if (!v.is_object())
+      fail("fired", fmt::format("expected an object {{\"rule name\": {{\"count\": N, \"last\": "
+                                "TIME}}}}, found {}",
+                                ValuePusher::json_found(v)));
+    size_t const first = batch.history_offsets.back();
+    dom::object const obj = v.get_object().value_unsafe();
+    for (dom::key_value_pair kv : obj) {
+      int32_t const rule = B.rule_of(kv.key);
+      if (rule < 0) continue;   // a rule this policy does not have
+      std::string const label = fmt::format("fired[{}]", stdlib::json_escape(kv.key));
+      for (size_t i = first; i < batch.history.size(); ++i)
+        if (batch.history[i].rule == rule) fail(label, "the rule appears twice");
+      if (kv.value.is_null()) continue;
+      if (!kv.value.is_object())
+        fail(label, fmt::format("expected {{\"count\": N, \"last\": TIME}}, found {}",
+                                ValuePusher::json_found(kv.value)));
+      FiringRecord rec;
+      rec.rule = rule;
+      bool has_count = false;
+      dom::object const rec_obj = kv.value.get_object().value_unsafe();
+      for (dom::key_value_pair f : rec_obj) {
+        if (f.key == "count") {
+          if (f.value.is_null()) continue;
+          double const c = f.value.is_number() ? f.value.get_double().value_unsafe() : -1;
+          if (!(c >= 0 && c == std::floor(c) && c < 9e15))
+            fail(label + ".count", fmt::format("expected a whole number >= 0, found {}",
+                                               ValuePusher::json_found(f.value)));
+          rec.count = int64_t(c);
+          has_count = true;
+        } else if (f.key == "last") {
+          if (f.value.is_null()) continue;
+          rec.last = ValuePusher::json_time(label + ".last", f.value);
+          rec.has_last = true;
+        }
+      }
+      if (!has_count) rec.count = rec.has_last ? 1 : 0;
+      batch.history.push_back(rec);
+    }
+  }
+
+  Builder& B;
+  Batch& batch;
+  dom::parser parser_;
+};
+
+bool blank(std::string_view s) {
+  for (char c : s)
+    if (!is_space(c)) return false;
+  return true;
+}
+
+}  // namespace
+
+ReadResult read_jsonl(plan::Plan const& plan, ReadOptions const& options) {
+  ReadResult r;
+  if (!options.activities.empty())
+    throw DataError(options.activities, 0, "",
+                    "an activities file goes with CSV input; in JSON Lines each prospect carries "
+                    "its activities in its \"activities\" array");
+  Input in;
+  load_input(options.prospects, in, options.prospects_text);
+  r.bytes = in.size();
+  Builder B(plan, r, options.keep_going);
+  Batch& b = B.batch();
+  {
+    size_t lines = 0;
+    for (const char* p = in.data(); (p = static_cast<const char*>(std::memchr(
+                                         p, '\n', size_t(in.data() + in.size() - p)))) != nullptr;
+         ++p)
+      ++lines;
+    for (auto& c : b.fields) c.reserve(lines + 1);
+    b.source_lines.reserve(lines + 1);
+    b.act_offsets.reserve(lines + 2);
+    b.history_offsets.reserve(lines + 2);
+    // Activities: a generous guess (an activity takes some 60-80 bytes of JSON); reserved
+    // memory that is never written costs no RAM.
+    size_t const acts = in.size() / 48 + 16;
+    b.act_kind.reserve(acts);
+    b.act_at.reserve(acts);
+    for (auto& c : b.act_fields) c.reserve(acts);
+  }
+  JsonLinesReader reader(B);
+  const char* p = in.data();
+  if (in.size() >= 3 && std::memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3;   // a UTF-8 BOM
+  const char* const end = in.data() + in.size();
+  uint32_t line = 0;
+  while (p < end) {
+    const char* nl = static_cast<const char*>(std::memchr(p, '\n', size_t(end - p)));
+    const char* const le = nl ? nl : end;
+    ++line;
+    std::string_view text(p, size_t(le - p));
+    p = nl ? nl + 1 : end;
+    if (blank(text)) continue;
+    ++r.prospects_read;
+    B.begin_line();
+    try {
+      reader.prospect(text, line);
+    } catch (LineError& e) {
+      B.rollback();
+      if (!options.keep_going) throw DataError(in.name, line, e.field, e.reason);
+      if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+      B.reject({in.name, line, e.field, e.reason, std::string(text)});
+      ++r.prospects_rejected;
+    }
+  }
+  B.finish();
+  return r;
+}
+
+}  // namespace leadrules::runtime
