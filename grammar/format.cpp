@@ -59,6 +59,8 @@
 
 #include <fmt/format.h>
 
+#include "grammar/operators.hpp"
+
 namespace leadrules {
 
 namespace {
@@ -169,29 +171,6 @@ unsigned token_of(BinOp op) {
     case BinOp::Within: return kTWithin;
     default: return kTCmp;
   }
-}
-
-char const* op_text(BinOp op) {
-  switch (op) {
-    case BinOp::Add: return "+";
-    case BinOp::Sub: return "-";
-    case BinOp::Mul: return "*";
-    case BinOp::Div: return "/";
-    case BinOp::Coalesce: return "??";
-    case BinOp::Eq: return "==";
-    case BinOp::Ne: return "!=";
-    case BinOp::Lt: return "<";
-    case BinOp::Le: return "<=";
-    case BinOp::Gt: return ">";
-    case BinOp::Ge: return ">=";
-    case BinOp::Match: return "~";
-    case BinOp::IMatch: return "~*";
-    case BinOp::In: return "in";
-    case BinOp::Within: return "within";
-    case BinOp::And: return "and";
-    case BinOp::Or: return "or";
-  }
-  return "?";
 }
 
 char const* agg_name(AggFn f) {

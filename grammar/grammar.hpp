@@ -1,6 +1,6 @@
 // The leadrules grammar as PEGTL rules (LANGUAGE.md is the contract).
 //
-// Only rules live here: no actions, no state. parser.cpp attaches the actions that build the
+// Only rules live here: no actions, no state. The parser attaches the actions that build the
 // syntax tree and the control that turns a failed `must<>` into a diagnostic, so every rule
 // that can fail with a message of its own is a distinct type (e.g. `close_brace<ctx_score>`).
 // Include this header from one translation unit only (parser.cpp): PEGTL is template heavy.
@@ -9,7 +9,7 @@
 //   - `ws` (blanks, newlines and `#` comments) is written explicitly between tokens, and only
 //     in front of a token inside optional parts, so that a rule's match never ends in blanks:
 //     the matched range of a rule is the byte span of the node it builds.
-//   - A must<> target is what the parser expects next; its error message is in parser.cpp.
+//   - A must<> target is what the parser expects next; its error message is in parser_errors.hpp.
 //   - `W` (bool) selects whether the comparison level accepts the infix `within`: a `where`
 //     condition of an activity aggregate does not (a trailing `within D` is the aggregate's
 //     window); parentheses restore it.

@@ -1,5 +1,5 @@
 // Text -> syntax tree. The grammar (PEGTL rules) lives in grammar.hpp, the actions that build
-// the tree in parser.cpp; nothing outside grammar/ sees PEGTL.
+// the tree in parser_actions_*.hpp (driven by parser.cpp); nothing outside grammar/ sees PEGTL.
 #pragma once
 
 #include <optional>
