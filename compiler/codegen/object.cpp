@@ -1,13 +1,10 @@
 #include "compiler/codegen/object.hpp"
 
 #include <dlfcn.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <llvm/Config/llvm-config.h>
@@ -27,6 +24,7 @@
 #include "compiler/codegen/codegen.hpp"
 #include "compiler/plan/fingerprint.hpp"
 #include "compiler/plan/frame_layout.hpp"
+#include "stdlib/files.hpp"
 
 namespace leadrules::jit {
 
@@ -67,32 +65,14 @@ Machine& machine() {
   return m;
 }
 
-std::optional<std::string> read_all(std::string const& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
-}
-
 // A cache that cannot be written is only a slower next start: errors are ignored.
 void write_cache(std::string const& path, llvm::SmallVectorImpl<char> const& data) {
-  namespace fs = std::filesystem;
   std::error_code ec;
-  fs::create_directories(fs::path(path).parent_path(), ec);
-  std::string tmp = fmt::format("{}.tmp-{}", path, ::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    if (!out) return;
-    out.write(data.data(), std::streamsize(data.size()));
-    if (!out) {
-      out.close();
-      fs::remove(tmp, ec);
-      return;
-    }
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  try {
+    stdlib::write_file_atomically(path, std::string_view(data.data(), data.size()));
+  } catch (std::exception const&) {
   }
-  fs::rename(tmp, path, ec);
-  if (ec) fs::remove(tmp, ec);
 }
 
 // Identifies the code generator that runs: the size and modification time of the file this
@@ -165,7 +145,7 @@ ObjectCode compile_object(plan::Plan const& plan, ObjectOptions const& options) 
     st.cache_file = fmt::format("{}/{}-llvm{}-cg{}-{}-O{}-{}.o", options.cache_dir, plan_fingerprint(plan),
                                 LLVM_VERSION_STRING, kCodegenVersion, generator_identity(), st.opt_level, m.cpu);
   if (!st.cache_file.empty()) {
-    if (auto bytes = read_all(st.cache_file)) {
+    if (auto bytes = stdlib::read_whole_file(st.cache_file)) {
       out.bytes = std::move(*bytes);
       st.from_cache = true;
       st.total_ms = ms_since(t_start);

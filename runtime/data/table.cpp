@@ -96,19 +96,24 @@ void Dictionary::rehash(size_t n) {
 }
 
 // The slot holds the hash next to the code, so a probe touches one array until a hash matches.
-uint32_t Dictionary::intern(std::string_view s) {
-  if ((values_.size() + 1) * 2 > slots_.size()) rehash(std::max<size_t>(16, slots_.size() * 2));
-  uint64_t const h = hash(s);
+inline size_t Dictionary::probe(std::string_view s, uint64_t h) const {
   size_t const mask = slots_.size() - 1;
   size_t i = h & mask;
   while (uint64_t const slot = slots_[i]) {
     if ((slot >> 32) == h) {
-      uint32_t const code = uint32_t(slot) - 1;
-      std::string_view const v = values_[code];
-      if (v.size() == s.size() && same_bytes(v.data(), s.data(), s.size())) return code;
+      std::string_view const v = values_[uint32_t(slot) - 1];
+      if (v.size() == s.size() && same_bytes(v.data(), s.data(), s.size())) return i;
     }
     i = (i + 1) & mask;
   }
+  return i;
+}
+
+uint32_t Dictionary::intern(std::string_view s) {
+  if ((values_.size() + 1) * 2 > slots_.size()) rehash(std::max<size_t>(16, slots_.size() * 2));
+  uint64_t const h = hash(s);
+  size_t const i = probe(s, h);
+  if (slots_[i]) return uint32_t(slots_[i]) - 1;
   uint32_t const code = uint32_t(values_.size());
   values_.push_back(store(s));
   slots_[i] = (h << 32) | (uint64_t(code) + 1);
@@ -117,18 +122,8 @@ uint32_t Dictionary::intern(std::string_view s) {
 
 uint32_t Dictionary::find(std::string_view s) const {
   if (slots_.empty()) return kMissingCode;
-  uint64_t const h = hash(s);
-  size_t const mask = slots_.size() - 1;
-  size_t i = h & mask;
-  while (uint64_t const slot = slots_[i]) {
-    if ((slot >> 32) == h) {
-      uint32_t const code = uint32_t(slot) - 1;
-      std::string_view const v = values_[code];
-      if (v.size() == s.size() && same_bytes(v.data(), s.data(), s.size())) return code;
-    }
-    i = (i + 1) & mask;
-  }
-  return kMissingCode;
+  size_t const i = probe(s, hash(s));
+  return slots_[i] ? uint32_t(slots_[i]) - 1 : kMissingCode;
 }
 
 void Dictionary::truncate(size_t n) {

@@ -40,6 +40,8 @@ class Dictionary {
   char* free_ = nullptr;                           // unused tail of the last block
   size_t left_ = 0;
   static uint32_t hash(std::string_view s);
+  // The slot of `s` (hash `h`): the one that holds it, or the empty one where it would go.
+  size_t probe(std::string_view s, uint64_t h) const;
   std::string_view store(std::string_view s);
   void rehash(size_t slots);
 };

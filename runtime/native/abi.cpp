@@ -28,18 +28,26 @@ void give(LrEnv* env, std::string s, const char** out_ptr, int64_t* out_len) {
   *out_len = int64_t(h.strings.back().size());
 }
 
-// Prints as the interpreter's print() does (fine print 7 and 8).
-std::string print(int32_t type, double num, int64_t i, const char* p, int64_t n) {
-  switch (plan::Type(type)) {
-    case plan::Type::Number: return leadrules::stdlib::format_number(num);
-    case plan::Type::String: return std::string(sv(p, n));
-    case plan::Type::Bool: return i ? "true" : "false";
-    case plan::Type::Time: return leadrules::stdlib::format_time(i);
-    case plan::Type::Duration: return leadrules::stdlib::format_duration(i);
-    case plan::Type::Grade: return std::string(plan::grade_name(int(i)));
+// A present value of the given type as the generated code passes it (num for numbers, i for
+// bool/time/duration/grade, p and n for strings), as a plan constant.
+plan::Constant constant_of(int32_t type, double num, int64_t i, const char* p, int64_t n) {
+  plan::Constant c;
+  c.type = plan::Type(type);
+  switch (c.type) {
+    case plan::Type::Number: c.number = num; break;
+    case plan::Type::String: c.text = std::string(sv(p, n)); break;
+    case plan::Type::Bool: c.boolean = i != 0; break;
+    case plan::Type::Time: c.micros = i; break;
+    case plan::Type::Duration: c.micros = i; c.text = leadrules::stdlib::format_duration(i); break;
+    case plan::Type::Grade: c.grade = int(i); break;
     case plan::Type::StringList: break;
   }
-  return "";
+  return c;
+}
+
+// Prints as the interpreter's print() does (fine print 7 and 8): plan::print_constant.
+std::string print(int32_t type, double num, int64_t i, const char* p, int64_t n) {
+  return plan::print_constant(constant_of(type, num, i, p, n));
 }
 
 }  // namespace
@@ -197,18 +205,11 @@ void record_set(LrEnv* env, int32_t field, plan::Constant c) {
 void lr_set_value(LrEnv* env, int32_t field, int32_t type, int32_t present, double num, int64_t i,
                   const char* p, int64_t n) {
   plan::Constant c;
-  c.type = plan::Type(type);
-  c.missing = !present;
   if (present) {
-    switch (c.type) {
-      case plan::Type::Number: c.number = num; break;
-      case plan::Type::String: c.text = std::string(sv(p, n)); break;
-      case plan::Type::Bool: c.boolean = i != 0; break;
-      case plan::Type::Time: c.micros = i; break;
-      case plan::Type::Duration: c.micros = i; c.text = leadrules::stdlib::format_duration(i); break;
-      case plan::Type::Grade: c.grade = int(i); break;
-      case plan::Type::StringList: break;
-    }
+    c = constant_of(type, num, i, p, n);
+  } else {
+    c.type = plan::Type(type);
+    c.missing = true;
   }
   record_set(env, field, std::move(c));
 }
