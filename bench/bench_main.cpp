@@ -515,9 +515,11 @@ bool run_latency(Args const& args, std::string const& input, Batch const& batch,
              distance(row) == 0 ? "" : fmt::format(" (none with {} activities and {} colleagues: the closest)",
                                                    kLatencyActivities, kLatencyColleagues));
 
-  // The prospect's JSON line, for lr_evaluate_json.
+  // The prospect's JSON line, for lr_evaluate_json (JSON Lines input only).
   std::string json_line;
-  if (batch.line(row) > 0) {
+  bool jsonl = !input.ends_with(".csv");
+  if (!jsonl) fmt::print("  (input is CSV: no JSON line for lr_evaluate_json, path (c) skipped)\n");
+  if (jsonl && batch.line(row) > 0) {
     auto lines = read_lines(input, {batch.line(row)});
     if (!lines.empty()) json_line = lines.begin()->second;
   }
