@@ -189,6 +189,11 @@ std::vector<FieldInfo> const& Policy::activity_fields() const { return impl_->ac
 std::vector<std::string> const& Policy::blocks() const { return impl_->blocks; }
 std::vector<SegmentInfo> const& Policy::segments() const { return impl_->segments; }
 std::vector<std::string> const& Policy::rules() const { return impl_->rules; }
+size_t Policy::id_field() const { return size_t(impl_->plan->schema.id_field); }
+std::optional<size_t> Policy::account_field() const {
+  int32_t a = impl_->plan->schema.account_field;
+  return a >= 0 ? std::optional<size_t>(size_t(a)) : std::nullopt;
+}
 std::optional<size_t> Policy::field_index(std::string_view name) const { return index_of(impl_->fields, name); }
 std::optional<size_t> Policy::segment_index(std::string_view name) const { return index_of(impl_->segments, name); }
 std::optional<size_t> Policy::rule_index(std::string_view name) const { return index_of(impl_->rules, name); }

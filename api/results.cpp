@@ -71,6 +71,16 @@ std::span<uint32_t const> Batch::activity_offsets() const { return impl_->batch-
 std::span<uint16_t const> Batch::activity_kinds() const { return impl_->batch->act_kind; }
 std::span<int64_t const> Batch::activity_times() const { return impl_->batch->act_at; }
 
+std::vector<Batch::Firing> Batch::firings(size_t row) const {
+  auto const& b = *impl_->batch;
+  std::vector<Firing> out;
+  for (uint32_t h = b.history_offsets.at(row); h < b.history_offsets.at(row + 1); ++h) {
+    auto const& rec = b.history[h];
+    out.push_back({size_t(rec.rule), rec.count, rec.has_last ? std::optional<int64_t>(rec.last) : std::nullopt});
+  }
+  return out;
+}
+
 // ---- Results
 
 Results::Results(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -146,6 +146,13 @@ class Batch {
   std::span<uint32_t const> activity_offsets() const;   // prospect p: [off[p], off[p+1])
   std::span<uint16_t const> activity_kinds() const;     // index into Policy::activity_kinds()
   std::span<int64_t const> activity_times() const;
+  // A prospect's firing history (JSON "fired", or the --state database).
+  struct Firing {
+    size_t rule = 0;                    // index into Policy::rules()
+    int64_t count = 0;
+    std::optional<int64_t> last;
+  };
+  std::vector<Firing> firings(size_t row) const;
 
   struct Impl;
   Batch(Batch&&) noexcept;
@@ -375,6 +382,8 @@ class Policy {
   std::vector<std::string> const& blocks() const;
   std::vector<SegmentInfo> const& segments() const;
   std::vector<std::string> const& rules() const;
+  size_t id_field() const;                                 // index into fields()
+  std::optional<size_t> account_field() const;            // colleagues share it; none without
   std::optional<size_t> field_index(std::string_view name) const;
   std::optional<size_t> segment_index(std::string_view name) const;
   std::optional<size_t> rule_index(std::string_view name) const;
