@@ -21,14 +21,14 @@ build-asan: deps
 
 # Third tree with ThreadSanitizer, only for the C API and hot-reload tests (reloads racing readers).
 # TSan needs a fixed memory layout: setarch -R turns off ASLR for the run (kernels with 32-bit
-# mmap randomisation otherwise abort gcc 12's TSan at start-up).
+# mmap randomisation otherwise abort gcc 12's TSan at start-up). TSAN_OPTIONS (suppressions) are
+# set by tests/CMakeLists.txt.
 build-tsan: deps
 	@cmake -S . -B $(TSAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLEADRULES_TSAN=ON >/dev/null
 	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target hot_reload_test capi_test
 
 test-tsan: build-tsan
-	@cd $(TSAN_BUILD) && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 $(TSAN_OPTIONS)" \
-	  setarch $$(uname -m) -R ctest --output-on-failure -R 'capi|hot_reload'
+	@cd $(TSAN_BUILD) && setarch $$(uname -m) -R ctest --output-on-failure -R 'capi|hot_reload'
 
 demo: build
 	@bash examples/demo.sh $(BUILD)/leadrules
