@@ -181,11 +181,9 @@ char* lr_evaluate_json(lr_policy const* policy, char const* record, size_t lengt
       set_out(error, "<record>: data error: expected one prospect, got " + std::to_string(load.batch->size()));
       return nullptr;
     }
-    leadrules::EvalOptions options;
-    options.now = now_unix_micros;
-    options.threads = 1;
-    auto results = policy->policy.evaluate(*load.batch, options);
-    std::string out = results.json(0);
+    // One prospect: the engine's single-row path, with this thread's reusable memory.
+    thread_local leadrules::Scratch scratch;
+    std::string out = policy->policy.evaluate(*load.batch, 0, now_unix_micros, scratch).json();
     while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
     return copy_string(out);
   } catch (...) {

@@ -47,7 +47,10 @@ struct Scratch::Impl {
   std::shared_ptr<Policy::Impl const> policy;       // the policy the batch is shaped for
   runtime::Batch batch;
   runtime::Results results;
-  runtime::ProspectResult row;                      // row 0, as the writers read it
+  std::unique_ptr<runtime::RowScratch> engine;      // the engine's own per-thread memory
+  runtime::ProspectResult row;                      // the result, as the writers read it
+  runtime::Batch const* source = nullptr;           // the batch it is a row of: &batch or a caller's
+  size_t source_row = 0;
   int64_t now = 0;
 };
 

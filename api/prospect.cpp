@@ -175,6 +175,7 @@ ResultView Policy::evaluate(ProspectBuilder const& prospect, int64_t now, Scratc
     throw Error("Policy::evaluate: the prospect was built for a policy with another schema");
   if (s.policy != impl_) {
     s.batch = runtime::Batch::for_schema(p.schema);
+    s.engine = impl_->engine->make_row_scratch();
     s.policy = impl_;
   } else {
     clear(s.batch);
@@ -188,8 +189,32 @@ ResultView Policy::evaluate(ProspectBuilder const& prospect, int64_t now, Scratc
   eo.now = now;
   eo.explain = explain;
   eo.threads = 1;
-  s.row = impl_->engine->evaluate_row(s.batch, 0, eo);
+  impl_->engine->evaluate_row(s.batch, 0, eo, s.engine.get(), s.row);
   s.now = now;
+  s.source = &s.batch;
+  s.source_row = 0;
+  return ResultView(&scratch);
+}
+
+ResultView Policy::evaluate(Batch const& batch, size_t row, int64_t now, Scratch& scratch, bool explain) const {
+  auto const& b = Access::impl(batch);
+  if (b.plan != impl_->plan && !same_schema(b.plan->schema, impl_->plan->schema))
+    throw Error("Policy::evaluate: the batch was read for a policy with another schema");
+  if (row >= b.batch->rows) throw Error("Policy::evaluate: no row " + std::to_string(row) + " in the batch");
+  auto& s = *scratch.impl_;
+  if (s.policy != impl_) {
+    s.batch = runtime::Batch::for_schema(impl_->plan->schema);
+    s.engine = impl_->engine->make_row_scratch();
+    s.policy = impl_;
+  }
+  runtime::EvalOptions eo;
+  eo.now = now;
+  eo.explain = explain;
+  eo.threads = 1;
+  impl_->engine->evaluate_row(*b.batch, row, eo, s.engine.get(), s.row);
+  s.now = now;
+  s.source = b.batch.get();
+  s.source_row = row;
   return ResultView(&scratch);
 }
 
@@ -227,17 +252,17 @@ bool ResultView::fired(std::string_view rule) const {
 size_t ResultView::action_count() const { return state(scratch_).row.actions.size(); }
 Result ResultView::to_result() const {
   auto const& s = state(scratch_);
-  return make_result(*s.policy->plan, s.batch, 0, s.row);
+  return make_result(*s.policy->plan, *s.source, s.source_row, s.row);
 }
 std::string ResultView::json(bool why) const {
   auto const& s = state(scratch_);
   std::string out;
-  runtime::append_json_result(out, *s.policy->plan, s.batch, 0, s.row, why);
+  runtime::append_json_result(out, *s.policy->plan, *s.source, s.source_row, s.row, why);
   return out;
 }
 std::string ResultView::explain(bool colour) const {
   auto const& s = state(scratch_);
-  return runtime::explain_text(*s.policy->plan, s.batch, 0, s.row, s.now, colour);
+  return runtime::explain_text(*s.policy->plan, *s.source, s.source_row, s.row, s.now, colour);
 }
 
 }  // namespace leadrules

@@ -400,6 +400,9 @@ class Policy {
   // One prospect with its colleagues, into the caller's per-thread scratch.
   ResultView evaluate(ProspectBuilder const& prospect, int64_t now, Scratch& scratch,
                       bool explain = false) const;
+  // One row of a batch (its colleagues: the batch's rows with the same account), into the
+  // scratch; the view also reads the batch, which must outlive it.
+  ResultView evaluate(Batch const& batch, size_t row, int64_t now, Scratch& scratch, bool explain = false) const;
 
   // The policy's `test` blocks, on the interpreter.
   std::vector<TestOutcome> run_tests() const;

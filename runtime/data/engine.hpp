@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -19,6 +20,12 @@ struct EvalOptions {
   unsigned threads = 1;     // evaluate account groups on this many threads (results keep input order)
 };
 
+// Memory an engine keeps between single-prospect evaluations on one thread (the API's Scratch):
+// view buffers, frames, per-value predicate answers. Opaque to everyone but its engine.
+struct RowScratch {
+  virtual ~RowScratch() = default;
+};
+
 class Engine {
  public:
   virtual ~Engine() = default;
@@ -29,6 +36,14 @@ class Engine {
   virtual Results evaluate(Batch const& batch, EvalOptions const& options) const = 0;
   // Scores one row (its colleagues are still read from the batch).
   virtual ProspectResult evaluate_row(Batch const& batch, size_t row, EvalOptions const& options) const = 0;
+  // The same into `out`, reusing `scratch` (from make_row_scratch(), of this engine) and out's
+  // memory: once warm, a hot path that allocates nothing per call.
+  virtual std::unique_ptr<RowScratch> make_row_scratch() const { return nullptr; }
+  virtual void evaluate_row(Batch const& batch, size_t row, EvalOptions const& options, RowScratch* scratch,
+                            ProspectResult& out) const {
+    (void)scratch;
+    out = evaluate_row(batch, row, options);
+  }
 };
 
 // Rows grouped so that colleagues (same non-missing account) share a group; a prospect without

@@ -68,6 +68,7 @@ struct Results {
   void reset(plan::Plan const& plan, size_t rows);
   void set_row(size_t row, ProspectResult&& r);   // from a per-prospect result
   ProspectResult row(size_t row) const;           // one prospect, as the writers read it
+  void row_into(size_t row, ProspectResult& out) const;   // the same, reusing out's memory
 };
 
 }  // namespace leadrules::runtime

@@ -23,9 +23,11 @@ std::string_view sv(const char* p, int64_t n) { return {p, size_t(n)}; }
 
 void give(LrEnv* env, std::string s, const char** out_ptr, int64_t* out_len) {
   auto& h = host(env);
-  h.strings.push_back(std::move(s));
-  *out_ptr = h.strings.back().data();
-  *out_len = int64_t(h.strings.back().size());
+  if (h.strings_used == h.strings.size()) h.strings.emplace_back();
+  std::string& slot = h.strings[h.strings_used++];
+  slot = std::move(s);
+  *out_ptr = slot.data();
+  *out_len = int64_t(slot.size());
 }
 
 // A present value of the given type as the generated code passes it (num for numbers, i for
@@ -142,8 +144,10 @@ int32_t lr_history(LrEnv* env, uint32_t row, int32_t rule, int64_t* count, int64
 
 uint32_t* lr_scratch(LrEnv* env, int64_t n) {
   auto& h = host(env);
-  h.scratch.emplace_back(size_t(std::max<int64_t>(n, 1)));
-  return h.scratch.back().data();
+  if (h.scratch_used == h.scratch.size()) h.scratch.emplace_back();
+  auto& slot = h.scratch[h.scratch_used++];
+  slot.resize(size_t(std::max<int64_t>(n, 1)));
+  return slot.data();
 }
 
 void lr_action_begin(LrEnv* env, uint32_t row, int32_t rule, int32_t kind) {

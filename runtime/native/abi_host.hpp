@@ -26,13 +26,13 @@ struct LrHost {
   LrColumn const* act_fields = nullptr;          // for once per
   runtime::Results* results = nullptr;           // actions and sets go to the row's lists
 
-  // Per group: strings computed by lower/upper/domain, scratch index buffers.
+  // Per group: strings computed by lower/upper/domain, scratch index buffers. Handed out in
+  // order and never reused within a group (nested loops cannot overwrite each other); the
+  // memory is kept for the next group (a deque never moves its elements, so pointers hold).
   std::deque<std::string> strings;
   std::deque<std::vector<uint32_t>> scratch;
-  void reset_group() {
-    strings.clear();
-    scratch.clear();
-  }
+  size_t strings_used = 0, scratch_used = 0;
+  void reset_group() { strings_used = scratch_used = 0; }
 
   // The action being built, and where its row's actions and sets go.
   std::vector<runtime::ActionResult>* actions = nullptr;

@@ -55,6 +55,7 @@ std::unique_ptr<JitEngine> JitEngine::load(std::shared_ptr<plan::Plan const> pla
   e->layout_ = FrameLayout::build(*plan);
   e->predicates_ = find_column_predicates(*plan);
   e->evaluate_predicate_ = std::move(predicates);
+  e->zone_ = std::make_unique<stdlib::TimeZone>(plan->timezone);
   auto t0 = std::chrono::steady_clock::now();
   // No platform runtime and no process symbols: the policy links only against the allow-list.
   auto jit = llvm::orc::LLJITBuilder()
@@ -134,15 +135,29 @@ static std::vector<uint8_t> predicate_by_class(PredicateEvaluator const& evaluat
 
 namespace {
 
+// The batch as generated code reads it. Buffers are reused when prepared again (one-prospect
+// evaluation keeps a view per thread), so a warm view allocates nothing.
 struct BatchView {
   std::vector<LrColumn> fields, act_fields;
-  std::deque<std::vector<char const*>> dict_ptrs;
-  std::deque<std::vector<uint32_t>> dict_lens;
-  std::vector<std::vector<uint8_t>> tables;
+  std::vector<std::vector<char const*>> dict_ptrs;   // per column: fields, then activity fields
+  std::vector<std::vector<uint32_t>> dict_lens;
+  std::vector<std::vector<uint8_t>> tables;          // per precomputed predicate
   std::vector<uint8_t const*> table_ptrs;
   std::vector<LrHistory> history;
 
-  LrColumn column(runtime::Column const& c) {
+  void prepare(runtime::Batch const& batch) {
+    size_t nf = batch.fields.size(), na = batch.act_fields.size();
+    fields.resize(nf);
+    act_fields.resize(na);
+    dict_ptrs.resize(nf + na);
+    dict_lens.resize(nf + na);
+    for (size_t i = 0; i < nf; ++i) fields[i] = column(batch.fields[i], i);
+    for (size_t i = 0; i < na; ++i) act_fields[i] = column(batch.act_fields[i], nf + i);
+    history.clear();
+    for (auto const& h : batch.history) history.push_back({h.count, h.last, h.rule, h.has_last ? 1 : 0});
+  }
+
+  LrColumn column(runtime::Column const& c, size_t slot) {
     LrColumn out{};
     out.present = c.present.data();
     out.numbers = c.numbers.data();
@@ -153,19 +168,99 @@ struct BatchView {
     out.list_offsets = c.list_offsets.data();
     out.list_codes = c.list_codes.data();
     // The dictionary with a sentinel empty string at dict_size (what a missing value reads).
-    auto& ptrs = dict_ptrs.emplace_back(c.dict->size() + 1, "");
-    auto& lens = dict_lens.emplace_back(c.dict->size() + 1, 0);
-    for (size_t k = 0; k < c.dict->size(); ++k) {
+    size_t n = c.dict->size();
+    auto& ptrs = dict_ptrs[slot];
+    auto& lens = dict_lens[slot];
+    ptrs.assign(n + 1, "");
+    lens.assign(n + 1, 0);
+    for (size_t k = 0; k < n; ++k) {
       auto s = c.dict->at(uint32_t(k));
       ptrs[k] = s.data();
       lens[k] = uint32_t(s.size());
     }
     out.dict_ptr = ptrs.data();
     out.dict_len = lens.data();
-    out.dict_size = uint32_t(c.dict->size());
+    out.dict_size = uint32_t(n);
     return out;
   }
+
+  LrEnv env(runtime::Batch const& batch, int64_t now) {
+    table_ptrs.resize(tables.size());
+    for (size_t k = 0; k < tables.size(); ++k) table_ptrs[k] = tables[k].data();
+    LrEnv e{};
+    e.fields = fields.data();
+    e.act_fields = act_fields.data();
+    e.act_offsets = batch.act_offsets.data();
+    e.act_kind = batch.act_kind.data();
+    e.act_at = batch.act_at.data();
+    e.hist_offsets = batch.history_offsets.data();
+    e.history = history.data();
+    e.preds = table_ptrs.data();
+    e.now = now;
+    return e;
+  }
 };
+
+// Copies a prospect's frame at `now` (offset 0) into its row of the results.
+void read_frame(plan::Plan const& p, FrameLayout const& L, uint8_t const* fp, size_t row, bool explain,
+                runtime::Results& results) {
+  auto rd = [&](uint32_t at, auto sample) {
+    decltype(sample) v;
+    std::memcpy(&v, fp + at, sizeof v);
+    return v;
+  };
+  results.total[row] = rd(L.total_value, 0.0);
+  for (size_t x = 0; x < p.blocks.size(); ++x) results.blocks[row * results.n_blocks + x] = rd(L.block_value[x], 0.0);
+  results.grade[row] = int8_t(rd(L.grade_value, int32_t(0)));
+  for (size_t s = 0; s < p.segments.size(); ++s) {
+    results.segments[row * results.n_segments + s] = rd(L.segment_state[s], uint8_t(0)) == 2 ? 1 : 0;
+    results.zone_rows[row * results.n_segments + s] = rd(L.zone_row[s], int32_t(0));
+  }
+  for (size_t x = 0; x < p.rules.size(); ++x) results.fired[row * results.n_rules + x] = rd(L.fires[x], uint8_t(0));
+  if (!explain) return;
+  auto& why = results.points_why[row];
+  for (auto const& blk : p.blocks)
+    for (int32_t pr : blk.rules) {
+      runtime::PointsWhy w;
+      w.rule = pr;
+      w.points = rd(L.point_value[size_t(pr)], 0.0);
+      w.matches = rd(L.point_matches[size_t(pr)], uint32_t(0));
+      w.capped = rd(L.point_capped[size_t(pr)], uint8_t(0)) != 0;
+      if (w.points != 0 || w.matches) why.push_back(w);
+    }
+  for (size_t m = 0; m < p.grade_moves.size(); ++m) {
+    auto const& mv = p.grade_moves[m];
+    runtime::GradeWhy gw;
+    gw.move = int32_t(m);
+    gw.outcome = rd(L.grade_outcome[m], int8_t(0));
+    gw.thirds = gw.outcome == 1 ? mv.thirds : (gw.outcome == 0 && mv.has_else ? mv.else_thirds : 0);
+    results.grade_why[row].push_back(gw);
+  }
+}
+
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+// One thread's memory for one-prospect evaluation. Predicate answers are kept per distinct
+// value across calls (a service sees the same pages, titles and domains again and again), so a
+// warm call evaluates no predicate at all.
+struct JitRowScratch final : runtime::RowScratch {
+  BatchView view;
+  struct Answers {
+    std::unordered_map<std::string, uint8_t, StringHash, std::equal_to<>> by_value;
+    int missing = -1;
+  };
+  std::vector<Answers> answers;                 // per precomputed predicate
+  runtime::Column probe{plan::Type::String};    // one value, to ask the reference
+  std::vector<uint32_t> group, slot;
+  std::vector<uint64_t> frames;
+  runtime::Results results;
+  stdlib::LrHost host;
+};
+
+constexpr size_t kMaxCachedAnswers = 1 << 16;   // per predicate; beyond it the cache starts over
 
 }  // namespace
 
@@ -174,8 +269,7 @@ runtime::Results JitEngine::evaluate(runtime::Batch const& batch, runtime::EvalO
   runtime::Results results;
   results.reset(p, batch.rows);
   BatchView view;
-  for (auto const& c : batch.fields) view.fields.push_back(view.column(c));
-  for (auto const& c : batch.act_fields) view.act_fields.push_back(view.column(c));
+  view.prepare(batch);
   std::map<std::tuple<bool, int32_t, int32_t>, ValueClasses> classes;   // shared by predicates on one column
   for (auto const& pr : predicates_) {
     auto const& col = (pr.activity ? batch.act_fields : batch.fields)[size_t(pr.field)];
@@ -188,32 +282,17 @@ runtime::Results JitEngine::evaluate(runtime::Batch const& batch, runtime::EvalO
     if (it == classes.end()) it = classes.emplace(key, classify(col, plan::Builtin(pr.via))).first;
     view.tables.push_back(predicate_by_class(evaluate_predicate_, pr, it->second));
   }
-  for (auto const& t : view.tables) view.table_ptrs.push_back(t.data());
-  view.history.reserve(batch.history.size());
-  for (auto const& h : batch.history) view.history.push_back({h.count, h.last, h.rule, h.has_last ? 1 : 0});
-
-  LrEnv base{};
-  base.fields = view.fields.data();
-  base.act_fields = view.act_fields.data();
-  base.act_offsets = batch.act_offsets.data();
-  base.act_kind = batch.act_kind.data();
-  base.act_at = batch.act_at.data();
-  base.hist_offsets = batch.history_offsets.data();
-  base.history = view.history.data();
-  base.preds = view.table_ptrs.data();
-  base.now = options.now;
+  LrEnv base = view.env(batch, options.now);
 
   runtime::AccountGroups groups = runtime::group_by_account(p, batch);
-  stdlib::TimeZone zone(p.timezone);
-  size_t n_off = layout_.offsets.size();
+  size_t frame_words = layout_.offsets.size() * layout_.size / 8;
   auto entry = native_->entry;
-  auto const& L = layout_;
 
   auto work = [&](size_t g_begin, size_t g_end) {
     LrEnv env = base;
     stdlib::LrHost host;
     host.plan = &p;
-    host.zone = &zone;
+    host.zone = zone_.get();
     host.results = &results;
     env.host = &host;
     std::vector<uint64_t> frames;   // 8-byte aligned storage
@@ -221,7 +300,7 @@ runtime::Results JitEngine::evaluate(runtime::Batch const& batch, runtime::EvalO
     env.frame_slot = slot.data();
     for (size_t g = g_begin; g < g_end; ++g) {
       uint32_t b = groups.begin[g], k = groups.begin[g + 1] - b;
-      frames.assign(size_t(k) * n_off * L.size / 8, 0);
+      frames.assign(size_t(k) * frame_words, 0);
       env.frames = reinterpret_cast<uint8_t*>(frames.data());
       env.group_rows = &groups.rows[b];
       env.group_size = k;
@@ -229,41 +308,7 @@ runtime::Results JitEngine::evaluate(runtime::Batch const& batch, runtime::EvalO
       for (uint32_t i = 0; i < k; ++i) {
         uint32_t row = groups.rows[b + i];
         entry(&env, int32_t(row), 1);
-        // Read the prospect's frame at `now` (offset 0).
-        uint8_t const* fp = env.frames + size_t(i) * n_off * L.size;
-        auto rd = [&](uint32_t at, auto sample) {
-          decltype(sample) v;
-          std::memcpy(&v, fp + at, sizeof v);
-          return v;
-        };
-        results.total[row] = rd(L.total_value, 0.0);
-        for (size_t x = 0; x < p.blocks.size(); ++x) results.blocks[row * results.n_blocks + x] = rd(L.block_value[x], 0.0);
-        results.grade[row] = int8_t(rd(L.grade_value, int32_t(0)));
-        for (size_t s = 0; s < p.segments.size(); ++s) {
-          results.segments[row * results.n_segments + s] = rd(L.segment_state[s], uint8_t(0)) == 2 ? 1 : 0;
-          results.zone_rows[row * results.n_segments + s] = rd(L.zone_row[s], int32_t(0));
-        }
-        for (size_t x = 0; x < p.rules.size(); ++x) results.fired[row * results.n_rules + x] = rd(L.fires[x], uint8_t(0));
-        if (options.explain) {
-          auto& why = results.points_why[row];
-          for (auto const& blk : p.blocks)
-            for (int32_t pr : blk.rules) {
-              runtime::PointsWhy w;
-              w.rule = pr;
-              w.points = rd(L.point_value[size_t(pr)], 0.0);
-              w.matches = rd(L.point_matches[size_t(pr)], uint32_t(0));
-              w.capped = rd(L.point_capped[size_t(pr)], uint8_t(0)) != 0;
-              if (w.points != 0 || w.matches) why.push_back(w);
-            }
-          for (size_t m = 0; m < p.grade_moves.size(); ++m) {
-            auto const& mv = p.grade_moves[m];
-            runtime::GradeWhy gw;
-            gw.move = int32_t(m);
-            gw.outcome = rd(L.grade_outcome[m], int8_t(0));
-            gw.thirds = gw.outcome == 1 ? mv.thirds : (gw.outcome == 0 && mv.has_else ? mv.else_thirds : 0);
-            results.grade_why[row].push_back(gw);
-          }
-        }
+        read_frame(p, layout_, env.frames + size_t(i) * frame_words * 8, row, options.explain, results);
       }
       host.reset_group();
     }
@@ -274,10 +319,87 @@ runtime::Results JitEngine::evaluate(runtime::Batch const& batch, runtime::EvalO
 
 runtime::ProspectResult JitEngine::evaluate_row(runtime::Batch const& batch, size_t row,
                                                 runtime::EvalOptions const& options) const {
-  // A row is evaluated with its whole group (colleagues are read lazily either way).
-  runtime::EvalOptions o = options;
-  o.threads = 1;
-  return evaluate(batch, o).row(row);
+  runtime::ProspectResult out;
+  auto scratch = make_row_scratch();
+  evaluate_row(batch, row, options, scratch.get(), out);
+  return out;
+}
+
+std::unique_ptr<runtime::RowScratch> JitEngine::make_row_scratch() const {
+  auto s = std::make_unique<JitRowScratch>();
+  s->answers.resize(predicates_.size());
+  return s;
+}
+
+void JitEngine::evaluate_row(runtime::Batch const& batch, size_t row, runtime::EvalOptions const& options,
+                             runtime::RowScratch* scratch, runtime::ProspectResult& out) const {
+  auto& s = dynamic_cast<JitRowScratch&>(*scratch);
+  auto const& p = *plan_;
+  s.view.prepare(batch);
+  // Predicate tables from the answers kept per value; the reference is asked only for new values.
+  s.view.tables.resize(predicates_.size());
+  for (size_t k = 0; k < predicates_.size(); ++k) {
+    auto const& pr = predicates_[k];
+    auto const& col = (pr.activity ? batch.act_fields : batch.fields)[size_t(pr.field)];
+    auto& answers = s.answers[k];
+    auto& table = s.view.tables[k];
+    size_t n = col.dict->size();
+    table.resize(n + 1);
+    for (size_t code = 0; code < n; ++code) {
+      std::string_view v = col.dict->at(uint32_t(code));
+      auto it = answers.by_value.find(v);
+      if (it == answers.by_value.end()) {
+        s.probe.truncate(0);
+        s.probe.dict->truncate(0);
+        s.probe.push_string(v);
+        auto asked = evaluate_predicate_(pr.node, pr.activity, pr.field, s.probe);
+        if (answers.by_value.size() >= kMaxCachedAnswers) answers.by_value.clear();
+        it = answers.by_value.emplace(std::string(v), asked[0]).first;
+        answers.missing = asked[1];
+      }
+      table[code] = it->second;
+    }
+    if (answers.missing < 0) {
+      s.probe.truncate(0);
+      s.probe.dict->truncate(0);
+      answers.missing = evaluate_predicate_(pr.node, pr.activity, pr.field, s.probe)[0];
+    }
+    table[n] = uint8_t(answers.missing);
+  }
+  LrEnv env = s.view.env(batch, options.now);
+
+  // The row's group: it and its colleagues (same account), ascending.
+  s.group.clear();
+  int32_t account = p.schema.account_field;
+  auto const* acc = account >= 0 ? &batch.fields[size_t(account)] : nullptr;
+  if (acc && acc->is_present(row)) {
+    for (size_t r = 0; r < batch.rows; ++r)
+      if (acc->is_present(r) && acc->codes[r] == acc->codes[row]) s.group.push_back(uint32_t(r));
+  } else {
+    s.group.push_back(uint32_t(row));
+  }
+  s.slot.resize(std::max<size_t>(batch.rows, 1));
+  uint32_t mine = 0;
+  for (uint32_t i = 0; i < s.group.size(); ++i) {
+    s.slot[s.group[i]] = i;
+    if (s.group[i] == row) mine = i;
+  }
+  size_t frame_words = layout_.offsets.size() * layout_.size / 8;
+  s.frames.assign(s.group.size() * frame_words, 0);
+
+  s.results.reset(p, batch.rows);
+  s.host.plan = &p;
+  s.host.zone = zone_.get();
+  s.host.results = &s.results;
+  env.host = &s.host;
+  env.frame_slot = s.slot.data();
+  env.frames = reinterpret_cast<uint8_t*>(s.frames.data());
+  env.group_rows = s.group.data();
+  env.group_size = uint32_t(s.group.size());
+  native_->entry(&env, int32_t(row), 1);
+  read_frame(p, layout_, env.frames + size_t(mine) * frame_words * 8, row, options.explain, s.results);
+  s.host.reset_group();
+  s.results.row_into(row, out);
 }
 
 }  // namespace leadrules::jit

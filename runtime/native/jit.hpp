@@ -10,6 +10,10 @@
 #include "compiler/plan/frame_layout.hpp"
 #include "runtime/data/engine.hpp"
 
+namespace leadrules::stdlib {
+class TimeZone;
+}
+
 namespace leadrules::jit {
 
 // The value of a pure predicate over one string column for each dictionary value (index = code)
@@ -30,6 +34,9 @@ class JitEngine final : public runtime::Engine {
   runtime::Results evaluate(runtime::Batch const& batch, runtime::EvalOptions const& options) const override;
   runtime::ProspectResult evaluate_row(runtime::Batch const& batch, size_t row,
                                        runtime::EvalOptions const& options) const override;
+  std::unique_ptr<runtime::RowScratch> make_row_scratch() const override;
+  void evaluate_row(runtime::Batch const& batch, size_t row, runtime::EvalOptions const& options,
+                    runtime::RowScratch* scratch, runtime::ProspectResult& out) const override;
   double link_ms() const { return link_ms_; }
 
  private:
@@ -40,6 +47,7 @@ class JitEngine final : public runtime::Engine {
   std::vector<ColumnPredicate> predicates_;
   PredicateEvaluator evaluate_predicate_;
   std::unique_ptr<Native> native_;
+  std::unique_ptr<stdlib::TimeZone> zone_;        // the policy's, resolved once
   double link_ms_ = 0;
 };
 
