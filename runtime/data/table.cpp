@@ -69,10 +69,13 @@ inline uint32_t Dictionary::hash(std::string_view s) {
 
 std::string_view Dictionary::store(std::string_view s) {
   if (s.empty()) return {};
-  constexpr size_t kBlock = 64 * 1024;
+  // Blocks grow from 256 bytes to 64 KiB: a one-prospect batch stays small, a file's
+  // dictionaries take few allocations. Not zero-filled: every byte is written before it is read.
+  constexpr size_t kFirstBlock = 256, kMaxBlock = 64 * 1024;
   if (s.size() > left_) {
-    size_t const size = std::max(kBlock, s.size());
-    blocks_.push_back(std::make_unique<char[]>(size));
+    size_t const grown = kFirstBlock << std::min<size_t>(blocks_.size(), 8);
+    size_t const size = std::max(std::min(grown, kMaxBlock), s.size());
+    blocks_.push_back(std::make_unique_for_overwrite<char[]>(size));
     free_ = blocks_.back().get();
     left_ = size;
   }

@@ -1,5 +1,6 @@
 #include "runtime/native/jit.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -54,6 +55,14 @@ std::unique_ptr<JitEngine> JitEngine::load(std::shared_ptr<plan::Plan const> pla
   e->plan_ = plan;
   e->layout_ = FrameLayout::build(*plan);
   e->predicates_ = find_column_predicates(*plan);
+  for (size_t k = 0; k < e->predicates_.size(); ++k) {
+    auto const& pr = e->predicates_[k];
+    auto& cols = e->predicate_columns_;
+    auto it = std::find_if(cols.begin(), cols.end(),
+                           [&](auto const& c) { return c.activity == pr.activity && c.field == pr.field; });
+    if (it == cols.end()) it = cols.insert(cols.end(), {pr.activity, pr.field, {}});
+    it->predicates.push_back(uint32_t(k));
+  }
   e->evaluate_predicate_ = std::move(predicates);
   e->zone_ = std::make_unique<stdlib::TimeZone>(plan->timezone);
   auto t0 = std::chrono::steady_clock::now();
@@ -245,14 +254,16 @@ struct StringHash {
 
 // One thread's memory for one-prospect evaluation. Predicate answers are kept per distinct
 // value across calls (a service sees the same pages, titles and domains again and again), so a
-// warm call evaluates no predicate at all.
+// warm call evaluates no predicate at all: one lookup per value of a column answers every
+// predicate on that column.
 struct JitRowScratch final : runtime::RowScratch {
   BatchView view;
-  struct Answers {
-    std::unordered_map<std::string, uint8_t, StringHash, std::equal_to<>> by_value;
-    int missing = -1;
+  struct ColumnAnswers {
+    std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> slot_of;   // value -> answers
+    std::vector<uint8_t> answers;     // slot .. slot + predicates on the column
+    std::vector<uint8_t> missing;     // per predicate on the column; empty until asked
   };
-  std::vector<Answers> answers;                 // per precomputed predicate
+  std::vector<ColumnAnswers> columns;           // per entry of JitEngine::predicate_columns_
   runtime::Column probe{plan::Type::String};    // one value, to ask the reference
   std::vector<uint32_t> group, slot;
   std::vector<uint64_t> frames;
@@ -260,7 +271,7 @@ struct JitRowScratch final : runtime::RowScratch {
   stdlib::LrHost host;
 };
 
-constexpr size_t kMaxCachedAnswers = 1 << 16;   // per predicate; beyond it the cache starts over
+constexpr size_t kMaxCachedAnswers = 1 << 16;   // values per column; beyond it the cache starts over
 
 }  // namespace
 
@@ -327,7 +338,7 @@ runtime::ProspectResult JitEngine::evaluate_row(runtime::Batch const& batch, siz
 
 std::unique_ptr<runtime::RowScratch> JitEngine::make_row_scratch() const {
   auto s = std::make_unique<JitRowScratch>();
-  s->answers.resize(predicates_.size());
+  s->columns.resize(predicate_columns_.size());
   return s;
 }
 
@@ -338,33 +349,38 @@ void JitEngine::evaluate_row(runtime::Batch const& batch, size_t row, runtime::E
   s.view.prepare(batch);
   // Predicate tables from the answers kept per value; the reference is asked only for new values.
   s.view.tables.resize(predicates_.size());
-  for (size_t k = 0; k < predicates_.size(); ++k) {
-    auto const& pr = predicates_[k];
-    auto const& col = (pr.activity ? batch.act_fields : batch.fields)[size_t(pr.field)];
-    auto& answers = s.answers[k];
-    auto& table = s.view.tables[k];
-    size_t n = col.dict->size();
-    table.resize(n + 1);
+  for (size_t c = 0; c < predicate_columns_.size(); ++c) {
+    auto const& pc = predicate_columns_[c];
+    auto const& col = (pc.activity ? batch.act_fields : batch.fields)[size_t(pc.field)];
+    auto& known = s.columns[c];
+    size_t n = col.dict->size(), m = pc.predicates.size();
+    auto ask = [&](size_t j) {
+      auto const& pr = predicates_[pc.predicates[j]];
+      return evaluate_predicate_(pr.node, pr.activity, pr.field, s.probe);
+    };
+    if (known.missing.empty()) {   // the probe with no value: index 0 is "missing"
+      s.probe.truncate(0);
+      s.probe.dict->truncate(0);
+      for (size_t j = 0; j < m; ++j) known.missing.push_back(ask(j)[0]);
+    }
+    for (size_t j = 0; j < m; ++j) s.view.tables[pc.predicates[j]].resize(n + 1);
     for (size_t code = 0; code < n; ++code) {
       std::string_view v = col.dict->at(uint32_t(code));
-      auto it = answers.by_value.find(v);
-      if (it == answers.by_value.end()) {
+      auto it = known.slot_of.find(v);
+      if (it == known.slot_of.end()) {
+        if (known.slot_of.size() >= kMaxCachedAnswers) {
+          known.slot_of.clear();
+          known.answers.clear();
+        }
         s.probe.truncate(0);
         s.probe.dict->truncate(0);
         s.probe.push_string(v);
-        auto asked = evaluate_predicate_(pr.node, pr.activity, pr.field, s.probe);
-        if (answers.by_value.size() >= kMaxCachedAnswers) answers.by_value.clear();
-        it = answers.by_value.emplace(std::string(v), asked[0]).first;
-        answers.missing = asked[1];
+        it = known.slot_of.emplace(std::string(v), uint32_t(known.answers.size())).first;
+        for (size_t j = 0; j < m; ++j) known.answers.push_back(ask(j)[0]);
       }
-      table[code] = it->second;
+      for (size_t j = 0; j < m; ++j) s.view.tables[pc.predicates[j]][code] = known.answers[it->second + j];
     }
-    if (answers.missing < 0) {
-      s.probe.truncate(0);
-      s.probe.dict->truncate(0);
-      answers.missing = evaluate_predicate_(pr.node, pr.activity, pr.field, s.probe)[0];
-    }
-    table[n] = uint8_t(answers.missing);
+    for (size_t j = 0; j < m; ++j) s.view.tables[pc.predicates[j]][n] = known.missing[j];
   }
   LrEnv env = s.view.env(batch, options.now);
 

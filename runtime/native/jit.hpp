@@ -45,6 +45,12 @@ class JitEngine final : public runtime::Engine {
   std::shared_ptr<plan::Plan const> plan_;
   FrameLayout layout_;
   std::vector<ColumnPredicate> predicates_;
+  struct PredicateColumn {              // the predicates on one column (one-prospect evaluation)
+    bool activity = false;
+    int32_t field = -1;
+    std::vector<uint32_t> predicates;
+  };
+  std::vector<PredicateColumn> predicate_columns_;
   PredicateEvaluator evaluate_predicate_;
   std::unique_ptr<Native> native_;
   std::unique_ptr<stdlib::TimeZone> zone_;        // the policy's, resolved once
