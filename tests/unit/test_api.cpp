@@ -1,0 +1,304 @@
+// The public C++ API (include/leadrules/leadrules.hpp), through the public headers only.
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "leadrules/leadrules.hpp"
+
+using namespace leadrules;
+
+namespace {
+
+constexpr char const* kPolicy = R"(policy "API test"
+schema prospect {
+  id: string
+  account: string?
+  email: string
+  title: string?
+  employees: number?
+  status: string?
+  signed_up: time?
+}
+schema activity {
+  kinds visit, form
+  page: string?
+}
+points +5 per visit where page ~ "^/pricing" cap 20
+points +1 per visit cap 10
+points +10 if employees >= 200
+grade start C
+grade +1 if title ~* "director|vp"
+segment engaged when count(visit within 7d) >= 2
+segment team_active when count(colleague where any visit within 7d) >= 1
+rule "Hot list" when engaged do add_to_list("HOT"), set status = "MQL"
+rule "Also set" when score > 100 do set status = "SQL"
+test "two pricing visits" {
+  now @2026-11-22T00:00:00Z
+  prospect { id: "t1", email: "a@b.example" }
+  visit { page: "/pricing", at: -1d }
+  visit { page: "/pricing/team", at: -2d }
+  expect score == 12
+  expect engaged
+  expect action add_to_list("HOT")
+}
+)";
+
+int64_t const kNow = *parse_time("2026-11-22T00:00:00Z");
+int64_t const kHour = 3'600'000'000;
+
+Policy compile_ok(std::string const& text, Engine engine = Engine::jit) {
+  auto compiled = Policy::compile(text, "api.lr", {.engine = engine});
+  INFO(compiled.rendered());
+  REQUIRE(compiled);
+  return *compiled.policy;
+}
+
+std::string const kData =
+    R"({"id":"p1","account":"acme","email":"ana@acme.example","title":"VP Sales","employees":250,)"
+    R"("activities":[{"type":"visit","at":"2026-11-21T10:00:00Z","page":"/pricing"},)"
+    R"({"type":"visit","at":"2026-11-20T10:00:00Z","page":"/blog"}]})"
+    "\n"
+    R"({"id":"p2","account":"acme","email":"bo@acme.example","activities":[{"type":"visit","at":"2026-11-21T09:00:00Z","page":"/docs"}]})"
+    "\n"
+    R"({"id":"p3","email":"cy@solo.example"})"
+    "\n";
+
+}  // namespace
+
+TEST_CASE("api: a policy with errors gives diagnostics as values, with a caret", "[api]") {
+  auto compiled = Policy::compile("policy \"x\"\nschema prospect { id: string }\npoints +1 if emplyees > 3\n", "bad.lr");
+  REQUIRE_FALSE(compiled);
+  REQUIRE(compiled.diagnostics.errors() >= 1);
+  auto const& d = compiled.diagnostics.items.front();
+  CHECK(d.severity == Severity::Error);
+  CHECK(d.file == "bad.lr");
+  CHECK(d.line == 3);
+  CHECK(d.column == 14);
+  CHECK_FALSE(d.message.empty());
+  CHECK(compiled.rendered().find("bad.lr:3:14: error:") != std::string::npos);
+  CHECK(compiled.rendered().find('^') != std::string::npos);
+}
+
+TEST_CASE("api: what a compiled policy declares", "[api]") {
+  Policy p = compile_ok(kPolicy);
+  CHECK(p.name() == "API test");
+  CHECK(p.engine() == Engine::jit);
+  CHECK(p.fingerprint().size() == 32);
+  CHECK(p.fields().size() == 7);
+  CHECK(p.field_index("employees") == 4u);
+  CHECK(p.fields()[4].type == ValueType::number);
+  CHECK(p.account_field() == 1u);
+  CHECK(p.activity_kinds() == std::vector<std::string>{"visit", "form"});
+  CHECK(p.segments().size() == 2);
+  CHECK(p.rule_index("Hot list") == 0u);
+  CHECK_FALSE(p.segment_index("nope"));
+  CHECK(p.summary().find("3 scoring rules") == 0);
+  // The same text compiles to the same fingerprint; the interpreter is chosen by option.
+  Policy q = compile_ok(kPolicy, Engine::interp);
+  CHECK(q.engine() == Engine::interp);
+  CHECK(q.fingerprint() == p.fingerprint());
+}
+
+TEST_CASE("api: JSON Lines from memory, batch evaluation, JSON and CSV out", "[api]") {
+  for (Engine engine : {Engine::jit, Engine::interp}) {
+    Policy p = compile_ok(kPolicy, engine);
+    auto data = p.read_jsonl(kData, "mem.jsonl");
+    REQUIRE(data);
+    Batch const& batch = *data.batch;
+    REQUIRE(batch.size() == 3);
+    CHECK(batch.id(1) == "p2");
+    CHECK(batch.find("p3") == 2u);
+    CHECK_FALSE(batch.find("nobody"));
+    CHECK(batch.activity_count() == 3);
+    auto results = p.evaluate(batch, {.now = kNow, .threads = 2});
+    REQUIRE(results.size() == 3);
+    CHECK(results.score(0) == 17);   // pricing 5 + 2 visits + 10 employees
+    CHECK(results.grade(0) == "B");
+    CHECK(results.in_segment(0, 0));
+    CHECK(results.in_segment(0, 1));  // p2 visited
+    CHECK_FALSE(results.in_segment(2, 1));
+    Result r = results[0];
+    CHECK(r.id == "p1");
+    CHECK(r.segments == std::vector<std::string>{"engaged", "team_active"});
+    REQUIRE(r.actions.size() == 2);
+    CHECK(r.actions[0].action == "add_to_list");
+    CHECK(r.actions[0].args == std::vector<std::string>{"HOT"});
+    REQUIRE(r.set.size() == 1);
+    CHECK(r.set[0].field == "status");
+    CHECK(r.set[0].value.text == "MQL");
+    std::string all;
+    for (size_t i = 0; i < results.size(); ++i) all += results.json(i);
+    CHECK(results.to_jsonl() == all);
+    CHECK(results.json(0).rfind(R"({"id":"p1","score":17,)", 0) == 0);
+    CHECK(results.to_csv().rfind("id,score,", 0) == 0);
+  }
+}
+
+TEST_CASE("api: data errors are values naming line and field; keep_going collects rejects", "[api]") {
+  Policy p = compile_ok(kPolicy, Engine::interp);
+  std::string bad = kData + R"({"id":"p4","email":"d@x.example","employees":"many"})" + "\n";
+  auto strict = p.read_jsonl(bad, "bad.jsonl");
+  REQUIRE_FALSE(strict);
+  REQUIRE(strict.errors.size() == 1);
+  CHECK(strict.errors[0].file == "bad.jsonl");
+  CHECK(strict.errors[0].line == 4);
+  CHECK(strict.errors[0].field == "employees");
+  CHECK(strict.errors[0].message().rfind("bad.jsonl:4: data error in `employees`:", 0) == 0);
+  auto lenient = p.read_jsonl(bad, "bad.jsonl", /*keep_going=*/true);
+  REQUIRE(lenient);
+  CHECK(lenient.batch->size() == 3);
+  REQUIRE(lenient.batch->rejects().size() == 1);
+  CHECK(lenient.batch->rejects()[0].line == 4);
+  CHECK(lenient.batch->prospects_read() == 4);
+}
+
+TEST_CASE("api: CSV from memory with an activities buffer", "[api]") {
+  Policy p = compile_ok(kPolicy, Engine::interp);
+  auto data = p.read_csv("id,email,employees\nc1,x@y.example,300\nc2,z@y.example,\n",
+                         "prospect_id,type,at,page\nc1,visit,2026-11-21T00:00:00Z,/pricing\n", "mem.csv");
+  INFO((data ? std::string() : data.errors[0].message()));
+  REQUIRE(data);
+  auto results = p.evaluate(*data.batch, {.now = kNow});
+  CHECK(results.score(0) == 16);
+  CHECK(results.score(1) == 0);
+}
+
+TEST_CASE("api: the builder and one-prospect evaluation equal the batch, byte for byte", "[api]") {
+  for (Engine engine : {Engine::jit, Engine::interp}) {
+    Policy p = compile_ok(kPolicy, engine);
+    auto data = p.read_jsonl(kData, "mem.jsonl");
+    auto batch_results = p.evaluate(*data.batch, {.now = kNow, .explain = true});
+    ProspectBuilder b(p);
+    Scratch scratch;
+    for (int round = 0; round < 3; ++round) {   // the same builder and scratch, reused
+      b.reset();
+      b.set("id", "p1").set("account", "acme").set("email", "ana@acme.example").set("title", "VP Sales");
+      b.set("employees", 250.0);
+      b.activity("visit", *parse_time("2026-11-21T10:00:00Z")).with("page", "/pricing");
+      b.activity("visit", *parse_time("2026-11-20T10:00:00Z")).with("page", "/blog");
+      b.colleague().set("id", "p2").set("account", "acme").set("email", "bo@acme.example");
+      b.activity("visit", *parse_time("2026-11-21T09:00:00Z")).with("page", "/docs");
+      CHECK(b.records() == 2);
+      ResultView v = p.evaluate(b, kNow, scratch, /*explain=*/true);
+      CHECK(v.score() == 17);
+      CHECK(v.grade() == "B");
+      CHECK(v.in_segment("team_active"));
+      CHECK(v.fired("Hot list"));
+      CHECK(v.json(true) == batch_results.json(0, true));
+      CHECK(v.explain() == batch_results.explain(0));
+      // A row of a batch through the same scratch.
+      CHECK(p.evaluate(*data.batch, 0, kNow, scratch, true).json(true) == batch_results.json(0, true));
+    }
+    // Alone (no colleague), the colleague segment does not hold.
+    b.reset().set("id", "p1").set("email", "ana@acme.example");
+    ResultView alone = p.evaluate(b, kNow, scratch);
+    CHECK_FALSE(alone.in_segment("team_active"));
+    CHECK(alone.score() == 0);
+  }
+}
+
+TEST_CASE("api: the builder refuses unknown names and wrong types", "[api]") {
+  Policy p = compile_ok(kPolicy, Engine::interp);
+  ProspectBuilder b(p);
+  CHECK_THROWS_AS(b.set("emplyees", 3.0), Error);
+  CHECK_THROWS_WITH(b.set("emplyees", 3.0), Catch::Contains("no field `emplyees`"));
+  CHECK_THROWS_AS(b.set("employees", "many"), Error);
+  CHECK_THROWS_AS(b.activity("webinar", kNow), Error);
+  CHECK_THROWS_AS(b.with("page", "/x"), Error);   // no activity yet
+  CHECK_THROWS_AS(b.fired("No such rule", 1), Error);
+  // A time given as text is read as a time.
+  CHECK_NOTHROW(b.set("signed_up", "2026-11-01"));
+  CHECK_THROWS_AS(b.set("signed_up", "yesterday"), Error);
+}
+
+TEST_CASE("api: firing history through the builder: a once rule does not fire again", "[api]") {
+  Policy p = compile_ok(kPolicy);
+  ProspectBuilder b(p);
+  Scratch s;
+  b.set("id", "h1").set("email", "h@x.example");
+  b.activity("visit", kNow - kHour).activity("visit", kNow - 2 * kHour);
+  CHECK(p.evaluate(b, kNow, s).fired("Hot list"));
+  b.fired("Hot list", 1, kNow - 24 * kHour);
+  CHECK_FALSE(p.evaluate(b, kNow, s).fired("Hot list"));
+}
+
+TEST_CASE("api: tests, check and fmt as library calls", "[api]") {
+  Policy p = compile_ok(kPolicy, Engine::interp);
+  auto outcomes = p.run_tests();
+  REQUIRE(outcomes.size() == 1);
+  CHECK(outcomes[0].passed);
+  std::string failing = std::string(kPolicy);
+  failing.replace(failing.find("expect score == 12"), 18, "expect score == 13");
+  auto t = compile_ok(failing, Engine::interp).run_tests();
+  REQUIRE(t.size() == 1);
+  CHECK_FALSE(t[0].passed);
+  CHECK_FALSE(t[0].failures.empty());
+
+  auto checked = check_policy(kPolicy, "k.lr");
+  REQUIRE(checked);
+  CHECK(checked.policy->engine() == Engine::interp);
+
+  auto f = format_policy("policy \"x\"\nschema prospect {   id: string }\npoints   +1 if  true\n", "f.lr");
+  REQUIRE(f.text);
+  CHECK(f.changed);
+  auto again = format_policy(*f.text, "f.lr");
+  CHECK_FALSE(again.changed);
+  CHECK_FALSE(format_policy("policy \"x\" schema {", "broken.lr").text);
+}
+
+TEST_CASE("api: PolicyHolder swaps atomically and keeps the old version on a failed reload", "[api]") {
+  std::string v1 = kPolicy;
+  std::string v2 = v1;
+  v2.replace(v2.find("points +10 if employees"), 10, "points +20");
+  PolicyHolder holder(compile_ok(v1));
+  CHECK(holder.version() == 1);
+  Policy in_flight = holder.current();
+  auto bad = holder.reload("policy \"x\"\nschema prospect { id: string }\npoints +1 if nope\n", "v3.lr");
+  CHECK_FALSE(bad);
+  CHECK(holder.version() == 1);
+  auto good = holder.reload(v2, "v2.lr");
+  REQUIRE(good);
+  CHECK(holder.version() == 2);
+  auto data = in_flight.read_jsonl(kData, "mem.jsonl");
+  // The old handle still evaluates on v1; the holder now gives v2, same batch.
+  CHECK(in_flight.evaluate(*data.batch, {.now = kNow}).score(0) == 17);
+  CHECK(holder.current().evaluate(*data.batch, {.now = kNow}).score(0) == 27);
+}
+
+TEST_CASE("api: FiringStore keeps the history between runs", "[api]") {
+  auto dir = std::filesystem::temp_directory_path() / ("leadrules-api-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::string path = (dir / "state.db").string();
+  Policy p = compile_ok(kPolicy, Engine::interp);
+  for (int run = 0; run < 2; ++run) {
+    DataError error;
+    auto store = FiringStore::open(path, &error);
+    REQUIRE(store);
+    auto data = p.read_jsonl(kData, "mem.jsonl");
+    REQUIRE_FALSE(store->load(p, *data.batch));
+    auto results = p.evaluate(*data.batch, {.now = kNow});
+    CHECK(results.fired(0, 0) == (run == 0));   // "Hot list" fires once
+    REQUIRE_FALSE(store->record(p, *data.batch, results, kNow));
+  }
+  std::filesystem::remove_all(dir);
+  DataError error;
+  CHECK_FALSE(FiringStore::open("/nonexistent-dir/x/state.db", &error));
+  CHECK_FALSE(error.reason.empty());
+}
+
+TEST_CASE("api: values and times", "[api]") {
+  CHECK(parse_time("2026-11-22") == kNow);
+  CHECK_FALSE(parse_time("22/11/2026"));
+  CHECK(format_time(kNow) == "2026-11-22T00:00:00Z");
+  CHECK(parse_duration("48h") == 48 * kHour);
+  CHECK(format_duration(48 * kHour) == "2d");
+  CHECK(format_number(-0.0) == "0");
+  CHECK(Value::of_grade("B+")->to_string() == "B+");
+  CHECK_FALSE(Value::of_grade("E"));
+  CHECK(Value::of_list({"a", "b"}).to_literal() == R"(["a", "b"])");
+  CHECK(Value::missing_of(ValueType::number).to_literal() == "missing");
+  CHECK(Value::of_string("x\"y").to_literal() == R"("x\"y")");
+}
