@@ -21,7 +21,7 @@ build-asan: deps
 
 # Third tree with ThreadSanitizer, only for the C API and hot-reload tests (reloads racing readers).
 # TSan needs a fixed memory layout: setarch -R turns off ASLR for the run (kernels with 32-bit
-# mmap randomisation otherwise abort gcc 12's TSan at start-up). TSAN_OPTIONS (suppressions) are
+# mmap randomisation otherwise abort gcc 12's TSan at start-up). TSAN_OPTIONS (halt on a report) are
 # set by tests/CMakeLists.txt.
 build-tsan: deps
 	@cmake -S . -B $(TSAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLEADRULES_TSAN=ON >/dev/null
