@@ -7,6 +7,7 @@
 #include <cstring>
 #include <exception>
 #include <new>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -85,10 +86,30 @@ bool parse_engine(char const* engine, leadrules::Engine* out) {
   return false;
 }
 
-// The first error of a strict read as one string, "origin:line: data error in `field`: reason".
-std::string data_error_message(leadrules::LoadResult const& load) {
-  if (!load.errors.empty()) return load.errors.front().message();
-  return "leadrules: the data could not be read";
+// Runs the body of an entry point that returns a string: a NULL policy and every exception
+// become *error.
+template <class Body>
+char* guarded(lr_policy const* policy, char** error, Body&& body) noexcept {
+  clear_out(error);
+  try {
+    if (!policy) {
+      set_out(error, "leadrules: policy is NULL");
+      return nullptr;
+    }
+    return body();
+  } catch (...) {
+    set_out(error, current_exception_message());
+    return nullptr;
+  }
+}
+
+// A strict read of JSON Lines text; on a data error, nullopt and *error =
+// "origin:line: data error in `field`: reason".
+std::optional<leadrules::Batch> read_strict(lr_policy const* policy, std::string_view text, char const* origin,
+                                            char** error) {
+  auto load = policy->policy.read_jsonl(text, origin, false);
+  if (!load) set_out(error, load.errors.empty() ? "leadrules: the data could not be read" : load.errors[0].message());
+  return std::move(load.batch);
 }
 
 }  // namespace
@@ -150,12 +171,7 @@ char const* lr_policy_fingerprint(lr_policy const* policy) { return policy ? pol
 
 char* lr_evaluate_json(lr_policy const* policy, char const* record, size_t length, int64_t now_unix_micros,
                        char** error) {
-  clear_out(error);
-  try {
-    if (!policy) {
-      set_out(error, "leadrules: policy is NULL");
-      return nullptr;
-    }
+  return guarded(policy, error, [&]() -> char* {
     std::string_view text = view(record, length);
     // Exactly one record: one non-blank line (blank lines are skipped as in JSON Lines).
     size_t lines = 0;
@@ -172,80 +188,42 @@ char* lr_evaluate_json(lr_policy const* policy, char const* record, size_t lengt
                                       std::to_string(lines) + " lines (use lr_evaluate_jsonl)");
       return nullptr;
     }
-    auto load = policy->policy.read_jsonl(text, "<record>", false);
-    if (!load) {
-      set_out(error, data_error_message(load));
-      return nullptr;
-    }
-    if (load.batch->size() != 1) {
-      set_out(error, "<record>: data error: expected one prospect, got " + std::to_string(load.batch->size()));
-      return nullptr;
-    }
+    auto batch = read_strict(policy, text, "<record>", error);
+    if (!batch) return nullptr;
     // One prospect: the engine's single-row path, with this thread's reusable memory.
     thread_local leadrules::Scratch scratch;
-    std::string out = policy->policy.evaluate(*load.batch, 0, now_unix_micros, scratch).json();
+    std::string out = policy->policy.evaluate(*batch, 0, now_unix_micros, scratch).json();
     while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
     return copy_string(out);
-  } catch (...) {
-    set_out(error, current_exception_message());
-    return nullptr;
-  }
+  });
 }
 
 char* lr_evaluate_jsonl(lr_policy const* policy, char const* lines, size_t length, int64_t now_unix_micros,
                         char** error) {
-  clear_out(error);
-  try {
-    if (!policy) {
-      set_out(error, "leadrules: policy is NULL");
-      return nullptr;
-    }
-    auto load = policy->policy.read_jsonl(view(lines, length), "<jsonl>", false);
-    if (!load) {
-      set_out(error, data_error_message(load));
-      return nullptr;
-    }
-    leadrules::EvalOptions options;
-    options.now = now_unix_micros;
-    options.threads = 1;
-    return copy_string(policy->policy.evaluate(*load.batch, options).to_jsonl());
-  } catch (...) {
-    set_out(error, current_exception_message());
-    return nullptr;
-  }
+  return guarded(policy, error, [&]() -> char* {
+    auto batch = read_strict(policy, view(lines, length), "<jsonl>", error);
+    if (!batch) return nullptr;
+    return copy_string(policy->policy.evaluate(*batch, {.now = now_unix_micros, .threads = 1}).to_jsonl());
+  });
 }
 
 char* lr_explain_jsonl(lr_policy const* policy, char const* lines, size_t length, char const* id,
                        int64_t now_unix_micros, char** error) {
-  clear_out(error);
-  try {
-    if (!policy) {
-      set_out(error, "leadrules: policy is NULL");
-      return nullptr;
-    }
+  return guarded(policy, error, [&]() -> char* {
     if (!id) {
       set_out(error, "leadrules: no prospect id given");
       return nullptr;
     }
-    auto load = policy->policy.read_jsonl(view(lines, length), "<jsonl>", false);
-    if (!load) {
-      set_out(error, data_error_message(load));
-      return nullptr;
-    }
-    auto row = load.batch->find(id);
+    auto batch = read_strict(policy, view(lines, length), "<jsonl>", error);
+    if (!batch) return nullptr;
+    auto row = batch->find(id);
     if (!row) {
       set_out(error, std::string("<jsonl>: no prospect with id \"") + id + "\"");
       return nullptr;
     }
-    leadrules::EvalOptions options;
-    options.now = now_unix_micros;
-    options.explain = true;
-    options.threads = 1;
-    return copy_string(policy->policy.evaluate(*load.batch, options).explain(*row, false));
-  } catch (...) {
-    set_out(error, current_exception_message());
-    return nullptr;
-  }
+    auto results = policy->policy.evaluate(*batch, {.now = now_unix_micros, .explain = true, .threads = 1});
+    return copy_string(results.explain(*row, false));
+  });
 }
 
 int lr_run_tests(lr_policy const* policy, char** report) {
