@@ -45,6 +45,8 @@
 #include <fmt/format.h>
 
 #include "baseline.hpp"
+#include "latency.hpp"
+#include "prospects.hpp"
 #include "leadrules/leadrules.h"
 #include "leadrules/leadrules.hpp"
 
@@ -54,6 +56,7 @@
 
 namespace fs = std::filesystem;
 using namespace leadrules;
+using namespace leadrules::bench;
 
 namespace {
 
@@ -68,10 +71,6 @@ double cpu_seconds() {
 
 constexpr char const* kNow = "2026-11-22T00:00:00Z";
 constexpr double kNoRepeatSeconds = 5.0;
-
-// The prospect the latency section looks for: this many activities, this many colleagues.
-constexpr size_t kLatencyActivities = 20;
-constexpr size_t kLatencyColleagues = 2;
 
 struct Args {
   std::string input;
@@ -147,93 +146,6 @@ std::string human(double x) {
   return fmt::format("{:.0f}", x);
 }
 
-// Grades as the API names them: 0 = F .. 12 = A+.
-constexpr char const* kGradeNames[13] = {"F", "D-", "D", "D+", "C-", "C", "C+", "B-", "B", "B+", "A-", "A", "A+"};
-std::string_view grade_name(int g) { return g >= 0 && g < 13 ? kGradeNames[g] : "?"; }
-int grade_index(std::string_view name) {
-  for (int g = 0; g < 13; ++g)
-    if (name == kGradeNames[g]) return g;
-  return -1;
-}
-
-// ---- comparison -------------------------------------------------------------------------------
-
-// What the benchmark compares, whatever the engine.
-struct Outcome {
-  double total = 0;
-  std::vector<double> blocks;
-  int grade = 0;
-  uint32_t segments = 0;
-  uint32_t fired = 0;
-};
-
-Outcome from_baseline(bench::BaselineResults const& b, size_t row) {
-  return {b.total[row], {b.blocks[0][row], b.blocks[1][row]}, b.grade[row], b.segments[row], b.fired[row]};
-}
-
-Outcome from_results(Results const& res, Policy const& p, size_t row) {
-  Outcome o;
-  o.total = res.score(row);
-  for (size_t b = 0; b < p.blocks().size(); ++b) o.blocks.push_back(res.block(row, b));
-  o.grade = grade_index(res.grade(row));
-  for (size_t s = 0; s < p.segments().size(); ++s)
-    if (res.in_segment(row, s)) o.segments |= 1u << s;
-  for (size_t x = 0; x < p.rules().size(); ++x)
-    if (res.fired(row, x)) o.fired |= 1u << x;
-  return o;
-}
-
-Outcome from_view(ResultView const& r, Policy const& p) {
-  Outcome o;
-  o.total = r.score();
-  for (size_t b = 0; b < p.blocks().size(); ++b) o.blocks.push_back(r.block(b));
-  o.grade = grade_index(r.grade());
-  for (size_t s = 0; s < p.segments().size(); ++s)
-    if (r.in_segment(s)) o.segments |= 1u << s;
-  for (size_t x = 0; x < p.rules().size(); ++x)
-    if (r.fired(x)) o.fired |= 1u << x;
-  return o;
-}
-
-bool same_double(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }   // bit for bit
-
-std::string describe(Outcome const& o, Policy const& p) {
-  auto const& blocks = p.blocks();
-  auto const& segments = p.segments();
-  auto const& rules = p.rules();
-  std::string s = fmt::format("total {}", o.total);
-  for (size_t b = 0; b < o.blocks.size() && b < blocks.size(); ++b) s += fmt::format(", {} {}", blocks[b], o.blocks[b]);
-  s += fmt::format(", grade {}", grade_name(o.grade));
-  s += ", segments [";
-  bool first = true;
-  for (size_t x = 0; x < segments.size(); ++x)
-    if (o.segments >> x & 1) s += fmt::format("{}{}", std::exchange(first, false) ? "" : " ", segments[x].name);
-  s += "], fired [";
-  first = true;
-  for (size_t x = 0; x < rules.size(); ++x)
-    if (o.fired >> x & 1) s += fmt::format("{}\"{}\"", std::exchange(first, false) ? "" : ", ", rules[x]);
-  return s + "]";
-}
-
-std::optional<std::string> first_difference(Outcome const& a, Outcome const& b, Policy const& p) {
-  auto const& blocks = p.blocks();
-  auto const& segments = p.segments();
-  auto const& rules = p.rules();
-  if (!same_double(a.total, b.total)) return fmt::format("total {} vs {}", a.total, b.total);
-  if (a.blocks.size() != b.blocks.size()) return fmt::format("{} vs {} blocks", a.blocks.size(), b.blocks.size());
-  for (size_t x = 0; x < a.blocks.size(); ++x)
-    if (!same_double(a.blocks[x], b.blocks[x]))
-      return fmt::format("score {} {} vs {}", blocks[x], a.blocks[x], b.blocks[x]);
-  if (a.grade != b.grade) return fmt::format("grade {} vs {}", grade_name(a.grade), grade_name(b.grade));
-  for (size_t x = 0; x < segments.size(); ++x)
-    if ((a.segments ^ b.segments) >> x & 1)
-      return fmt::format("segment {} {} vs {}", segments[x].name, a.segments >> x & 1, b.segments >> x & 1);
-  for (size_t x = 0; x < rules.size(); ++x)
-    if ((a.fired ^ b.fired) >> x & 1)
-      return fmt::format("rule \"{}\" fired {} vs {}", rules[x], a.fired >> x & 1, b.fired >> x & 1);
-  return std::nullopt;
-}
-
 struct Mismatch {
   std::string engine;
   unsigned threads = 1;
@@ -260,142 +172,6 @@ std::optional<Mismatch> verify(bench::BaselineResults const& base, Results const
 }
 
 // ---- one prospect through the builder ---------------------------------------------------------
-
-// The rows of a prospect's colleagues (same account, the prospect excluded), in batch order.
-std::vector<size_t> colleagues_of(Batch const& batch, Policy const& p, size_t row) {
-  std::vector<size_t> out;
-  auto af = p.field_index("account");
-  if (!af) return out;
-  Batch::Column col = batch.field(*af);
-  if (!col.present[row]) return out;
-  for (size_t r = 0; r < batch.size(); ++r)
-    if (r != row && col.present[r] && col.codes[r] == col.codes[row]) out.push_back(r);
-  return out;
-}
-
-// One field's value as plain data, ready for the builder's typed setters (the strings are views
-// into the batch's dictionaries): what a service holds before it scores a prospect.
-struct Setting {
-  std::string_view field;
-  ValueType type = ValueType::string;
-  bool missing = false;
-  double number = 0;
-  int64_t micros = 0;
-  bool boolean = false;
-  std::string_view text;
-  std::vector<std::string_view> list;
-  Value value;   // grade, duration (and time, for an activity field)
-};
-struct ActivityData {
-  std::string_view kind;
-  int64_t at = 0;
-  std::vector<Setting> fields;   // present ones
-};
-struct RecordData {
-  std::vector<Setting> fields;   // every prospect field, missing ones too
-  std::vector<ActivityData> activities;
-};
-
-Setting setting_of(FieldInfo const& f, Batch::Column const& col, size_t i) {
-  Setting s;
-  s.field = f.name;
-  s.type = col.type;
-  s.missing = !col.present.empty() && !col.present[i];
-  if (s.missing && col.type != ValueType::string_list) return s;
-  s.missing = false;
-  switch (col.type) {
-    case ValueType::number: s.number = col.numbers[i]; break;
-    case ValueType::string: s.text = col.text(col.codes[i]); break;
-    case ValueType::boolean: s.boolean = col.bools[i] != 0; break;
-    case ValueType::time: s.micros = col.micros[i]; s.value = Value::of_time(s.micros); break;
-    case ValueType::duration: s.micros = col.micros[i]; s.value = Value::of_duration(s.micros); break;
-    case ValueType::grade:
-      s.value.type = ValueType::grade;
-      s.value.grade = col.grades[i];
-      break;
-    case ValueType::string_list:
-      for (uint32_t k = col.list_offsets[i]; k < col.list_offsets[i + 1]; ++k) s.list.push_back(col.text(col.list_codes[k]));
-      break;
-  }
-  return s;
-}
-
-RecordData record_of(Batch const& batch, Policy const& p, size_t row) {
-  RecordData rec;
-  auto const& fields = p.fields();
-  for (size_t f = 0; f < fields.size(); ++f) rec.fields.push_back(setting_of(fields[f], batch.field(f), row));
-  auto const& afields = p.activity_fields();
-  std::vector<Batch::Column> acols;
-  for (size_t f = 0; f < afields.size(); ++f) acols.push_back(batch.activity_field(f));
-  auto off = batch.activity_offsets();
-  auto kinds = batch.activity_kinds();
-  auto times = batch.activity_times();
-  for (uint32_t a = off[row]; a < off[row + 1]; ++a) {
-    ActivityData act;
-    act.kind = p.activity_kinds()[kinds[a]];
-    act.at = times[a];
-    for (size_t f = 0; f < afields.size(); ++f) {
-      Setting s = setting_of(afields[f], acols[f], a);
-      if (!s.missing) act.fields.push_back(std::move(s));
-    }
-    rec.activities.push_back(std::move(act));
-  }
-  return rec;
-}
-
-void set_field(ProspectBuilder& b, Setting const& s) {
-  if (s.missing) {
-    b.unset(s.field);
-    return;
-  }
-  switch (s.type) {
-    case ValueType::number: b.set(s.field, s.number); break;
-    case ValueType::string: b.set(s.field, s.text); break;
-    case ValueType::boolean: b.set(s.field, s.boolean); break;
-    case ValueType::time: b.set_time(s.field, s.micros); break;
-    case ValueType::string_list: b.set_list(s.field, s.list); break;
-    default: b.set(s.field, s.value); break;
-  }
-}
-
-void with_field(ProspectBuilder& b, Setting const& s) {
-  switch (s.type) {
-    case ValueType::number: b.with(s.field, s.number); break;
-    case ValueType::string: b.with(s.field, s.text); break;
-    case ValueType::boolean: b.with(s.field, s.boolean); break;
-    default: b.with(s.field, s.value); break;
-  }
-}
-
-// reset(), then the prospect (records[0]) and its colleagues, field by field, activity by activity.
-void fill(ProspectBuilder& b, std::vector<RecordData> const& records) {
-  b.reset();
-  for (size_t i = 0; i < records.size(); ++i) {
-    if (i > 0) b.colleague();
-    for (auto const& s : records[i].fields) set_field(b, s);
-    for (auto const& a : records[i].activities) {
-      b.activity(a.kind, a.at);
-      for (auto const& s : a.fields) with_field(b, s);
-    }
-  }
-}
-
-// The prospect at `row` and its colleagues, as records for the builder.
-std::vector<RecordData> records_of(Batch const& batch, Policy const& p, size_t row) {
-  std::vector<RecordData> recs{record_of(batch, p, row)};
-  for (size_t c : colleagues_of(batch, p, row)) recs.push_back(record_of(batch, p, c));
-  return recs;
-}
-
-// Lines `wanted` of a file (1-based), in order.
-std::map<uint32_t, std::string> read_lines(std::string const& path, std::set<uint32_t> const& wanted) {
-  std::map<uint32_t, std::string> out;
-  std::ifstream in(path);
-  std::string line;
-  for (uint32_t n = 1; out.size() < wanted.size() && std::getline(in, line); ++n)
-    if (wanted.count(n)) out[n] = line;
-  return out;
-}
 
 // The input lines of a prospect and of its colleagues (same account), for a reproducer.
 void write_reproducer(std::string const& input, Batch const& batch, Policy const& p, size_t row, std::string const& out) {
@@ -436,197 +212,6 @@ Timing best_of(std::string engine, unsigned threads, int repeat, std::function<v
     if (s > kNoRepeatSeconds) break;
   }
   return t;
-}
-
-volatile double g_sink = 0;   // what the timed calls return: kept, so they are not optimised away
-
-// Each call of fn timed alone (after `warmup` untimed calls): the sorted durations, ns.
-template <class Fn>
-std::vector<int64_t> time_calls(size_t calls, size_t warmup, Fn&& fn) {
-  double sink = 0;
-  for (size_t i = 0; i < warmup; ++i) sink += fn();
-  std::vector<int64_t> ns(calls);
-  for (size_t i = 0; i < calls; ++i) {
-    auto t0 = Clock::now();
-    sink += fn();
-    auto t1 = Clock::now();
-    ns[i] = std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count();
-  }
-  g_sink = g_sink + sink;
-  std::sort(ns.begin(), ns.end());
-  return ns;
-}
-
-double percentile_us(std::vector<int64_t> const& sorted, double q) {
-  if (sorted.empty()) return 0;
-  size_t i = std::min(sorted.size() - 1, size_t(q * double(sorted.size() - 1) + 0.5));
-  return double(sorted[i]) / 1e3;
-}
-
-// ---- latency ----------------------------------------------------------------------------------
-
-struct LatencyEngine {
-  std::string name;                 // jit, interp
-  Policy const* policy = nullptr;
-  Results const* batch_results = nullptr;   // the batch on this engine (the score check)
-  lr_policy* c_policy = nullptr;
-};
-
-// The single-prospect section. Returns false when (a)'s result is not the batch's.
-bool run_latency(Args const& args, std::string const& input, Batch const& batch, Policy const& policy,
-                 std::vector<LatencyEngine> const& engines, int64_t now) {
-  // The prospect: 20 activities, two colleagues; else the closest there is.
-  size_t n = batch.size();
-  auto off = batch.activity_offsets();
-  std::vector<uint32_t> group;   // rows per account code
-  std::optional<Batch::Column> account;
-  if (auto af = policy.field_index("account")) {
-    account = batch.field(*af);
-    group.assign(account->dictionary_size, 0);
-    for (size_t r = 0; r < n; ++r)
-      if (account->present[r]) ++group[account->codes[r]];
-  }
-  auto colleagues = [&](size_t r) -> size_t {
-    return account && account->present[r] ? group[account->codes[r]] - 1 : 0;
-  };
-  auto distance = [&](size_t r) {
-    size_t acts = off[r + 1] - off[r], c = colleagues(r);
-    return (c > kLatencyColleagues ? c - kLatencyColleagues : kLatencyColleagues - c) * 1000 +
-           (acts > kLatencyActivities ? acts - kLatencyActivities : kLatencyActivities - acts);
-  };
-  if (n == 0) {
-    fmt::print("latency: no prospect in the batch\n");
-    return true;
-  }
-  size_t row = 0;
-  for (size_t r = 0; r < n; ++r) {
-    if (distance(r) < distance(row)) row = r;
-    if (distance(row) == 0) break;
-  }
-  size_t acts = off[row + 1] - off[row];
-  std::vector<RecordData> records = records_of(batch, policy, row);
-  size_t calls = args.latency_calls;
-  size_t warmup = std::clamp<size_t>(calls / 10, 100, 10000);
-
-  fmt::print("latency: one prospect, {} timed calls a path after {} warm-up calls, one thread; now {}\n", calls,
-             warmup, kNow);
-  fmt::print("  prospect {} (row {}, input line {}): {} activities, {} colleagues{}\n", batch.id(row), row,
-             batch.line(row), acts, records.size() - 1,
-             distance(row) == 0 ? "" : fmt::format(" (none with {} activities and {} colleagues: the closest)",
-                                                   kLatencyActivities, kLatencyColleagues));
-
-  // The prospect's JSON line, for lr_evaluate_json (JSON Lines input only).
-  std::string json_line;
-  bool jsonl = !input.ends_with(".csv");
-  if (!jsonl) fmt::print("  (input is CSV: no JSON line for lr_evaluate_json, path (c) skipped)\n");
-  if (jsonl && batch.line(row) > 0) {
-    auto lines = read_lines(input, {batch.line(row)});
-    if (!lines.empty()) json_line = lines.begin()->second;
-  }
-
-  struct Row {
-    std::string path, engine;
-    std::vector<int64_t> ns;
-  };
-  std::vector<Row> rows;
-  bool ok = true;
-  std::vector<std::string> checks;
-
-  for (auto const& e : engines) {
-    Policy const& p = *e.policy;
-    Scratch scratch;
-
-    // (a) filled once
-    ProspectBuilder once(p);
-    fill(once, records);
-    ResultView view = p.evaluate(once, now, scratch);
-    if (e.batch_results) {
-      Outcome one = from_view(view, p), all = from_results(*e.batch_results, p, row);
-      if (auto d = first_difference(all, one, p)) {
-        ok = false;
-        checks.push_back(fmt::format("LATENCY MISMATCH ({}): batch vs builder: {}\n  batch:   {}\n  builder: {}", e.name, *d,
-                                     describe(all, p), describe(one, p)));
-      } else {
-        std::string bj = e.batch_results->json(row), vj = view.json();
-        while (!vj.empty() && vj.back() == '\n') vj.pop_back();
-        while (!bj.empty() && bj.back() == '\n') bj.pop_back();
-        checks.push_back(fmt::format("check ({}): builder = batch for {} (score {}, grade {}){}", e.name, batch.id(row),
-                                     view.score(), view.grade(),
-                                     bj == vj ? ", JSON identical" : "; JSON DIFFERS:\n  batch:   " + bj + "\n  builder: " + vj));
-      }
-    }
-    rows.push_back({"(a) builder filled once + evaluate", e.name, time_calls(calls, warmup, [&] {
-                      return p.evaluate(once, now, scratch).score();
-                    })});
-
-    // (b) refilled per call
-    ProspectBuilder builder(p);
-    rows.push_back({"(b) builder refilled + evaluate", e.name, time_calls(calls, warmup, [&] {
-                      fill(builder, records);
-                      return p.evaluate(builder, now, scratch).score();
-                    })});
-
-    // (c) the C API on the JSON line
-    if (e.c_policy && !json_line.empty()) {
-      char* err = nullptr;
-      char* out = lr_evaluate_json(e.c_policy, json_line.data(), json_line.size(), now, &err);
-      if (!out) {
-        checks.push_back(fmt::format("lr_evaluate_json ({}) failed: {}", e.name, err ? err : "?"));
-        lr_free(err);
-        ok = false;
-        continue;
-      }
-      // Its result is the builder's for the prospect alone (a JSON record has no colleagues).
-      ProspectBuilder alone(p);
-      fill(alone, {records[0]});
-      std::string aj = p.evaluate(alone, now, scratch).json();
-      while (!aj.empty() && aj.back() == '\n') aj.pop_back();
-      checks.push_back(fmt::format("check ({}): lr_evaluate_json {} the builder's result for the prospect alone{}", e.name,
-                                   aj == out ? "=" : "DIFFERS FROM",
-                                   aj == out ? "" : fmt::format(":\n  c api:   {}\n  builder: {}", out, aj)));
-      lr_free(out);
-      size_t failures = 0;
-      rows.push_back({"(c) lr_evaluate_json + lr_free", e.name, time_calls(calls, warmup, [&] {
-                        char* error = nullptr;
-                        char* o = lr_evaluate_json(e.c_policy, json_line.data(), json_line.size(), now, &error);
-                        failures += o == nullptr;
-                        double len = o ? double(std::strlen(o)) : 0;
-                        lr_free(o);
-                        lr_free(error);
-                        return len;
-                      })});
-      if (failures) {
-        checks.push_back(fmt::format("lr_evaluate_json ({}) failed {} times while timed", e.name, failures));
-        ok = false;
-      }
-    }
-  }
-
-  fmt::print("{:<36} {:<7} {:>9} {:>9} {:>9} {:>9}\n", "path", "engine", "p50 us", "p90 us", "p99 us", "max us");
-  for (auto const& r : rows)
-    fmt::print("{:<36} {:<7} {:>9.2f} {:>9.2f} {:>9.2f} {:>9.2f}\n", r.path, r.engine, percentile_us(r.ns, 0.50),
-               percentile_us(r.ns, 0.90), percentile_us(r.ns, 0.99), double(r.ns.back()) / 1e3);
-  fmt::print("(each call timed alone with steady_clock, the clock's own ~20-50 ns included; (a) evaluates a builder\n"
-             " filled once, with the {} colleagues; (b) refills it each call: reset, {} fields, {} activities, the\n"
-             " colleagues' records; (c) parses the prospect's JSON line: a single JSON record has no colleagues, so\n"
-             " its result is the prospect's alone (engaged_colleagues = 0))\n",
-             records.size() - 1, records[0].fields.size(), acts);
-  auto find = [&](std::string_view path, std::string_view engine) -> Row const* {
-    for (auto const& r : rows)
-      if (r.path.starts_with(path) && r.engine == engine) return &r;
-    return nullptr;
-  };
-  Row const* a = find("(a)", "jit");
-  Row const* c = find("(c)", "jit");
-  if (a || c) {
-    std::string goal = "goal (one core, not a test): p99 <= 2 us through the C++ builder with the JIT";
-    if (a) goal += fmt::format(" ({:.2f} us: {})", percentile_us(a->ns, 0.99), percentile_us(a->ns, 0.99) <= 2.0 ? "met" : "NOT met");
-    goal += ", <= 10 us through lr_evaluate_json";
-    if (c) goal += fmt::format(" ({:.2f} us: {})", percentile_us(c->ns, 0.99), percentile_us(c->ns, 0.99) <= 10.0 ? "met" : "NOT met");
-    fmt::print("{}\n", goal);
-  }
-  for (auto const& line : checks) fmt::print("{}\n", line);
-  return ok;
 }
 
 }  // namespace
@@ -847,7 +432,7 @@ int main(int argc, char** argv) try {
       if (!interp_results) interp_results = interp.evaluate(batch, one_thread);
       engines.push_back({"interp", &interp, &*interp_results, c_compile("interp")});
     }
-    bool ok = run_latency(args, input, batch, policy, engines, now);
+    bool ok = bench::run_latency(args.latency_calls, input, batch, policy, engines, now);
     for (auto const& e : engines) lr_policy_free(e.c_policy);
     if (!ok) return 1;
   }

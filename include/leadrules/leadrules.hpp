@@ -20,8 +20,9 @@
 //   if (r.in_segment("hot")) ...
 //
 // The library reads no environment variables and never prints. Errors in policies and data are
-// values (Diagnostic, DataError); exceptions are thrown only for misuse (an unknown field name
-// in a builder) and resource failures (LLVM cannot target the machine), as leadrules::Error.
+// values (Diagnostic, DataError); leadrules::Error is thrown only for misuse (an unknown field
+// name given to a builder, a batch evaluated by a policy of another schema). A policy LLVM
+// cannot compile runs on the interpreter, with a warning among its diagnostics.
 #pragma once
 
 #include <cstdint>
@@ -253,7 +254,7 @@ std::string score_histogram(std::span<double const> scores, std::optional<double
 // Builds one prospect (row 0) with its activities, firing history and colleagues. Field names
 // are resolved against the policy's schema; an unknown name or a value of the wrong type throws
 // leadrules::Error. Unset fields take their defaults (or are missing); reset() starts over and
-// keeps the memory, so a warm builder does not allocate.
+// keeps the memory of its arrays (only text longer than a short string is allocated again).
 class ProspectBuilder {
  public:
   explicit ProspectBuilder(Policy const& policy);
@@ -323,7 +324,8 @@ class ResultView {
 };
 
 // Per-thread working memory for single-prospect evaluation: reused call after call, so a warm
-// hot path does not allocate. Not shareable between threads at once.
+// hot path does not allocate (on the JIT: none per call, but for the text of actions that fire).
+// Not shareable between threads at once.
 class Scratch {
  public:
   Scratch();

@@ -116,17 +116,34 @@ int64_t lr_once_per(LrEnv* env, int32_t field, uint32_t* acts, int64_t n) {
       default: return uint64_t(col.micros[a]);
     }
   };
-  std::unordered_map<uint64_t, uint32_t> best;
-  for (int64_t k = 0; k < n; ++k) {
-    uint32_t a = acts[k];
-    if (!col.present[a]) continue;
-    auto [it, fresh] = best.emplace(key_of(a), a);
-    if (!fresh && env->act_at[a] >= env->act_at[it->second]) it->second = a;
+  // Sorting (key, position) pairs in host-owned buffers rather than a hash map: no allocation
+  // once warm. Within a key, the most recent wins; on equal times the later position.
+  auto& h = host(env);
+  auto& keyed = h.once_keys;
+  keyed.clear();
+  for (int64_t k = 0; k < n; ++k)
+    if (col.present[acts[k]]) keyed.push_back({key_of(acts[k]), uint32_t(k)});
+  std::sort(keyed.begin(), keyed.end());
+  auto& best = h.once_best;   // positions k that count
+  best.clear();
+  for (size_t i = 0; i < keyed.size();) {
+    size_t j = i, win = i;
+    for (; j < keyed.size() && keyed[j].first == keyed[i].first; ++j)
+      if (env->act_at[acts[keyed[j].second]] >= env->act_at[acts[keyed[win].second]]) win = j;
+    best.push_back(keyed[win].second);
+    i = j;
   }
+  std::sort(best.begin(), best.end());
   int64_t kept = 0;
+  size_t next = 0;
   for (int64_t k = 0; k < n; ++k) {
     uint32_t a = acts[k];
-    if (!col.present[a] || best[key_of(a)] == a) acts[kept++] = a;
+    bool counts = !col.present[a];
+    if (next < best.size() && best[next] == uint32_t(k)) {
+      counts = true;
+      ++next;
+    }
+    if (counts) acts[kept++] = a;
   }
   return kept;
 }

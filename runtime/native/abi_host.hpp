@@ -3,6 +3,7 @@
 
 #include <deque>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "compiler/plan/plan.hpp"
@@ -32,6 +33,9 @@ struct LrHost {
   std::deque<std::string> strings;
   std::deque<std::vector<uint32_t>> scratch;
   size_t strings_used = 0, scratch_used = 0;
+  // `once per`: (key, position) pairs and the positions that count, reused call after call.
+  std::vector<std::pair<uint64_t, uint32_t>> once_keys;
+  std::vector<uint32_t> once_best;
   void reset_group() { strings_used = scratch_used = 0; }
 
   // The action being built, and where its row's actions and sets go.
