@@ -1,6 +1,9 @@
-// The native ABI: the plain C structures compiled policies read, and the stdlib functions they
-// call. Generated code sees the batch only through LrEnv; every call it makes is listed in
-// kNativeCalls (the JIT's allow-list), implemented with the same stdlib the interpreter uses.
+// The native ABI, the contract between the code generator (compiler/codegen) and the host that
+// runs its output (runtime/native): the plain C structures compiled policies read, the functions
+// they may call, and the entry point they define. Generated code sees the batch only through
+// LrEnv; the host implements the calls (runtime/native/abi.cpp, its allow-list kNativeCalls)
+// with the same stdlib the interpreter uses. Plain C, so an object compiled ahead of time can
+// be loaded by a runtime without LLVM.
 #pragma once
 
 #include <cstdint>
