@@ -167,7 +167,13 @@ class JsonLinesReader {
 
   Builder& B;
   Batch& batch;
-  dom::parser parser_;
+  // One parser per thread, kept between reads: its buffers are sized once, so reading one
+  // record (the embedding API's lr_evaluate_json) does not allocate them again.
+  dom::parser& parser_ = thread_parser();
+  static dom::parser& thread_parser() {
+    thread_local dom::parser parser;
+    return parser;
+  }
 };
 
 bool blank(std::string_view s) {
