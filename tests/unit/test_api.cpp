@@ -137,7 +137,7 @@ TEST_CASE("api: JSON Lines from memory, batch evaluation, JSON and CSV out", "[a
   }
 }
 
-TEST_CASE("api: data errors are values naming line and field; keep_going collects rejects", "[api]") {
+TEST_CASE("api: data errors are values naming line and field - keep_going collects rejects", "[api]") {
   Policy p = compile_ok(kPolicy, Engine::interp);
   std::string bad = kData + R"({"id":"p4","email":"d@x.example","employees":"many"})" + "\n";
   auto strict = p.read_jsonl(bad, "bad.jsonl");

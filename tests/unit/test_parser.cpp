@@ -264,7 +264,7 @@ constexpr char const* kTestExample = R"LR(test "name" {
 // =============================================================================================
 // Lexical
 
-TEST_CASE("parser: keywords are whole words; identifiers around them", "[parser]") {
+TEST_CASE("parser: keywords are whole words - identifiers around them", "[parser]") {
   CHECK(tree("origin") == "origin");
   CHECK(tree("do_not_email and not_student") == "(and do_not_email not_student)");
   CHECK(tree("scores + inside + index + nowhere + anyone") ==
@@ -958,7 +958,7 @@ TEST_CASE("parser: tests", "[parser]") {
   CHECK(u.activities[0].fields.empty());
 }
 
-TEST_CASE("parser: contextual keywords name things; trailing-comma detection", "[parser]") {
+TEST_CASE("parser: contextual keywords name things - trailing-comma detection", "[parser]") {
   auto p = ok("let max = 1\nlet floor = max + 1\nset file = {\"a\"}\nlet kinds = 2\n"
               "score floor { }\nlet timezone = 3\nlet missing = 4\nlet from = 5\n");
   CHECK(decl<LetDecl>(p, 0).name.name == "max");
@@ -970,7 +970,7 @@ TEST_CASE("parser: contextual keywords name things; trailing-comma detection", "
   CHECK(decl<RuleDecl>(q, 0).actions.size() == 2);
   CHECK(decl<SetDecl>(q, 1).values.size() == 1);
   check_error("rule \"r\" when a do tag(\"x\"),\nset s = {\"a\"}\n", "trailing comma", 1, 28);
-  check_error("score score {\n}\n", "`score` is a reserved word and cannot name a score block", 1, 7);
+  check_error("score score {\n}\n", "a score block cannot be named `score`", 1, 7);
 }
 
 TEST_CASE("parser: CRLF line endings and tabs", "[parser]") {
