@@ -60,6 +60,7 @@ struct Access {
   static Batch::Impl& impl(Batch& b) { return *b.impl_; }
   static Batch::Impl const& impl(Batch const& b) { return *b.impl_; }
   static Scratch::Impl const& impl(Scratch const& s) { return *s.impl_; }
+  static ProspectBuilder::Impl const& impl(ProspectBuilder const& b) { return *b.impl_; }
   static Results::Impl const& impl(Results const& r) { return *r.impl_; }
 };
 
@@ -70,6 +71,8 @@ DataError to_error(runtime::DataError const& e);
 // Batches and prospects read for one version of a policy can be evaluated by another whose
 // schema has the same shape (hot reload).
 bool same_schema(plan::Schema const& a, plan::Schema const& b);
+// The builder's prospect (row 0) and colleagues into `batch` (emptied first, memory kept).
+void fill_batch(plan::Plan const& p, ProspectBuilder const& prospect, runtime::Batch& batch);
 Result make_result(plan::Plan const& p, runtime::Batch const& batch, size_t row, runtime::ProspectResult const& r);
 
 }  // namespace leadrules

@@ -162,29 +162,32 @@ size_t ProspectBuilder::activities() const { return impl_->records[impl_->used -
 
 // ---- Scratch and evaluation
 
+void fill_batch(plan::Plan const& p, ProspectBuilder const& prospect, runtime::Batch& batch) {
+  auto const& b = Access::impl(prospect);
+  if (b.policy->plan.get() != &p && !same_schema(b.policy->plan->schema, p.schema))
+    throw Error("Policy::evaluate: the prospect was built for a policy with another schema");
+  if (batch.fields.size() != p.schema.prospect.size()) batch = runtime::Batch::for_schema(p.schema);
+  else clear(batch);
+  runtime::append_record(p, batch, b.records[0]);
+  for (auto const& h : b.history) batch.history.push_back({h.rule, h.count, h.last.has_value(), h.last.value_or(0)});
+  batch.history_offsets.back() = uint32_t(batch.history.size());
+  for (size_t i = 1; i < b.used; ++i) runtime::append_record(p, batch, b.records[i]);
+}
+
 Scratch::Scratch() : impl_(std::make_unique<Impl>()) {}
 Scratch::~Scratch() = default;
 Scratch::Scratch(Scratch&&) noexcept = default;
 Scratch& Scratch::operator=(Scratch&&) noexcept = default;
 
 ResultView Policy::evaluate(ProspectBuilder const& prospect, int64_t now, Scratch& scratch, bool explain) const {
-  auto const& b = *prospect.impl_;
   auto& s = *scratch.impl_;
   auto const& p = *impl_->plan;
-  if (b.policy->plan != impl_->plan && !same_schema(b.policy->plan->schema, p.schema))
-    throw Error("Policy::evaluate: the prospect was built for a policy with another schema");
   if (s.policy != impl_) {
     s.batch = runtime::Batch::for_schema(p.schema);
     s.engine = impl_->engine->make_row_scratch();
     s.policy = impl_;
-  } else {
-    clear(s.batch);
   }
-  runtime::append_record(p, s.batch, b.records[0]);
-  for (auto const& h : b.history)
-    s.batch.history.push_back({h.rule, h.count, h.last.has_value(), h.last.value_or(0)});
-  s.batch.history_offsets.back() = uint32_t(s.batch.history.size());
-  for (size_t i = 1; i < b.used; ++i) runtime::append_record(p, s.batch, b.records[i]);
+  fill_batch(p, prospect, s.batch);
   runtime::EvalOptions eo;
   eo.now = now;
   eo.explain = explain;

@@ -76,7 +76,8 @@ void Checker::policy_header() {
 }
 
 std::shared_ptr<plan::Plan const> Checker::run() {
-  plan_->source_path = src_.path();
+  plan_->source_path = src_->path();
+  plan_->source_text = src_->text();
   policy_header();
   schemas();
   if (!prospect_schema_) return nullptr;
@@ -154,9 +155,9 @@ std::shared_ptr<plan::Plan const> Checker::run() {
   segments();
   rules();
   tests();
-  if (diags_.ok()) order_declarations();
-  if (diags_.ok()) check_strata();
-  if (!diags_.ok()) return nullptr;
+  if (diags_->ok()) order_declarations();
+  if (diags_->ok()) check_strata();
+  if (!diags_->ok()) return nullptr;
   return plan_;
 }
 
@@ -166,6 +167,35 @@ std::shared_ptr<plan::Plan const> Checker::run() {
 std::shared_ptr<plan::Plan const> check_policy(ast::Policy const& policy, SourceFile const& source,
                                                Diagnostics& diags) {
   return checker_detail::Checker(policy, source, diags).run();
+}
+
+int32_t checker_detail::Checker::extra_expression(ast::Expr const& e, SourceFile const& source, Diagnostics& diags) {
+  SourceFile const* policy_source = src_;
+  Diagnostics* policy_diags = diags_;
+  src_ = &source;
+  diags_ = &diags;
+  current_decl_ = -1;   // depends on nothing, nothing depends on it
+  checker_detail::Checker::Scope scope;
+  scope.expect = true;
+  int32_t node = expr(e, scope);
+  src_ = policy_source;
+  diags_ = policy_diags;
+  return diags.ok() ? node : -1;
+}
+
+CheckedExpression check_expression(std::string path, std::string policy_text, std::string expression,
+                                   Diagnostics& policy_diags, Diagnostics& expression_diags) {
+  CheckedExpression out;
+  SourceFile source(std::move(path), std::move(policy_text));
+  auto tree = parse_policy(source, policy_diags);
+  if (!tree) return out;
+  checker_detail::Checker checker(*tree, source, policy_diags);
+  out.plan = checker.run();
+  if (!out.plan) return out;
+  SourceFile expr_source("<expr>", std::move(expression));
+  auto e = parse_expression(expr_source, expression_diags);
+  if (e) out.node = checker.extra_expression(*e, expr_source, expression_diags);
+  return out;
 }
 
 std::shared_ptr<plan::Plan const> compile_policy_text(std::string path, std::string text, Diagnostics& diags) {

@@ -20,6 +20,17 @@ std::shared_ptr<plan::Plan const> check_policy(ast::Policy const& policy, Source
 // Parse + check. `path` names the policy in messages and anchors `file("...")` sets.
 std::shared_ptr<plan::Plan const> compile_policy_text(std::string path, std::string text,
                                                       Diagnostics& diags);
+// The REPL: a policy and one expression checked together. The expression's nodes are appended
+// to the plan (nothing of the policy refers to them); `node` is its root, -1 when the policy or
+// the expression has errors (the expression's, with positions in it, in expression_diags).
+// fired("rule") is allowed, as in a test.
+struct CheckedExpression {
+  std::shared_ptr<plan::Plan const> plan;
+  int32_t node = -1;
+};
+CheckedExpression check_expression(std::string path, std::string policy_text, std::string expression,
+                                   Diagnostics& policy_diags, Diagnostics& expression_diags);
+
 // Reads the file first; an unreadable file is a diagnostic, not an exception.
 std::shared_ptr<plan::Plan const> compile_policy_file(std::string const& path, Diagnostics& diags);
 

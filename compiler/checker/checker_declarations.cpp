@@ -98,10 +98,10 @@ void Checker::schemas() {
   if (!prospect_schema_) {
     if (policy_.decls.empty()) {   // nothing to point at
       Diagnostic d;
-      d.file = src_.path();
+      d.file = src_->path();
       d.message = "the policy has no `schema prospect { ... }`";
       d.hint = "every policy declares its prospect fields, at least `id: string`";
-      diags_.add(std::move(d));
+      diags_->add(std::move(d));
       return;
     }
     error(std::visit([](auto const& d) { return d.span; }, policy_.decls.front()),

@@ -72,20 +72,24 @@ std::string literal_kind(ast::Expr const& e);
 class Checker {
  public:
   Checker(ast::Policy const& policy, SourceFile const& source, Diagnostics& diags)
-      : policy_(policy), src_(source), diags_(diags), plan_(std::make_shared<plan::Plan>()) {}
+      : policy_(policy), src_(&source), diags_(&diags), plan_(std::make_shared<plan::Plan>()) {}
 
   std::shared_ptr<plan::Plan const> run();
+  // After run(): checks one more expression, written in `source` (the REPL), against the policy;
+  // its nodes are appended to the plan, which nothing of the policy refers to. fired() is
+  // allowed, as in a test's expect. Errors go to `diags` with positions in `source`.
+  int32_t extra_expression(ast::Expr const& e, SourceFile const& source, Diagnostics& diags);
 
  private:
   // --- diagnostics -------------------------------------------------------------------------
   void error(ast::Span span, std::string msg, std::string hint = {}) {
-    diags_.add(src_.diagnostic(Severity::Error, span, std::move(msg), std::move(hint)));
+    diags_->add(src_->diagnostic(Severity::Error, span, std::move(msg), std::move(hint)));
   }
   void warning(ast::Span span, std::string msg, std::string hint = {}) {
-    diags_.add(src_.diagnostic(Severity::Warning, span, std::move(msg), std::move(hint)));
+    diags_->add(src_->diagnostic(Severity::Warning, span, std::move(msg), std::move(hint)));
   }
-  uint32_t line_of(ast::Span span) const { return src_.position(span.begin).line; }
-  std::string source_of(ast::Span span) const { return std::string(src_.slice(span)); }
+  uint32_t line_of(ast::Span span) const { return src_->position(span.begin).line; }
+  std::string source_of(ast::Span span) const { return std::string(src_->slice(span)); }
 
   // --- names -------------------------------------------------------------------------------
   enum class NameKind { Field, Set, Let, Block, Segment };
@@ -136,9 +140,11 @@ class Checker {
     bool expect = false;       // a test's expect: fired() allowed
   };
   int32_t add(plan::Node n, ast::Span span) {
-    auto pos = src_.position(span.begin);
+    auto pos = src_->position(span.begin);
     n.line = pos.line;
     n.column = pos.column;
+    n.begin = span.begin;
+    n.end = span.end;
     plan_->nodes.push_back(std::move(n));
     return int32_t(plan_->nodes.size() - 1);
   }
@@ -188,8 +194,8 @@ class Checker {
   std::optional<plan::TestActivity> test_activity(ast::TestActivity const& a, int64_t now);
 
   ast::Policy const& policy_;
-  SourceFile const& src_;
-  Diagnostics& diags_;
+  SourceFile const* src_;   // the policy's; an extra expression's while it is checked
+  Diagnostics* diags_;
   std::shared_ptr<plan::Plan> plan_;
 
   std::unordered_map<std::string, NameEntry> names_;

@@ -14,7 +14,7 @@ bool Checker::declare(ast::Ident const& id, NameKind kind, int32_t index) {
   }
   auto [it, fresh] = names_.emplace(id.name, NameEntry{kind, index, id.span});
   if (!fresh) {
-    auto prev = src_.position(it->second.span.begin);
+    auto prev = src_->position(it->second.span.begin);
     error(id.span,
           fmt::format("{} is already declared as a {} on line {}", ticked(id.name),
                       kind_word(it->second.kind), prev.line),

@@ -15,7 +15,7 @@ void Checker::sets() {
     set.name = s->name.name;
     if (s->file) {
       namespace fs = std::filesystem;
-      fs::path base = fs::path(src_.path()).parent_path();
+      fs::path base = fs::path(src_->path()).parent_path();
       fs::path path = base / *s->file;
       auto text = stdlib::read_whole_file(path.string());
       if (!text) {

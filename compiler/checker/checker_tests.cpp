@@ -151,9 +151,9 @@ void Checker::show_operands(ast::Expr const& e, Scope s, plan::Expect& ex) {
         part.kind == K::Time || part.kind == K::Grade || part.kind == K::SetLiteral)
       return;
     if (part.kind == K::Call && part.text == "fired") return;
-    size_t before = diags_.items.size();
+    size_t before = diags_->items.size();
     int32_t n = expr(part, s);
-    diags_.items.resize(before);   // already reported once, when the whole condition was checked
+    diags_->items.resize(before);   // already reported once, when the whole condition was checked
     if (n >= 0) ex.shown.emplace_back(source_of(part.span), n);
   };
   if (e.kind == K::Binary) {

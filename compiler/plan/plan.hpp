@@ -108,6 +108,7 @@ struct Node {
   int64_t imm = 0;                   // Past: micros
   std::vector<int32_t> args;         // And, Or, Call, Compare (2)
   uint32_t line = 0, column = 0;     // where it was written (explain, runtime messages)
+  uint32_t begin = 0, end = 0;       // its text: bytes [begin, end) of the plan's source_text
 };
 
 struct Template {
@@ -274,6 +275,7 @@ struct Plan {
   std::string name;                  // policy "Name"
   std::string timezone = "UTC";
   std::string source_path;
+  std::string source_text;           // the policy as checked (why-not quotes its conditions)
   Schema schema;
 
   std::vector<Node> nodes;

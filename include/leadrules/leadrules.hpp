@@ -77,6 +77,7 @@ struct CompileStats {
 };
 
 struct CompileResult;
+struct ExpressionValue;
 
 // What a policy declares, for tools (completion in the REPL and editors, reports).
 struct FieldInfo {
@@ -409,12 +410,31 @@ class Policy {
   // The policy's `test` blocks, on the interpreter.
   std::vector<TestOutcome> run_tests() const;
 
+  // Exploring one prospect (the REPL, editors), on the interpreter.
+  // The value of an expression of the language for the builder's prospect at `now`: the
+  // policy's names, `score`, `grade`, aggregates, `past()`, `fired("rule")`; a bare name of a
+  // score block, segment or zone too. Errors come with positions in `expression` (file
+  // "<expr>", line 1) and a caret.
+  ExpressionValue evaluate_expression(std::string_view expression, ProspectBuilder const& prospect,
+                                      int64_t now) const;
+  // Why a segment or zone does not hold, or a rule does not fire, for the prospect: the
+  // conditions that fail and the values they saw, one per line ("" when it holds / fires).
+  // nullopt when the policy has no segment, zone or rule of that name.
+  std::optional<std::string> why_not(std::string_view name, ProspectBuilder const& prospect, int64_t now) const;
+  std::string const& source_text() const;    // the policy's text as compiled
+
   struct Impl;
   explicit Policy(std::shared_ptr<Impl const> impl);
   std::shared_ptr<Impl const> const& impl() const { return impl_; }
 
  private:
   std::shared_ptr<Impl const> impl_;
+};
+
+struct ExpressionValue {
+  std::optional<Value> value;          // absent when the expression has errors
+  Diagnostics diagnostics;
+  explicit operator bool() const { return value.has_value(); }
 };
 
 struct CompileResult {

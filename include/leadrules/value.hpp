@@ -49,6 +49,12 @@ std::string format_time(int64_t micros);
 // Duration literals: `30min`, `48h`, `-3d`, `2w`, `90s`, `1.5s`.
 std::optional<int64_t> parse_duration(std::string_view text);
 std::string format_duration(int64_t micros);
+// A literal as `test` blocks write it, for a value of type `type`: `"text"` (JSON escapes),
+// `42`, `-1.5`, `true`, `missing`, `48h`, `B+`, `["a", "b"]`; a time as `@2026-11-22T10:00:00Z`,
+// `@2026-11-22`, or relative to `now` as `-1h`, `+2d`, `now`. nullopt with *error when it is not
+// one.
+std::optional<Value> parse_literal(std::string_view text, ValueType type, int64_t now, std::string* error = nullptr);
+
 // Numbers as results print them: the shortest decimal that reads back, `-0` as `0`.
 std::string format_number(double v);
 

@@ -302,3 +302,84 @@ TEST_CASE("api: values and times", "[api]") {
   CHECK(Value::missing_of(ValueType::number).to_literal() == "missing");
   CHECK(Value::of_string("x\"y").to_literal() == R"("x\"y")");
 }
+
+TEST_CASE("api: expressions evaluate for one prospect, errors have a caret", "[api]") {
+  Policy p = compile_ok(kPolicy, Engine::interp);
+  ProspectBuilder b(p);
+  b.set("id", "p1").set("email", "ana@acme.example").set("title", "VP Sales").set("employees", 250.0);
+  b.activity("visit", kNow - 2 * kHour).with("page", "/pricing");
+  b.activity("visit", kNow - 30 * kHour).with("page", "/blog");
+  auto value = [&](char const* e) {
+    auto v = p.evaluate_expression(e, b, kNow);
+    INFO(e << "\n" << render(v.diagnostics));
+    REQUIRE(v);
+    return *v.value;
+  };
+  CHECK(value("score").number == 17);
+  CHECK(value("score").type == ValueType::number);
+  CHECK(value("grade").to_string() == "B");
+  CHECK(value("engaged").boolean);
+  CHECK(value("count(visit within 7d)").number == 2);
+  CHECK(value("past(score, 1d)").number == 11);   // a day ago: the /blog visit (+1) and employees (+10) only
+  CHECK(value("fired(\"Hot list\")").boolean);
+  CHECK_FALSE(value("fired(\"Also set\")").boolean);
+  CHECK(value("domain(email)").text == "acme.example");
+  CHECK(value("days_since(last(activity))").number == 2.0 / 24);
+  CHECK(value("status").missing);
+
+  auto bad = p.evaluate_expression("scor + 1", b, kNow);
+  REQUIRE_FALSE(bad);
+  REQUIRE(bad.diagnostics.errors() == 1);
+  CHECK(bad.diagnostics.items[0].file == "<expr>");
+  CHECK(bad.diagnostics.items[0].column == 1);
+  CHECK(bad.diagnostics.items[0].hint.find("score") != std::string::npos);
+  CHECK(render(bad.diagnostics).find('^') != std::string::npos);
+  CHECK_FALSE(p.evaluate_expression("score >", b, kNow));
+  CHECK_FALSE(p.evaluate_expression("count(webinar)", b, kNow));
+}
+
+TEST_CASE("api: why a segment, zone or rule does not hold", "[api]") {
+  Policy p = compile_ok(kPolicy, Engine::interp);
+  ProspectBuilder b(p);
+  b.set("id", "p1").set("email", "ana@acme.example");
+  b.activity("visit", kNow - 2 * kHour).with("page", "/pricing");
+  auto engaged = p.why_not("engaged", b, kNow);
+  REQUIRE(engaged);
+  CHECK(engaged->find("segment `engaged` does not hold") == 0);
+  CHECK(engaged->find("`count(visit within 7d) >= 2` is false: `count(visit within 7d)` is 1") != std::string::npos);
+  auto hot = p.why_not("Hot list", b, kNow);
+  REQUIRE(hot);
+  CHECK(hot->find("rule \"Hot list\" does not fire") == 0);
+  CHECK(hot->find("segment `engaged` does not hold") != std::string::npos);
+  CHECK_FALSE(p.why_not("no such thing", b, kNow));
+  // It holds: nothing to explain. Then the history stops the rule.
+  b.activity("visit", kNow - 3 * kHour);
+  CHECK(p.why_not("engaged", b, kNow) == std::string());
+  CHECK(p.why_not("Hot list", b, kNow) == std::string());
+  b.fired("Hot list", 1, kNow - 24 * kHour);
+  auto once = p.why_not("Hot list", b, kNow);
+  REQUIRE(once);
+  CHECK(once->find("a `once` rule fires once") != std::string::npos);
+}
+
+TEST_CASE("api: literals as test blocks write them", "[api]") {
+  std::string error;
+  CHECK(parse_literal(R"("a \"q\" \u00e9")", ValueType::string, kNow)->text == "a \"q\" \xc3\xa9");
+  CHECK_FALSE(parse_literal("unquoted", ValueType::string, kNow, &error));
+  CHECK_FALSE(error.empty());
+  CHECK(parse_literal(" 42.5 ", ValueType::number, kNow)->number == 42.5);
+  CHECK_FALSE(parse_literal("4x", ValueType::number, kNow));
+  CHECK(parse_literal("-1h", ValueType::time, kNow)->micros == kNow - kHour);
+  CHECK(parse_literal("+2d", ValueType::time, kNow)->micros == kNow + 48 * kHour);
+  CHECK(parse_literal("@2026-11-22", ValueType::time, kNow)->micros == kNow);
+  CHECK(parse_literal("now", ValueType::time, kNow)->micros == kNow);
+  CHECK_FALSE(parse_literal("yesterday", ValueType::time, kNow));
+  CHECK(parse_literal("48h", ValueType::duration, kNow)->micros == 48 * kHour);
+  CHECK(parse_literal("B+", ValueType::grade, kNow)->to_string() == "B+");
+  CHECK_FALSE(parse_literal("B +", ValueType::grade, kNow));
+  CHECK(parse_literal(R"(["a", "b"])", ValueType::string_list, kNow)->list == std::vector<std::string>{"a", "b"});
+  CHECK(parse_literal("[]", ValueType::string_list, kNow)->list.empty());
+  CHECK_FALSE(parse_literal(R"(["a",])", ValueType::string_list, kNow));
+  CHECK(parse_literal("missing", ValueType::number, kNow)->missing);
+  CHECK(parse_literal("true", ValueType::boolean, kNow)->boolean);
+}
