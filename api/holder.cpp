@@ -79,7 +79,9 @@ std::optional<FiringStore> FiringStore::open(std::string const& path, DataError*
 
 std::optional<DataError> FiringStore::load(Policy const& policy, Batch& batch) {
   try {
-    impl_->state.load(*policy.impl()->plan, *Access::impl(batch).batch);
+    auto& b = Access::impl(batch);
+    impl_->state.load(*policy.impl()->plan, *b.batch);
+    b.serial = Batch::Impl::next_serial();   // changed: nothing prepared from it stays valid
     return std::nullopt;
   } catch (runtime::DataError const& e) {
     return to_error(e);

@@ -34,6 +34,8 @@ struct Batch::Impl {
   std::vector<DataError> rejects;
   std::map<std::string, size_t> skipped_kinds;
   size_t bytes = 0, prospects_read = 0;
+  uint64_t serial = next_serial();                  // names this batch for one-prospect reuse
+  static uint64_t next_serial();
 };
 
 struct Results::Impl {

@@ -1,4 +1,5 @@
 // Policy: compile (text -> plan -> engine), what it declares, data in, batch evaluation, tests.
+#include <atomic>
 #include <chrono>
 
 #include <fmt/format.h>
@@ -121,6 +122,11 @@ bool same_schema(plan::Schema const& a, plan::Schema const& b) {
   };
   return same_fields(a.prospect, b.prospect) && same_fields(a.activity, b.activity) && a.kinds == b.kinds &&
          a.id_field == b.id_field && a.account_field == b.account_field;
+}
+
+uint64_t Batch::Impl::next_serial() {
+  static std::atomic<uint64_t> counter{0};
+  return ++counter;
 }
 
 DataError to_error(runtime::DataError const& e) { return {e.file, e.line, e.field, e.reason, {}}; }

@@ -214,6 +214,7 @@ ResultView Policy::evaluate(Batch const& batch, size_t row, int64_t now, Scratch
   eo.now = now;
   eo.explain = explain;
   eo.threads = 1;
+  eo.batch_serial = b.serial;
   impl_->engine->evaluate_row(*b.batch, row, eo, s.engine.get(), s.row);
   s.now = now;
   s.source = b.batch.get();

@@ -18,6 +18,10 @@ struct EvalOptions {
   int64_t now = 0;          // the evaluation instant, microseconds since the epoch (UTC)
   bool explain = false;     // fill points_why / grade_why
   unsigned threads = 1;     // evaluate account groups on this many threads (results keep input order)
+  // One-prospect evaluation of rows of an immutable batch: a number naming that batch (never
+  // reused in the process), so an engine may keep what it prepared from its columns. 0: the
+  // batch may change between calls (the builder's).
+  uint64_t batch_serial = 0;
 };
 
 // Memory an engine keeps between single-prospect evaluations on one thread (the API's Scratch):

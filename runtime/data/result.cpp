@@ -1,5 +1,7 @@
 #include "runtime/data/result.hpp"
 
+#include <algorithm>
+
 namespace leadrules::runtime {
 
 void Results::reset(plan::Plan const& plan, size_t n) {
@@ -17,6 +19,19 @@ void Results::reset(plan::Plan const& plan, size_t n) {
   sets.assign(n, {});
   points_why.assign(n, {});
   grade_why.assign(n, {});
+}
+
+void Results::clear_row(size_t i) {
+  total[i] = 0;
+  std::fill_n(blocks.begin() + long(i * n_blocks), n_blocks, 0.0);
+  grade[i] = 0;
+  std::fill_n(segments.begin() + long(i * n_segments), n_segments, uint8_t(0));
+  std::fill_n(zone_rows.begin() + long(i * n_segments), n_segments, -1);
+  std::fill_n(fired.begin() + long(i * n_rules), n_rules, uint8_t(0));
+  actions[i].clear();
+  sets[i].clear();
+  points_why[i].clear();
+  grade_why[i].clear();
 }
 
 void Results::set_row(size_t i, ProspectResult&& r) {

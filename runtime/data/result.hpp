@@ -66,6 +66,7 @@ struct Results {
   std::vector<std::vector<GradeWhy>> grade_why;
 
   void reset(plan::Plan const& plan, size_t rows);
+  void clear_row(size_t row);                     // row `row` as reset() leaves it
   void set_row(size_t row, ProspectResult&& r);   // from a per-prospect result
   ProspectResult row(size_t row) const;           // one prospect, as the writers read it
   void row_into(size_t row, ProspectResult& out) const;   // the same, reusing out's memory

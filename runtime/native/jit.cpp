@@ -162,6 +162,10 @@ struct BatchView {
     dict_lens.resize(nf + na);
     for (size_t i = 0; i < nf; ++i) fields[i] = column(batch.fields[i], i);
     for (size_t i = 0; i < na; ++i) act_fields[i] = column(batch.act_fields[i], nf + i);
+    copy_history(batch);
+  }
+
+  void copy_history(runtime::Batch const& batch) {
     history.clear();
     for (auto const& h : batch.history) history.push_back({h.count, h.last, h.rule, h.has_last ? 1 : 0});
   }
@@ -269,6 +273,8 @@ struct JitRowScratch final : runtime::RowScratch {
   std::vector<uint64_t> frames;
   runtime::Results results;
   stdlib::LrHost host;
+  std::vector<uint32_t> account_rows, account_begin;   // index_accounts()
+  uint64_t prepared_serial = 0;                      // the batch all this was prepared for
 };
 
 constexpr size_t kMaxCachedAnswers = 1 << 16;   // values per column; beyond it the cache starts over
@@ -342,11 +348,9 @@ std::unique_ptr<runtime::RowScratch> JitEngine::make_row_scratch() const {
   return s;
 }
 
-void JitEngine::evaluate_row(runtime::Batch const& batch, size_t row, runtime::EvalOptions const& options,
-                             runtime::RowScratch* scratch, runtime::ProspectResult& out) const {
-  auto& s = dynamic_cast<JitRowScratch&>(*scratch);
-  auto const& p = *plan_;
-  s.view.prepare(batch);
+// Predicate tables from the answers kept per value; the reference is asked only for new values.
+void JitEngine::prepare_tables(runtime::Batch const& batch, runtime::RowScratch& scratch) const {
+  auto& s = static_cast<JitRowScratch&>(scratch);
   // Predicate tables from the answers kept per value; the reference is asked only for new values.
   s.view.tables.resize(predicates_.size());
   for (size_t c = 0; c < predicate_columns_.size(); ++c) {
@@ -382,6 +386,42 @@ void JitEngine::evaluate_row(runtime::Batch const& batch, size_t row, runtime::E
     }
     for (size_t j = 0; j < m; ++j) s.view.tables[pc.predicates[j]][n] = known.missing[j];
   }
+}
+
+// Rows by account (dictionary code), ascending within an account: a row's colleagues at once.
+void JitEngine::index_accounts(runtime::Batch const& batch, runtime::RowScratch& scratch) const {
+  auto& s = static_cast<JitRowScratch&>(scratch);
+  s.account_begin.clear();
+  s.account_rows.clear();
+  int32_t account = plan_->schema.account_field;
+  if (account < 0) return;
+  auto const& acc = batch.fields[size_t(account)];
+  size_t n = acc.dict->size();
+  s.account_begin.assign(n + 2, 0);
+  for (size_t r = 0; r < batch.rows; ++r)
+    if (acc.is_present(r)) ++s.account_begin[acc.codes[r] + 2];
+  for (size_t k = 2; k < n + 2; ++k) s.account_begin[k] += s.account_begin[k - 1];
+  s.account_rows.resize(s.account_begin[n + 1]);
+  for (size_t r = 0; r < batch.rows; ++r)
+    if (acc.is_present(r)) s.account_rows[s.account_begin[acc.codes[r] + 1]++] = uint32_t(r);
+}
+
+void JitEngine::evaluate_row(runtime::Batch const& batch, size_t row, runtime::EvalOptions const& options,
+                             runtime::RowScratch* scratch, runtime::ProspectResult& out) const {
+  auto& s = dynamic_cast<JitRowScratch&>(*scratch);
+  auto const& p = *plan_;
+  // Rows of one immutable batch: the view, the predicate tables and the account index cover the
+  // whole batch and are prepared once; the firing history is copied again (FiringStore::load is
+  // the one change a host may make).
+  bool reuse = options.batch_serial != 0 && options.batch_serial == s.prepared_serial;
+  if (reuse) {
+    s.view.copy_history(batch);
+  } else {
+    s.view.prepare(batch);
+    prepare_tables(batch, s);
+    index_accounts(batch, s);
+    s.prepared_serial = options.batch_serial;
+  }
   LrEnv env = s.view.env(batch, options.now);
 
   // The row's group: it and its colleagues (same account), ascending.
@@ -389,8 +429,8 @@ void JitEngine::evaluate_row(runtime::Batch const& batch, size_t row, runtime::E
   int32_t account = p.schema.account_field;
   auto const* acc = account >= 0 ? &batch.fields[size_t(account)] : nullptr;
   if (acc && acc->is_present(row)) {
-    for (size_t r = 0; r < batch.rows; ++r)
-      if (acc->is_present(r) && acc->codes[r] == acc->codes[row]) s.group.push_back(uint32_t(r));
+    uint32_t code = acc->codes[row];
+    s.group.assign(s.account_rows.begin() + s.account_begin[code], s.account_rows.begin() + s.account_begin[code + 1]);
   } else {
     s.group.push_back(uint32_t(row));
   }
@@ -403,7 +443,11 @@ void JitEngine::evaluate_row(runtime::Batch const& batch, size_t row, runtime::E
   size_t frame_words = layout_.offsets.size() * layout_.size / 8;
   s.frames.assign(s.group.size() * frame_words, 0);
 
-  s.results.reset(p, batch.rows);
+  if (reuse && s.results.rows == batch.rows) {
+    for (uint32_t r : s.group) s.results.clear_row(r);   // the only rows this call writes
+  } else {
+    s.results.reset(p, batch.rows);
+  }
   s.host.plan = &p;
   s.host.zone = zone_.get();
   s.host.results = &s.results;

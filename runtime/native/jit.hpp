@@ -40,6 +40,12 @@ class JitEngine final : public runtime::Engine {
   double link_ms() const { return link_ms_; }
 
  private:
+  void prepare_tables(runtime::Batch const& batch, runtime::RowScratch& scratch) const;
+  void index_accounts(runtime::Batch const& batch, runtime::RowScratch& scratch) const;
+
+ public:
+
+ private:
   JitEngine() = default;
   struct Native;                                  // the LLJIT instance and the entry point
   std::shared_ptr<plan::Plan const> plan_;

@@ -1,6 +1,7 @@
 #include "tests/differential/api_engines.hpp"
 
 #include <map>
+#include <numeric>
 #include <stdexcept>
 
 #include "leadrules/leadrules.h"
@@ -112,6 +113,21 @@ std::vector<std::string> api_builder(std::string const& name, std::string const&
     for (size_t c : groups[r])
       if (c != r) add_record(builder.colleague(), policy, batch, c);
     out.push_back(policy.evaluate(builder, now, scratch, /*explain=*/true).json(true));
+  }
+  return out;
+}
+
+std::vector<std::string> api_rows(std::string const& name, std::string const& text, std::string const& jsonl,
+                                  int64_t now, bool jit) {
+  Policy policy = compile(name, text, jit);
+  Batch batch = read(policy, name, jsonl);
+  Scratch scratch;
+  std::vector<std::string> out(batch.size());
+  // Rows in a scrambled order, so the kept preparation serves rows it was not made for.
+  for (size_t k = 0; k < batch.size(); ++k) {
+    size_t r = (k * 7 + 3) % batch.size();
+    if (std::gcd(batch.size(), size_t(7)) != 1) r = k;
+    out[r] = policy.evaluate(batch, r, now, scratch, /*explain=*/true).json(true);
   }
   return out;
 }

@@ -200,6 +200,9 @@ std::vector<Engine> engines() {
   list.push_back({"api.builder", nullptr, [](CaseInput const& c) {
                     return difftest::api_builder(c.name, c.policy_text, c.jsonl, c.now, true);
                   }});
+  list.push_back({"api.rows", nullptr, [](CaseInput const& c) {
+                    return difftest::api_rows(c.name, c.policy_text, c.jsonl, c.now, true);
+                  }});
   list.push_back({"api.builder.interp", nullptr, [](CaseInput const& c) {
                     return difftest::api_builder(c.name, c.policy_text, c.jsonl, c.now, false);
                   }});
