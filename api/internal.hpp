@@ -52,6 +52,7 @@ struct Scratch::Impl {
   std::unique_ptr<runtime::RowScratch> engine;      // the engine's own per-thread memory
   runtime::ProspectResult row;                      // the result, as the writers read it
   runtime::Batch const* source = nullptr;           // the batch it is a row of: &batch or a caller's
+  uint64_t filled_serial = 0;                       // the builder content `batch` holds
   size_t source_row = 0;
   int64_t now = 0;
 };

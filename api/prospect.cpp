@@ -12,6 +12,10 @@ struct ProspectBuilder::Impl {
   std::vector<plan::TestProspect> records{1};   // [0] the prospect, then colleagues
   size_t used = 1;                              // records in use (reset keeps the others' memory)
   std::vector<plan::TestHistory> history;       // the prospect's
+  // Renewed by every change: a scratch that filled its batch from this very content (and the
+  // engine's preparation from that batch) is still good while it is the same.
+  uint64_t serial = Batch::Impl::next_serial();
+  void changed() { serial = Batch::Impl::next_serial(); }
 
   plan::Schema const& schema() const { return policy->plan->schema; }
   plan::TestProspect& current() { return records[used - 1]; }
@@ -86,6 +90,7 @@ ProspectBuilder::ProspectBuilder(ProspectBuilder&&) noexcept = default;
 ProspectBuilder& ProspectBuilder::operator=(ProspectBuilder&&) noexcept = default;
 
 ProspectBuilder& ProspectBuilder::reset() {
+  impl_->changed();
   for (size_t i = 0; i < impl_->used; ++i) {
     impl_->records[i].fields.clear();
     impl_->records[i].activities.clear();
@@ -96,6 +101,7 @@ ProspectBuilder& ProspectBuilder::reset() {
 }
 
 ProspectBuilder& ProspectBuilder::set(std::string_view field, Value const& value) {
+  impl_->changed();
   auto const& schema = impl_->schema();
   int32_t id = schema.prospect_field(field);
   if (id < 0) unknown("field", field, names_of(schema.prospect));
@@ -121,6 +127,7 @@ ProspectBuilder& ProspectBuilder::unset(std::string_view field) {
 }
 
 ProspectBuilder& ProspectBuilder::activity(std::string_view kind, int64_t at_micros) {
+  impl_->changed();
   int32_t k = impl_->schema().kind(kind);
   if (k < 0) unknown("activity kind", kind, impl_->schema().kinds);
   auto& a = impl_->current().activities.emplace_back();
@@ -130,6 +137,7 @@ ProspectBuilder& ProspectBuilder::activity(std::string_view kind, int64_t at_mic
 }
 
 ProspectBuilder& ProspectBuilder::with(std::string_view field, Value const& value) {
+  impl_->changed();
   auto& acts = impl_->current().activities;
   if (acts.empty()) throw Error(fmt::format("with(\"{}\", ...) before any activity(...)", field));
   auto const& schema = impl_->schema();
@@ -145,6 +153,7 @@ ProspectBuilder& ProspectBuilder::with(std::string_view field, std::string_view 
 ProspectBuilder& ProspectBuilder::with(std::string_view field, bool boolean) { return with(field, Value::of_bool(boolean)); }
 
 ProspectBuilder& ProspectBuilder::fired(std::string_view rule, int64_t count, std::optional<int64_t> last) {
+  impl_->changed();
   int32_t r = impl_->policy->plan->rule_index(rule);
   if (r < 0) unknown("rule", rule, impl_->policy->rules);
   impl_->history.push_back({r, count, last});
@@ -152,6 +161,7 @@ ProspectBuilder& ProspectBuilder::fired(std::string_view rule, int64_t count, st
 }
 
 ProspectBuilder& ProspectBuilder::colleague() {
+  impl_->changed();
   if (impl_->used == impl_->records.size()) impl_->records.emplace_back();
   ++impl_->used;
   return *this;
@@ -186,12 +196,18 @@ ResultView Policy::evaluate(ProspectBuilder const& prospect, int64_t now, Scratc
     s.batch = runtime::Batch::for_schema(p.schema);
     s.engine = impl_->engine->make_row_scratch();
     s.policy = impl_;
+    s.filled_serial = 0;
   }
-  fill_batch(p, prospect, s.batch);
+  // The same builder, unchanged since this scratch last filled its batch: evaluate again as is
+  // (a prospect re-scored at another `now`, the REPL's expressions).
+  uint64_t serial = Access::impl(prospect).serial;
+  if (s.filled_serial != serial || s.source != &s.batch) fill_batch(p, prospect, s.batch);
+  s.filled_serial = serial;
   runtime::EvalOptions eo;
   eo.now = now;
   eo.explain = explain;
   eo.threads = 1;
+  eo.batch_serial = serial;
   impl_->engine->evaluate_row(s.batch, 0, eo, s.engine.get(), s.row);
   s.now = now;
   s.source = &s.batch;

@@ -383,3 +383,23 @@ TEST_CASE("api: literals as test blocks write them", "[api]") {
   CHECK(parse_literal("missing", ValueType::number, kNow)->missing);
   CHECK(parse_literal("true", ValueType::boolean, kNow)->boolean);
 }
+
+TEST_CASE("api: a scratch reuses what it prepared only while the builder is unchanged", "[api]") {
+  Policy p = compile_ok(kPolicy);
+  ProspectBuilder b(p);
+  Scratch s;
+  b.set("id", "r1").set("email", "r@x.example");
+  b.activity("visit", kNow - kHour).with("page", "/pricing");
+  b.activity("visit", kNow - 2 * kHour).with("page", "/blog");
+  CHECK(p.evaluate(b, kNow, s).score() == 7);
+  CHECK(p.evaluate(b, kNow, s).score() == 7);                       // the same, kept
+  CHECK(p.evaluate(b, kNow - 90 * 60'000'000LL, s).score() == 1);   // earlier: only the /blog visit
+  b.set("employees", 500.0);                                        // changed: filled again
+  CHECK(p.evaluate(b, kNow, s).score() == 17);
+  b.with("page", "/pricing/team");                                  // the last activity's page
+  CHECK(p.evaluate(b, kNow, s).score() == 22);
+  ProspectBuilder other(p);                                         // another builder, same scratch
+  other.set("id", "r2").set("email", "o@x.example");
+  CHECK(p.evaluate(other, kNow, s).score() == 0);
+  CHECK(p.evaluate(b, kNow, s).score() == 22);
+}
