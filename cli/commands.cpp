@@ -29,6 +29,8 @@ std::string cache_directory() {
   return {};
 }
 
+}  // namespace
+
 CompileOptions compile_options(Options const& o) {
   CompileOptions co;
   co.engine = o.engine == "interp" ? Engine::interp : Engine::jit;
@@ -37,11 +39,15 @@ CompileOptions compile_options(Options const& o) {
   return co;
 }
 
+namespace {
+
 std::optional<Policy> compile(std::string const& path, Options const& o) {
   auto compiled = Policy::compile_file(path, compile_options(o));
   std::cerr << compiled.rendered(o.colour);
   return compiled.policy;
 }
+
+}  // namespace
 
 int64_t parse_now(std::string const& text) {
   if (text.empty()) return current_time();
@@ -49,6 +55,8 @@ int64_t parse_now(std::string const& text) {
   if (!t) throw std::invalid_argument(fmt::format("--now: bad time \"{}\": expected RFC 3339 like 2026-11-22T10:00:00Z or 2026-11-22", text));
   return *t;
 }
+
+namespace {
 
 unsigned thread_count(Options const& o) {
   if (o.threads) return o.threads;

@@ -1,8 +1,11 @@
 // The subcommands, each a function over parsed options.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
+
+#include "leadrules/leadrules.hpp"
 
 namespace leadrules::cli {
 
@@ -22,5 +25,11 @@ int test(Options const& o);
 int run(Options const& o);
 int explain(Options const& o);
 int bench(Options const& o);
+int run_repl(Options const& o);    // repl.cpp
+
+// Shared by the subcommands: the compile options the environment asks for (cache, IR dump),
+// and --now (the current time when empty; throws std::invalid_argument when malformed).
+CompileOptions compile_options(Options const& o);
+int64_t parse_now(std::string const& text);
 
 }  // namespace leadrules::cli

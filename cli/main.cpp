@@ -65,6 +65,13 @@ int main(int argc, char** argv) {
   bench->add_option("--threads", o.threads, "Threads for the parallel runs (default: all cores)");
   bench->add_option("--repeat", o.repeat, "Best of N runs per engine (default 3)");
 
+  auto* repl = app.add_subcommand("repl", "What-if checks on one prospect, interactively or from a script");
+  repl->add_option("POLICY", o.policy, "Policy file (.lr)")->required()->check(CLI::ExistingFile);
+  repl->add_option("--input", o.input, "Prospects to :load and :diff: .jsonl/.ndjson or .csv");
+  repl->add_option("--activities", o.activities, "Activities CSV (with a CSV --input)");
+  repl->add_option("--now", o.now, "Evaluation time, RFC 3339 or YYYY-MM-DD (default: the current time)");
+  repl->add_option("--engine", o.engine, "jit (the default) or interp")->check(CLI::IsMember({"jit", "interp"}));
+
   try {
     app.parse(argc, argv);
   } catch (CLI::ParseError const& e) {
@@ -81,6 +88,7 @@ int main(int argc, char** argv) {
     if (*run) return cli::run(o);
     if (*explain) return cli::explain(o);
     if (*bench) return cli::bench(o);
+    if (*repl) return cli::run_repl(o);
   } catch (std::exception const& e) {
     std::cerr << "leadrules: " << e.what() << "\n";
     return 2;

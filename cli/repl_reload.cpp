@@ -1,0 +1,169 @@
+// :reload (a new version of the policy file, or its diagnostics with the old one kept) and
+// :diff (the previous version against the current one over the whole input).
+#include <algorithm>
+#include <map>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "repl_session.hpp"
+
+namespace leadrules::cli::repl {
+
+void Session::cmd_reload(Scanner& s, std::ostream& out) {
+  no_more(s);
+  auto compiled = Policy::compile_file(config_.policy_path, config_.compile);
+  if (!compiled) {
+    out << compiled.rendered(style_.colour);
+    out << style_.paint("error:", "1;31") << " " << config_.policy_path
+        << " has errors; the previous version stays loaded\n";
+    return;
+  }
+  out << compiled.rendered(style_.colour);   // warnings
+  Policy next = *compiled.policy;
+  std::optional<Batch> next_batch;
+  if (!config_.input.empty()) {
+    auto data = next.read_file({.prospects = config_.input, .activities = config_.activities});
+    if (!data) {
+      out << style_.paint("error:", "1;31") << " " << data.errors.front().message()
+          << "\n  the new version cannot read the input; the previous version stays loaded\n";
+      return;
+    }
+    next_batch = std::move(data.batch);
+  }
+  Result before = evaluate(policy_, state_);
+  State adapted = state_;
+  auto notes = adapted.prospect.adapt(next);
+  Result after = evaluate(next, adapted);
+  previous_ = Version{policy_, std::move(batch_)};
+  policy_ = std::move(next);
+  batch_ = std::move(next_batch);
+  state_ = std::move(adapted);
+  for (auto& u : undo_) u.first.prospect.adapt(policy_);
+  out << fmt::format("reloaded {} ({})\n", config_.policy_path, policy_.summary());
+  for (auto const& n : notes) out << "  " << n << "\n";
+  out << "for this prospect:\n";
+  std::ostringstream changes;
+  print_changes(before, after, changes);
+  std::string text = changes.str();
+  for (size_t b = 0; b < text.size();) {
+    size_t e = text.find('\n', b);
+    out << "  " << text.substr(b, e - b) << "\n";
+    b = e + 1;
+  }
+}
+
+namespace {
+
+// Ids of prospects that moved one way or the other, with the first few shown.
+struct Moves {
+  std::vector<std::string> in, out;
+};
+
+std::string examples(std::vector<std::string> const& ids, size_t shown = 3) {
+  std::string s;
+  for (size_t i = 0; i < ids.size() && i < shown; ++i) s += (i ? ", " : "") + ids[i];
+  if (ids.size() > shown) s += fmt::format(" and {} more", ids.size() - shown);
+  return s;
+}
+
+}  // namespace
+
+void Session::cmd_diff(Scanner& s, std::ostream& out) {
+  no_more(s);
+  if (!batch_) throw Failure{"no input to compare on: start the REPL with --input FILE", std::nullopt, {}};
+  if (!previous_) throw Failure{"nothing to compare yet: edit the policy file, then :reload", std::nullopt, {}};
+  Policy const& old_policy = previous_->policy;
+  Batch const& old_batch = *previous_->batch;
+  Batch const& new_batch = *batch_;
+  auto old_results = old_policy.evaluate(old_batch, {.now = state_.now});
+  auto new_results = policy_.evaluate(new_batch, {.now = state_.now});
+
+  std::vector<std::string> score_changes, grade_changes, unmatched;
+  std::map<std::string, Moves> segments, rules;
+  std::vector<std::string> segment_order, rule_order;
+  auto note_name = [](std::vector<std::string>& order, std::string const& name) {
+    if (std::find(order.begin(), order.end(), name) == order.end()) order.push_back(name);
+  };
+  for (auto const& seg : policy_.segments()) note_name(segment_order, seg.name);
+  for (auto const& seg : old_policy.segments()) note_name(segment_order, seg.name);
+  for (auto const& r : policy_.rules()) note_name(rule_order, r);
+  for (auto const& r : old_policy.rules()) note_name(rule_order, r);
+  auto has = [](std::vector<std::string> const& v, std::string const& x) { return std::find(v.begin(), v.end(), x) != v.end(); };
+  size_t changed = 0;
+  for (size_t row = 0; row < new_batch.size(); ++row) {
+    std::string id(new_batch.id(row));
+    auto old_row = old_batch.find(id);
+    if (!old_row) {
+      unmatched.push_back(id);
+      continue;
+    }
+    Result a = old_results[*old_row], b = new_results[row];
+    bool any = false;
+    if (a.score != b.score) {
+      score_changes.push_back(fmt::format("{} {} → {}", id, format_number(a.score), format_number(b.score)));
+      any = true;
+    }
+    if (a.grade != b.grade) {
+      grade_changes.push_back(fmt::format("{} {} → {}", id, a.grade, b.grade));
+      any = true;
+    }
+    for (auto const& name : segment_order) {
+      bool was = has(a.segments, name), is = has(b.segments, name);
+      if (was != is) (is ? segments[name].in : segments[name].out).push_back(id), any = true;
+    }
+    for (auto const& name : rule_order) {
+      bool was = has(a.fired, name), is = has(b.fired, name);
+      if (was != is) (is ? rules[name].in : rules[name].out).push_back(id), any = true;
+    }
+    changed += any;
+  }
+
+  out << fmt::format("{} prospects in {}, previous version → current version, at {}:\n", new_batch.size(),
+                     config_.input, format_time(state_.now));
+  std::vector<std::string> same;   // what changes for no prospect
+  auto count_line = [&](char const* what, std::vector<std::string> const& list) {
+    if (list.empty()) same.push_back(what);
+    else out << fmt::format("  {}: {} change{}: {}\n", what, list.size(), list.size() == 1 ? "" : "s", examples(list));
+  };
+  count_line("score", score_changes);
+  count_line("grade", grade_changes);
+  auto zone_of = [&](std::string const& name) {
+    for (Policy const* p : std::initializer_list<Policy const*>{&policy_, &old_policy})
+      for (auto const& seg : p->segments())
+        if (seg.name == name) return seg.zone;
+    return false;
+  };
+  // "1 enters (p-008), 2 leave (p-001, p-002)" / "fires for 1 more (p-008), for 2 fewer (...)"
+  auto move_line = [&](std::string const& label, Moves const& m, bool rule) {
+    if (m.in.empty() && m.out.empty()) {
+      same.push_back(label);
+      return;
+    }
+    std::string parts;
+    auto part = [&](std::vector<std::string> const& ids, bool in) {
+      if (ids.empty()) return;
+      std::string phrase = rule ? fmt::format("{}for {} {}", parts.empty() ? "fires " : "", ids.size(), in ? "more" : "fewer")
+                                : fmt::format("{} {}", ids.size(), in ? (ids.size() == 1 ? "enters" : "enter")
+                                                                      : (ids.size() == 1 ? "leaves" : "leave"));
+      parts += fmt::format("{}{} ({})", parts.empty() ? "" : ", ", phrase, examples(ids));
+    };
+    part(m.in, true);
+    part(m.out, false);
+    out << fmt::format("  {}: {}\n", label, parts);
+  };
+  for (auto const& name : segment_order)
+    move_line(fmt::format("{} {}", zone_of(name) ? "zone" : "segment", name), segments[name], false);
+  for (auto const& name : rule_order) move_line("rule " + quote(name), rules[name], true);
+  if (!same.empty()) {
+    std::string list;
+    for (auto const& x : same) list += (list.empty() ? "" : ", ") + x;
+    out << fmt::format("  the same for every prospect: {}\n", list);
+  }
+  if (!unmatched.empty())
+    out << fmt::format("  not in the previous version's input: {}\n", examples(unmatched));
+  out << fmt::format("  {} of {} prospects change, {} unchanged\n", changed, new_batch.size(),
+                     new_batch.size() - changed - unmatched.size());
+}
+
+}  // namespace leadrules::cli::repl
