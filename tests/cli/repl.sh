@@ -12,6 +12,7 @@
 # shows every entry as `lr> ENTRY` followed by what the REPL printed for it, and ends with
 # `[exit N]`. Script lines:
 #   #args ARGS...     replaces the arguments after `repl` (word-split by the shell)
+#   #setup COMMAND    runs COMMAND in the directory before the session starts
 #   #then COMMAND     after the session, runs COMMAND in the directory (with $LEADRULES set, and
 #                     the transcript so far in transcript.txt) and appends its output
 #   # ...             a comment (not sent)
@@ -43,6 +44,7 @@ if [[ ${#names[@]} -eq 0 ]]; then
   for f in "$suite"/*.script; do names+=("$(basename "$f" .script)"); done
 fi
 
+trap "" PIPE   # a REPL that exits early must not take the runner with it
 sync_entry='"~sync~"'
 sync_answer='"~sync~" : string'
 
@@ -50,17 +52,23 @@ sync_answer='"~sync~" : string'
 run_session() {
   local script=$1 dir=$2 out=$3
   local args="policy.lr --input prospects.jsonl --now 2026-11-22T00:00:00Z"
-  local -a thens=()
+  local -a thens=() setups=()
   local -a lines=()
   while IFS= read -r line || [[ -n "$line" ]]; do
     case "$line" in
       '#args '*) args=${line#\#args } ;;
       '#then '*) thens+=("${line#\#then }") ;;
+      '#setup '*) setups+=("${line#\#setup }") ;;
       '#'* | '') ;;
       *) lines+=("$line") ;;
     esac
   done <"$script"
   : >"$out"
+  local cmd
+  for cmd in "${setups[@]}"; do
+    printf '$ %s\n' "$cmd" >>"$out"
+    (cd "$dir" && bash -c "$cmd") >>"$out" 2>&1
+  done
   # shellcheck disable=SC2086
   coproc REPL { cd "$dir" && exec env NO_COLOR=1 HOME="$dir" timeout 60 "$LEADRULES" repl $args 2>&1; }
   local to=${REPL[1]} from=${REPL[0]} pid=$REPL_PID
@@ -93,7 +101,6 @@ run_session() {
   if [[ -n "${REPL[0]:-}" ]]; then cat <&"$from" >>"$out"; fi
   wait "$pid"
   echo "[exit $?]" >>"$out"
-  local cmd
   for cmd in "${thens[@]}"; do
     printf '$ %s\n' "$cmd" >>"$out"
     cp "$out" "$dir/transcript.txt"
