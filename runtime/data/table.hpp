@@ -107,8 +107,10 @@ struct Batch {
   static Batch for_schema(plan::Schema const& schema);
 
   size_t activity_count() const { return act_kind.size(); }
+  // "" when the id is missing (a prospect built without one; readers reject such records).
   std::string_view id(size_t row, plan::Schema const& schema) const {
-    return fields[size_t(schema.id_field)].string_at(row);
+    Column const& c = fields[size_t(schema.id_field)];
+    return c.is_present(row) ? c.string_at(row) : std::string_view();
   }
 };
 

@@ -403,3 +403,14 @@ TEST_CASE("api: a scratch reuses what it prepared only while the builder is unch
   CHECK(p.evaluate(other, kNow, s).score() == 0);
   CHECK(p.evaluate(b, kNow, s).score() == 22);
 }
+
+TEST_CASE("api: a prospect built without an id is evaluated, its id empty", "[api]") {
+  Policy p = compile_ok(kPolicy);
+  ProspectBuilder b(p);
+  Scratch s;
+  b.set("email", "no.id@x.example").activity("visit", kNow - kHour);
+  auto view = p.evaluate(b, kNow, s);
+  CHECK(view.score() == 1);
+  CHECK(view.to_result().id.empty());
+  CHECK(view.json().rfind(R"({"id":"","score":1,)", 0) == 0);
+}
