@@ -55,7 +55,7 @@ ProspectResult Results::row(size_t i) const {
   return r;
 }
 
-void Results::row_into(size_t i, ProspectResult& r) const {
+void Results::row_into(size_t i, ProspectResult& r, bool variable_parts) const {
   r.total = total[i];
   r.blocks.assign(blocks.begin() + long(i * n_blocks), blocks.begin() + long((i + 1) * n_blocks));
   r.grade = grade[i];
@@ -64,6 +64,7 @@ void Results::row_into(size_t i, ProspectResult& r) const {
   r.fired.clear();
   for (size_t x = 0; x < n_rules; ++x)
     if (fired[i * n_rules + x]) r.fired.push_back(int32_t(x));
+  if (!variable_parts) return;
   r.actions = actions[i];
   r.sets = sets[i];
   r.points_why = points_why[i];

@@ -69,7 +69,9 @@ struct Results {
   void clear_row(size_t row);                     // row `row` as reset() leaves it
   void set_row(size_t row, ProspectResult&& r);   // from a per-prospect result
   ProspectResult row(size_t row) const;           // one prospect, as the writers read it
-  void row_into(size_t row, ProspectResult& out) const;   // the same, reusing out's memory
+  // The same, reusing out's memory; without the variable parts (actions, sets, explanations)
+  // when the caller takes those itself.
+  void row_into(size_t row, ProspectResult& out, bool variable_parts = true) const;
 };
 
 }  // namespace leadrules::runtime

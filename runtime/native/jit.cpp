@@ -459,7 +459,12 @@ void JitEngine::evaluate_row(runtime::Batch const& batch, size_t row, runtime::E
   native_->entry(&env, int32_t(row), 1);
   read_frame(p, layout_, env.frames + size_t(mine) * frame_words * 8, row, options.explain, s.results);
   s.host.reset_group();
-  s.results.row_into(row, out);
+  // The variable parts move out (their rows are cleared before the next call writes them).
+  std::swap(out.actions, s.results.actions[row]);
+  std::swap(out.sets, s.results.sets[row]);
+  std::swap(out.points_why, s.results.points_why[row]);
+  std::swap(out.grade_why, s.results.grade_why[row]);
+  s.results.row_into(row, out, /*variable_parts=*/false);
 }
 
 }  // namespace leadrules::jit
