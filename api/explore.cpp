@@ -7,6 +7,7 @@
 
 #include "api/internal.hpp"
 #include "compiler/checker/checker.hpp"
+#include "stdlib/builtins.hpp"
 #include "stdlib/format.hpp"
 #include "stdlib/time.hpp"
 
@@ -202,23 +203,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += char(cp);
-  } else if (cp < 0x800) {
-    out += char(0xC0 | (cp >> 6));
-    out += char(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += char(0xE0 | (cp >> 12));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  } else {
-    out += char(0xF0 | (cp >> 18));
-    out += char(0x80 | ((cp >> 12) & 0x3F));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  }
-}
 
 // A double-quoted string with JSON escapes, at the start of `s`; advances `s` past it.
 std::optional<std::string> quoted(std::string_view& s, std::string* error) {
@@ -267,7 +251,7 @@ std::optional<std::string> quoted(std::string_view& s, std::string* error) {
             i += 6;
           }
         }
-        append_utf8(out, c);
+        stdlib::append_utf8(out, c);
         break;
       }
       default:

@@ -65,6 +65,25 @@ static Batch::Column view_of(runtime::Column const& c) {
 std::string_view Batch::Column::text(uint32_t code) const {
   return static_cast<runtime::Dictionary const*>(dictionary_)->at(code);
 }
+Value Batch::Column::value_at(size_t i) const {
+  if (type == ValueType::string_list) {
+    std::vector<std::string> items;
+    for (uint32_t k = list_offsets[i]; k < list_offsets[i + 1]; ++k) items.emplace_back(text(list_codes[k]));
+    return Value::of_list(std::move(items));
+  }
+  if (!present[i]) return Value::missing_of(type);
+  switch (type) {
+    case ValueType::number: return Value::of_number(numbers[i]);
+    case ValueType::string: return Value::of_string(std::string(string_at(i)));
+    case ValueType::boolean: return Value::of_bool(bools[i] != 0);
+    case ValueType::time: return Value::of_time(micros[i]);
+    case ValueType::duration: return Value::of_duration(micros[i]);
+    case ValueType::grade: return *Value::of_grade(plan::grade_name(grades[i]));
+    case ValueType::string_list: break;
+  }
+  return Value::missing_of(type);
+}
+
 Batch::Column Batch::field(size_t f) const { return view_of(impl_->batch->fields.at(f)); }
 Batch::Column Batch::activity_field(size_t f) const { return view_of(impl_->batch->act_fields.at(f)); }
 std::span<uint32_t const> Batch::activity_offsets() const { return impl_->batch->act_offsets; }

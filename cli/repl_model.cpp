@@ -10,29 +10,6 @@ namespace leadrules::cli::repl {
 
 namespace {
 
-Value value_at(Batch::Column const& c, size_t i) {
-  if (c.type == ValueType::string_list) {
-    std::vector<std::string> items;
-    for (uint32_t k = c.list_offsets[i]; k < c.list_offsets[i + 1]; ++k) items.emplace_back(c.text(c.list_codes[k]));
-    return Value::of_list(std::move(items));
-  }
-  if (!c.present[i]) return Value::missing_of(c.type);
-  switch (c.type) {
-    case ValueType::number: return Value::of_number(c.numbers[i]);
-    case ValueType::string: return Value::of_string(std::string(c.string_at(i)));
-    case ValueType::boolean: return Value::of_bool(c.bools[i] != 0);
-    case ValueType::time: return Value::of_time(c.micros[i]);
-    case ValueType::duration: return Value::of_duration(c.micros[i]);
-    case ValueType::grade: {
-      Value v = Value::missing_of(ValueType::grade);
-      v.missing = false;
-      v.grade = c.grades[i];
-      return v;
-    }
-    case ValueType::string_list: break;
-  }
-  return Value::missing_of(c.type);
-}
 
 bool present(Value const& v) { return v.type == ValueType::string_list ? !v.list.empty() : !v.missing; }
 
@@ -40,7 +17,7 @@ RecordModel record_of(Policy const& policy, Batch const& batch, size_t row) {
   RecordModel r;
   auto const& fields = policy.fields();
   for (size_t f = 0; f < fields.size(); ++f)
-    if (Value v = value_at(batch.field(f), row); present(v)) r.fields[fields[f].name] = std::move(v);
+    if (Value v = batch.field(f).value_at(row); present(v)) r.fields[fields[f].name] = std::move(v);
   auto offsets = batch.activity_offsets();
   auto kinds = batch.activity_kinds();
   auto times = batch.activity_times();
@@ -48,7 +25,7 @@ RecordModel record_of(Policy const& policy, Batch const& batch, size_t row) {
   for (uint32_t a = offsets[row]; a < offsets[row + 1]; ++a) {
     ActivityModel m{policy.activity_kinds()[kinds[a]], times[a], {}};
     for (size_t f = 0; f < act_fields.size(); ++f)
-      if (Value v = value_at(batch.activity_field(f), a); present(v)) m.fields[act_fields[f].name] = std::move(v);
+      if (Value v = batch.activity_field(f).value_at(a); present(v)) m.fields[act_fields[f].name] = std::move(v);
     r.activities.push_back(std::move(m));
   }
   return r;

@@ -9,26 +9,10 @@
 #include <fmt/format.h>
 
 #include "grammar/parser_internal.hpp"
+#include "stdlib/builtins.hpp"
 
 namespace leadrules::parser_detail {
 
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += char(cp);
-  } else if (cp < 0x800) {
-    out += char(0xC0 | (cp >> 6));
-    out += char(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += char(0xE0 | (cp >> 12));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  } else {
-    out += char(0xF0 | (cp >> 18));
-    out += char(0x80 | ((cp >> 12) & 0x3F));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  }
-}
 
 // Unescapes the raw text of a string (or a template's literal run) that the grammar has
 // already validated, at byte offset `at`. In templates `{{`/`}}` are literal braces.
@@ -61,7 +45,7 @@ std::string unescape(State const& st, std::string_view raw, uint32_t at, bool br
           fail({uint32_t(at + i - 1), uint32_t(at + close + 1)},
                fmt::format("`\\u{{{}}}` is not a Unicode character", hex),
                "use a code point from 1 to 10FFFF, outside D800-DFFF");
-        append_utf8(out, cp);
+        stdlib::append_utf8(out, cp);
         i = close;
         break;
       }

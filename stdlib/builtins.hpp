@@ -13,6 +13,9 @@ namespace leadrules::stdlib {
 std::string lower(std::string_view s);
 std::string upper(std::string_view s);
 
+// Appends code point `cp` as UTF-8 (the parser's and the literal reader's \u escapes).
+void append_utf8(std::string& out, uint32_t cp);
+
 // Length in code points.
 int64_t length(std::string_view s);
 

@@ -142,6 +142,7 @@ class Batch {
     void const* dictionary_ = nullptr;
     std::string_view text(uint32_t code) const;   // a dictionary value
     std::string_view string_at(size_t row) const { return text(codes[row]); }
+    Value value_at(size_t row) const;             // the row's value, copied (missing included)
   };
   Column field(size_t field) const;
   Column activity_field(size_t field) const;

@@ -47,40 +47,17 @@ std::vector<std::vector<size_t>> colleagues_of(Policy const& policy, Batch const
   return out;
 }
 
-Value value_at(Batch::Column const& c, size_t i) {
-  if (c.type == ValueType::string_list) {
-    std::vector<std::string> items;
-    for (uint32_t k = c.list_offsets[i]; k < c.list_offsets[i + 1]; ++k) items.emplace_back(c.text(c.list_codes[k]));
-    return Value::of_list(std::move(items));
-  }
-  if (!c.present[i]) return Value::missing_of(c.type);
-  switch (c.type) {
-    case ValueType::number: return Value::of_number(c.numbers[i]);
-    case ValueType::string: return Value::of_string(std::string(c.string_at(i)));
-    case ValueType::boolean: return Value::of_bool(c.bools[i] != 0);
-    case ValueType::time: return Value::of_time(c.micros[i]);
-    case ValueType::duration: return Value::of_duration(c.micros[i]);
-    case ValueType::grade: {
-      Value v = Value::missing_of(ValueType::grade);
-      v.missing = false;
-      v.grade = c.grades[i];
-      return v;
-    }
-    case ValueType::string_list: break;
-  }
-  return Value::missing_of(c.type);
-}
 
 void add_record(ProspectBuilder& b, Policy const& policy, Batch const& batch, size_t row) {
   auto const& fields = policy.fields();
-  for (size_t f = 0; f < fields.size(); ++f) b.set(fields[f].name, value_at(batch.field(f), row));
+  for (size_t f = 0; f < fields.size(); ++f) b.set(fields[f].name, batch.field(f).value_at(row));
   auto offsets = batch.activity_offsets();
   auto kinds = batch.activity_kinds();
   auto times = batch.activity_times();
   auto const& act_fields = policy.activity_fields();
   for (uint32_t a = offsets[row]; a < offsets[row + 1]; ++a) {
     b.activity(policy.activity_kinds()[kinds[a]], times[a]);
-    for (size_t f = 0; f < act_fields.size(); ++f) b.with(act_fields[f].name, value_at(batch.activity_field(f), a));
+    for (size_t f = 0; f < act_fields.size(); ++f) b.with(act_fields[f].name, batch.activity_field(f).value_at(a));
   }
 }
 
