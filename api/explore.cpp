@@ -21,8 +21,9 @@ using plan::Op;
 // operands of a failing comparison with their values, a referenced segment opened up.
 class WhyNot {
  public:
-  WhyNot(plan::Plan const& p, runtime::Interpreter const& interp, runtime::Batch const& batch, int64_t now)
-      : p_(p), interp_(interp), batch_(batch) {
+  // `grade`: the prospect's grade at `now` (zone rows compare with it).
+  WhyNot(plan::Plan const& p, runtime::Interpreter const& interp, runtime::Batch const& batch, int64_t now, int grade)
+      : p_(p), interp_(interp), batch_(batch), grade_(grade) {
     options_.now = now;
   }
 
@@ -80,7 +81,7 @@ class WhyNot {
       condition(seg.condition, d);
       return;
     }
-    int grade = grade_now();
+    int grade = grade_;
     for (auto const& row : seg.rows) {
       if (grade < row.grade) {
         line(d, fmt::format("row `{} …` (line {}): the grade is {}, below {}", plan::grade_name(row.grade), row.line,
@@ -91,11 +92,6 @@ class WhyNot {
                           plan::grade_name(grade)));
       condition(row.condition, d + 1);
     }
-  }
-
-  int grade_now() {
-    if (!grade_) grade_ = interp_.evaluate_row(batch_, 0, options_).grade;
-    return *grade_;
   }
 
   void line(int depth, std::string s) { out_ += std::string(size_t(2 * depth + 2), ' ') + s + "\n"; }
@@ -116,7 +112,7 @@ class WhyNot {
   runtime::Interpreter const& interp_;
   runtime::Batch const& batch_;
   runtime::EvalOptions options_;
-  std::optional<int> grade_;
+  int grade_;
   std::string out_;
 };
 
@@ -154,20 +150,19 @@ std::optional<std::string> Policy::why_not(std::string_view name, ProspectBuilde
   if (s < 0 && r < 0) return std::nullopt;
   runtime::Batch batch = runtime::Batch::for_schema(p.schema);
   fill_batch(p, prospect, batch);
-  WhyNot why(p, *impl_->interp, batch, now);
+  // The whole result once: whether it holds or fires, and the grade zone rows compare with.
+  runtime::EvalOptions eo;
+  eo.now = now;
+  auto const result = impl_->interp->evaluate_row(batch, 0, eo);
+  WhyNot why(p, *impl_->interp, batch, now, result.grade);
   if (s >= 0) {
     auto const& seg = p.segments[size_t(s)];
-    runtime::EvalOptions eo;
-    eo.now = now;
-    if (impl_->interp->evaluate_row(batch, 0, eo).segments[size_t(s)]) return std::string();
+    if (result.segments[size_t(s)]) return std::string();
     std::string head = fmt::format("{} `{}` does not hold:\n", seg.zone ? "zone" : "segment", seg.name);
     why.segment(s, 0, /*header=*/false);
     return head + why.out();
   }
   auto const& rule = p.rules[size_t(r)];
-  runtime::EvalOptions eo;
-  eo.now = now;
-  auto result = impl_->interp->evaluate_row(batch, 0, eo);
   for (int32_t f : result.fired)
     if (f == r) return std::string();
   std::string head = fmt::format("rule \"{}\" does not fire:\n", rule.name);
