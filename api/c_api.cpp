@@ -70,7 +70,8 @@ lr_policy* finish_compile(leadrules::CompileResult&& result, char** diagnostics)
     return nullptr;
   }
   auto* handle = new lr_policy(std::move(*result.policy));
-  if (diagnostics) *diagnostics = result.diagnostics.items.empty() ? nullptr : copy_string(result.rendered(false));
+  if (diagnostics)
+    *diagnostics = result.diagnostics.items.empty() ? nullptr : copy_string(result.rendered(false));
   return handle;
 }
 
@@ -105,10 +106,11 @@ char* guarded(lr_policy const* policy, char** error, Body&& body) noexcept {
 
 // A strict read of JSON Lines text; on a data error, nullopt and *error =
 // "origin:line: data error in `field`: reason".
-std::optional<leadrules::Batch> read_strict(lr_policy const* policy, std::string_view text, char const* origin,
-                                            char** error) {
+std::optional<leadrules::Batch> read_strict(lr_policy const* policy, std::string_view text,
+                                            char const* origin, char** error) {
   auto load = policy->policy.read_jsonl(text, origin, false);
-  if (!load) set_out(error, load.errors.empty() ? "leadrules: the data could not be read" : load.errors[0].message());
+  if (!load)
+    set_out(error, load.errors.empty() ? "leadrules: the data could not be read" : load.errors[0].message());
   return std::move(load.batch);
 }
 
@@ -122,7 +124,8 @@ lr_policy* lr_compile_with(char const* text, size_t length, char const* origin, 
   try {
     leadrules::CompileOptions options;
     if (!parse_engine(engine, &options.engine)) {
-      set_out(diagnostics, std::string("leadrules: unknown engine `") + engine + "` (expected `jit` or `interp`)\n");
+      set_out(diagnostics,
+              std::string("leadrules: unknown engine `") + engine + "` (expected `jit` or `interp`)\n");
       return nullptr;
     }
     if (cache_dir) options.cache_dir = cache_dir;
@@ -153,7 +156,7 @@ lr_policy* lr_compile_file(char const* path, char** diagnostics) {
 }
 
 void lr_policy_free(lr_policy* policy) {
-  delete policy;   // Policy's destructor releases a shared_ptr: does not throw
+  delete policy;  // Policy's destructor releases a shared_ptr: does not throw
 }
 
 lr_policy* lr_policy_ref(lr_policy const* policy) {
@@ -167,7 +170,9 @@ lr_policy* lr_policy_ref(lr_policy const* policy) {
 
 char const* lr_policy_name(lr_policy const* policy) { return policy ? policy->name.c_str() : ""; }
 
-char const* lr_policy_fingerprint(lr_policy const* policy) { return policy ? policy->fingerprint.c_str() : ""; }
+char const* lr_policy_fingerprint(lr_policy const* policy) {
+  return policy ? policy->fingerprint.c_str() : "";
+}
 
 char* lr_evaluate_json(lr_policy const* policy, char const* record, size_t length, int64_t now_unix_micros,
                        char** error) {
@@ -285,19 +290,22 @@ int finish_reload(leadrules::CompileResult&& result, char** diagnostics) {
     set_out(diagnostics, text);
     return 0;
   }
-  if (diagnostics) *diagnostics = result.diagnostics.items.empty() ? nullptr : copy_string(result.rendered(false));
+  if (diagnostics)
+    *diagnostics = result.diagnostics.items.empty() ? nullptr : copy_string(result.rendered(false));
   return 1;
 }
 }  // namespace
 
-int lr_holder_reload(lr_holder* holder, char const* text, size_t length, char const* origin, char** diagnostics) {
+int lr_holder_reload(lr_holder* holder, char const* text, size_t length, char const* origin,
+                     char** diagnostics) {
   clear_out(diagnostics);
   try {
     if (!holder) {
       set_out(diagnostics, "leadrules: holder is NULL\n");
       return 0;
     }
-    return finish_reload(holder->holder.reload(view(text, length), origin ? origin : "<policy>"), diagnostics);
+    return finish_reload(holder->holder.reload(view(text, length), origin ? origin : "<policy>"),
+                         diagnostics);
   } catch (...) {
     set_out(diagnostics, current_exception_message());
     return 0;

@@ -9,8 +9,8 @@ std::unique_ptr<runtime::Engine> make_interpreter(std::shared_ptr<plan::Plan con
   return std::make_unique<runtime::Interpreter>(std::move(plan));
 }
 
-std::unique_ptr<runtime::Engine> make_jit(std::shared_ptr<plan::Plan const> plan, jit::ObjectOptions const& options,
-                                          jit::CompileStats* stats) {
+std::unique_ptr<runtime::Engine> make_jit(std::shared_ptr<plan::Plan const> plan,
+                                          jit::ObjectOptions const& options, jit::CompileStats* stats) {
   auto object = jit::compile_object(*plan, options);
   // The reference implementation of per-dictionary-value predicates: the interpreter's own code.
   auto reference = std::make_shared<runtime::Interpreter>(plan);

@@ -13,7 +13,8 @@ namespace leadrules::api {
 // in memory; the interpreter evaluates the per-dictionary-value predicates. Throws
 // std::runtime_error when LLVM fails.
 std::unique_ptr<runtime::Engine> make_jit(std::shared_ptr<plan::Plan const> plan,
-                                          jit::ObjectOptions const& options, jit::CompileStats* stats = nullptr);
+                                          jit::ObjectOptions const& options,
+                                          jit::CompileStats* stats = nullptr);
 std::unique_ptr<runtime::Engine> make_interpreter(std::shared_ptr<plan::Plan const> plan);
 
 }  // namespace leadrules::api

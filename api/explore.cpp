@@ -22,7 +22,8 @@ using plan::Op;
 class WhyNot {
  public:
   // `grade`: the prospect's grade at `now` (zone rows compare with it).
-  WhyNot(plan::Plan const& p, runtime::Interpreter const& interp, runtime::Batch const& batch, int64_t now, int grade)
+  WhyNot(plan::Plan const& p, runtime::Interpreter const& interp, runtime::Batch const& batch, int64_t now,
+         int grade)
       : p_(p), interp_(interp), batch_(batch), grade_(grade) {
     options_.now = now;
   }
@@ -33,7 +34,7 @@ class WhyNot {
     return p_.source_text.substr(n.begin, n.end - n.begin);
   }
   plan::Constant value(int32_t node) const { return interp_.evaluate_node(batch_, 0, node, options_); }
-  int truth(int32_t node) const {   // 1, 0, or -1 unknown
+  int truth(int32_t node) const {  // 1, 0, or -1 unknown
     auto c = value(node);
     return c.missing ? -1 : c.boolean ? 1 : 0;
   }
@@ -46,7 +47,7 @@ class WhyNot {
     std::string is = t < 0 ? "is unknown" : "is false";
     switch (n.op) {
       case Op::And:
-        for (int32_t a : n.args) condition(a, depth);   // every conjunct that does not hold
+        for (int32_t a : n.args) condition(a, depth);  // every conjunct that does not hold
         return;
       case Op::Or:
         line(depth, fmt::format("`{}` {}: no alternative holds", text(node), is));
@@ -58,24 +59,23 @@ class WhyNot {
       case Op::Compare:
         line(depth, fmt::format("`{}` {}: {}", text(node), is, operands({n.args[0], n.args[1]})));
         return;
-      case Op::Within:
-        line(depth, fmt::format("`{}` {}: {}", text(node), is, operands({n.a})));
-        return;
+      case Op::Within: line(depth, fmt::format("`{}` {}: {}", text(node), is, operands({n.a}))); return;
       case Op::Segment:
         if (depth < 4) {
           segment(n.index, depth, /*header=*/true);
           return;
         }
         break;
-      default:
-        break;
+      default: break;
     }
     line(depth, fmt::format("`{}` {}", text(node), is));
   }
 
   void segment(int32_t s, int depth, bool header) {
     auto const& seg = p_.segments[size_t(s)];
-    if (header) line(depth, fmt::format("{} `{}` does not hold (line {})", seg.zone ? "zone" : "segment", seg.name, seg.line));
+    if (header)
+      line(depth,
+           fmt::format("{} `{}` does not hold (line {})", seg.zone ? "zone" : "segment", seg.name, seg.line));
     int d = depth + (header ? 1 : 0);
     if (!seg.zone) {
       condition(seg.condition, d);
@@ -84,8 +84,8 @@ class WhyNot {
     int grade = grade_;
     for (auto const& row : seg.rows) {
       if (grade < row.grade) {
-        line(d, fmt::format("row `{} …` (line {}): the grade is {}, below {}", plan::grade_name(row.grade), row.line,
-                            plan::grade_name(grade), plan::grade_name(row.grade)));
+        line(d, fmt::format("row `{} …` (line {}): the grade is {}, below {}", plan::grade_name(row.grade),
+                            row.line, plan::grade_name(grade), plan::grade_name(row.grade)));
         continue;
       }
       line(d, fmt::format("row `{} …` (line {}): the grade is {}, but", plan::grade_name(row.grade), row.line,
@@ -127,9 +127,9 @@ ExpressionValue Policy::evaluate_expression(std::string_view expression, Prospec
   ExpressionValue out;
   Diagnostics policy_diags;
   auto const& p = *impl_->plan;
-  auto checked = check_expression(p.source_path, p.source_text, std::string(expression), policy_diags,
-                                  out.diagnostics);
-  if (!checked.plan) {   // the policy compiled once; only a set file that changed since can fail
+  auto checked =
+      check_expression(p.source_path, p.source_text, std::string(expression), policy_diags, out.diagnostics);
+  if (!checked.plan) {  // the policy compiled once; only a set file that changed since can fail
     out.diagnostics = std::move(policy_diags);
     return out;
   }
@@ -143,7 +143,8 @@ ExpressionValue Policy::evaluate_expression(std::string_view expression, Prospec
   return out;
 }
 
-std::optional<std::string> Policy::why_not(std::string_view name, ProspectBuilder const& prospect, int64_t now) const {
+std::optional<std::string> Policy::why_not(std::string_view name, ProspectBuilder const& prospect,
+                                           int64_t now) const {
   auto const& p = *impl_->plan;
   int32_t s = p.segment_index(name);
   int32_t r = s < 0 ? p.rule_index(name) : -1;
@@ -174,15 +175,18 @@ std::optional<std::string> Policy::why_not(std::string_view name, ProspectBuilde
   runtime::FiringRecord h;
   for (uint32_t k = batch.history_offsets[0]; k < batch.history_offsets[1]; ++k)
     if (batch.history[k].rule == r) h = batch.history[k];
-  std::string last = h.has_last ? fmt::format(", last {} ({} ago)", stdlib::format_time(h.last), ago(now - h.last)) : "";
+  std::string last =
+      h.has_last ? fmt::format(", last {} ({} ago)", stdlib::format_time(h.last), ago(now - h.last)) : "";
   if (rule.max && h.count >= *rule.max)
-    why.line(0, fmt::format("its condition holds, but it has fired {} times{}: `max {}`", h.count, last, *rule.max));
+    why.line(0, fmt::format("its condition holds, but it has fired {} times{}: `max {}`", h.count, last,
+                            *rule.max));
   else if (rule.qualifier == plan::Rule::Qualifier::Once)
     why.line(0, fmt::format("its condition holds, but it fired before ({} times{}): a `once` rule fires once",
                             h.count, last));
   else if (rule.qualifier == plan::Rule::Qualifier::Every && h.has_last)
-    why.line(0, fmt::format("its condition holds, but it fired {} ago: `every {}` fires again from {}", ago(now - h.last),
-                            stdlib::format_duration(rule.every), stdlib::format_time(h.last + rule.every)));
+    why.line(0, fmt::format("its condition holds, but it fired {} ago: `every {}` fires again from {}",
+                            ago(now - h.last), stdlib::format_duration(rule.every),
+                            stdlib::format_time(h.last + rule.every)));
   else
     why.line(0, "its condition holds, but its qualification stops it");
   return head + why.out();
@@ -194,10 +198,10 @@ namespace {
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+    s.remove_suffix(1);
   return s;
 }
-
 
 // A double-quoted string with JSON escapes, at the start of `s`; advances `s` past it.
 std::optional<std::string> quoted(std::string_view& s, std::string* error) {
@@ -212,7 +216,10 @@ std::optional<std::string> quoted(std::string_view& s, std::string* error) {
     uint32_t v = 0;
     for (size_t k = at; k < at + 4; ++k) {
       char c = s[k];
-      v = v * 16 + uint32_t(c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 99);
+      v = v * 16 + uint32_t(c >= '0' && c <= '9'   ? c - '0'
+                            : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                            : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                                   : 99);
       if (v > 0xFFFF) return std::nullopt;
     }
     return v;
@@ -283,7 +290,8 @@ std::optional<Value> parse_literal(std::string_view text, ValueType type, int64_
       std::string t(s);
       char* end = nullptr;
       double d = t.empty() ? 0 : std::strtod(t.c_str(), &end);
-      if (t.empty() || end != t.c_str() + t.size() || !std::isfinite(d) || t.find_first_of("xXpPnN") != std::string::npos)
+      if (t.empty() || end != t.c_str() + t.size() || !std::isfinite(d) ||
+          t.find_first_of("xXpPnN") != std::string::npos)
         return fail(error, fmt::format("`{}` is not a number", s));
       return Value::of_number(d);
     }
@@ -301,16 +309,21 @@ std::optional<Value> parse_literal(std::string_view text, ValueType type, int64_
           if (t >= stdlib::kMinTime && t <= stdlib::kMaxTime) return Value::of_time(t);
         }
       }
-      return fail(error, fmt::format("`{}` is not a time: write @2026-11-22T10:00:00Z, @2026-11-22, or -1h / +2d from now", s));
+      return fail(
+          error,
+          fmt::format("`{}` is not a time: write @2026-11-22T10:00:00Z, @2026-11-22, or -1h / +2d from now",
+                      s));
     }
     case ValueType::duration:
       if (auto d = parse_duration(s)) return Value::of_duration(*d);
       return fail(error, fmt::format("`{}` is not a duration: write 30min, 48h, 90d or 2w", s));
     case ValueType::grade:
       if (auto g = Value::of_grade(s)) return g;
-      return fail(error, fmt::format("`{}` is not a grade: write one of F, D-, D, D+, … A+ (no space inside)", s));
+      return fail(error,
+                  fmt::format("`{}` is not a grade: write one of F, D-, D, D+, … A+ (no space inside)", s));
     case ValueType::string_list: {
-      if (s.empty() || s.front() != '[' || s.back() != ']') return fail(error, "expected a list: [\"a\", \"b\"]");
+      if (s.empty() || s.front() != '[' || s.back() != ']')
+        return fail(error, "expected a list: [\"a\", \"b\"]");
       s = trim(s.substr(1, s.size() - 2));
       std::vector<std::string> items;
       while (!s.empty()) {

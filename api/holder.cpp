@@ -29,7 +29,7 @@ PolicyHolder::~PolicyHolder() = default;
 Policy PolicyHolder::current() const { return Policy(impl_->get()); }
 
 void PolicyHolder::swap(Policy next) {
-  auto old = next.impl();   // the previous version is released outside the lock
+  auto old = next.impl();  // the previous version is released outside the lock
   {
     std::lock_guard<std::mutex> lock(impl_->mu);
     std::swap(impl_->current, old);
@@ -81,7 +81,7 @@ std::optional<DataError> FiringStore::load(Policy const& policy, Batch& batch) {
   try {
     auto& b = Access::impl(batch);
     impl_->state.load(*policy.impl()->plan, *b.batch);
-    b.serial = Batch::Impl::next_serial();   // changed: nothing prepared from it stays valid
+    b.serial = Batch::Impl::next_serial();  // changed: nothing prepared from it stays valid
     return std::nullopt;
   } catch (runtime::DataError const& e) {
     return to_error(e);

@@ -17,8 +17,8 @@ namespace leadrules {
 
 struct Policy::Impl {
   std::shared_ptr<plan::Plan const> plan;
-  std::unique_ptr<runtime::Engine> engine;          // the one compile options chose
-  std::unique_ptr<runtime::Interpreter> interp;     // tests, expressions (the REPL), the reference
+  std::unique_ptr<runtime::Engine> engine;       // the one compile options chose
+  std::unique_ptr<runtime::Interpreter> interp;  // tests, expressions (the REPL), the reference
   CompileOptions options;
   CompileStats stats;
   Engine kind = Engine::jit;
@@ -30,11 +30,11 @@ struct Policy::Impl {
 
 struct Batch::Impl {
   std::shared_ptr<plan::Plan const> plan;
-  std::shared_ptr<runtime::Batch> batch;            // shared with the Results made from it
+  std::shared_ptr<runtime::Batch> batch;  // shared with the Results made from it
   std::vector<DataError> rejects;
   std::map<std::string, size_t> skipped_kinds;
   size_t bytes = 0, prospects_read = 0;
-  uint64_t serial = next_serial();                  // names this batch for one-prospect reuse
+  uint64_t serial = next_serial();  // names this batch for one-prospect reuse
   static uint64_t next_serial();
 };
 
@@ -46,13 +46,13 @@ struct Results::Impl {
 };
 
 struct Scratch::Impl {
-  std::shared_ptr<Policy::Impl const> policy;       // the policy the batch is shaped for
+  std::shared_ptr<Policy::Impl const> policy;  // the policy the batch is shaped for
   runtime::Batch batch;
   runtime::Results results;
-  std::unique_ptr<runtime::RowScratch> engine;      // the engine's own per-thread memory
-  runtime::ProspectResult row;                      // the result, as the writers read it
-  runtime::Batch const* source = nullptr;           // the batch it is a row of: &batch or a caller's
-  uint64_t filled_serial = 0;                       // the builder content `batch` holds
+  std::unique_ptr<runtime::RowScratch> engine;  // the engine's own per-thread memory
+  runtime::ProspectResult row;                  // the result, as the writers read it
+  runtime::Batch const* source = nullptr;       // the batch it is a row of: &batch or a caller's
+  uint64_t filled_serial = 0;                   // the builder content `batch` holds
   size_t source_row = 0;
   int64_t now = 0;
 };
@@ -76,6 +76,7 @@ DataError to_error(runtime::DataError const& e);
 bool same_schema(plan::Schema const& a, plan::Schema const& b);
 // The builder's prospect (row 0) and colleagues into `batch` (emptied first, memory kept).
 void fill_batch(plan::Plan const& p, ProspectBuilder const& prospect, runtime::Batch& batch);
-Result make_result(plan::Plan const& p, runtime::Batch const& batch, size_t row, runtime::ProspectResult const& r);
+Result make_result(plan::Plan const& p, runtime::Batch const& batch, size_t row,
+                   runtime::ProspectResult const& r);
 
 }  // namespace leadrules

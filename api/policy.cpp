@@ -17,16 +17,17 @@ namespace leadrules {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
-
-FieldInfo field_info(plan::Field const& f) {
-  return {f.name, to_value_type(f.type), f.optional, f.column};
+double ms_since(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
 }
+
+FieldInfo field_info(plan::Field const& f) { return {f.name, to_value_type(f.type), f.optional, f.column}; }
 
 // Builds the engine the options ask for. A policy the code generator cannot take (LLVM fails,
 // or the policy is beyond its limits) still runs: on the interpreter, with a warning.
-std::shared_ptr<Policy::Impl const> build(std::shared_ptr<plan::Plan const> plan, CompileOptions const& options,
-                                          double check_ms, bool with_engine, Diagnostics& diags) {
+std::shared_ptr<Policy::Impl const> build(std::shared_ptr<plan::Plan const> plan,
+                                          CompileOptions const& options, double check_ms, bool with_engine,
+                                          Diagnostics& diags) {
   auto impl = std::make_shared<Policy::Impl>();
   impl->plan = plan;
   impl->options = options;
@@ -55,7 +56,8 @@ std::shared_ptr<Policy::Impl const> build(std::shared_ptr<plan::Plan const> plan
       Diagnostic d;
       d.severity = Severity::Warning;
       d.file = plan->source_path;
-      d.message = fmt::format("cannot compile this policy to native code ({}); it runs on the interpreter", e.what());
+      d.message =
+          fmt::format("cannot compile this policy to native code ({}); it runs on the interpreter", e.what());
       diags.add(std::move(d));
       impl->kind = Engine::interp;
     }
@@ -100,7 +102,8 @@ LoadResult load(std::shared_ptr<plan::Plan const> const& plan, runtime::ReadOpti
     auto impl = std::make_unique<Batch::Impl>();
     impl->plan = plan;
     impl->batch = std::make_shared<runtime::Batch>(std::move(read.batch));
-    for (auto& r : read.rejects) impl->rejects.push_back({r.file, r.line, r.field, r.reason, std::move(r.text)});
+    for (auto& r : read.rejects)
+      impl->rejects.push_back({r.file, r.line, r.field, r.reason, std::move(r.text)});
     impl->skipped_kinds = std::move(read.skipped_kinds);
     impl->bytes = read.bytes;
     impl->prospects_read = read.prospects_read;
@@ -200,14 +203,22 @@ std::optional<size_t> Policy::account_field() const {
   int32_t a = impl_->plan->schema.account_field;
   return a >= 0 ? std::optional<size_t>(size_t(a)) : std::nullopt;
 }
-std::optional<size_t> Policy::field_index(std::string_view name) const { return index_of(impl_->fields, name); }
-std::optional<size_t> Policy::segment_index(std::string_view name) const { return index_of(impl_->segments, name); }
+std::optional<size_t> Policy::field_index(std::string_view name) const {
+  return index_of(impl_->fields, name);
+}
+std::optional<size_t> Policy::segment_index(std::string_view name) const {
+  return index_of(impl_->segments, name);
+}
 std::optional<size_t> Policy::rule_index(std::string_view name) const { return index_of(impl_->rules, name); }
-std::optional<size_t> Policy::block_index(std::string_view name) const { return index_of(impl_->blocks, name); }
+std::optional<size_t> Policy::block_index(std::string_view name) const {
+  return index_of(impl_->blocks, name);
+}
 
 std::string Policy::summary() const {
   auto const& p = *impl_->plan;
-  auto plural = [](size_t n, std::string_view one) { return fmt::format("{} {}{}", n, one, n == 1 ? "" : "s"); };
+  auto plural = [](size_t n, std::string_view one) {
+    return fmt::format("{} {}{}", n, one, n == 1 ? "" : "s");
+  };
   size_t zones = 0;
   for (auto const& s : p.segments) zones += s.zone;
   return fmt::format("{} in {}, {}, {}, {}, {}, {}", plural(p.points.size(), "scoring rule"),
@@ -263,7 +274,8 @@ Results Policy::evaluate(Batch const& batch, EvalOptions const& options) const {
 
 std::vector<TestOutcome> Policy::run_tests() const {
   std::vector<TestOutcome> out;
-  for (auto& t : runtime::run_tests(*impl_->interp)) out.push_back({t.name, t.line, t.passed, std::move(t.failures)});
+  for (auto& t : runtime::run_tests(*impl_->interp))
+    out.push_back({t.name, t.line, t.passed, std::move(t.failures)});
   return out;
 }
 

@@ -9,9 +9,9 @@ namespace leadrules {
 
 struct ProspectBuilder::Impl {
   std::shared_ptr<Policy::Impl const> policy;
-  std::vector<plan::TestProspect> records{1};   // [0] the prospect, then colleagues
-  size_t used = 1;                              // records in use (reset keeps the others' memory)
-  std::vector<plan::TestHistory> history;       // the prospect's
+  std::vector<plan::TestProspect> records{1};  // [0] the prospect, then colleagues
+  size_t used = 1;                             // records in use (reset keeps the others' memory)
+  std::vector<plan::TestHistory> history;      // the prospect's
   // Renewed by every change: a scratch that filled its batch from this very content (and the
   // engine's preparation from that batch) is still good while it is the same.
   uint64_t serial = Batch::Impl::next_serial();
@@ -23,7 +23,8 @@ struct ProspectBuilder::Impl {
 
 namespace {
 
-[[noreturn]] void unknown(std::string_view what, std::string_view name, std::vector<std::string> const& known) {
+[[noreturn]] void unknown(std::string_view what, std::string_view name,
+                          std::vector<std::string> const& known) {
   std::string list;
   for (size_t i = 0; i < known.size() && i < 12; ++i) list += (i ? ", " : "") + known[i];
   throw Error(fmt::format("no {} `{}` in the policy (it has: {})", what, name, list));
@@ -108,15 +109,20 @@ ProspectBuilder& ProspectBuilder::set(std::string_view field, Value const& value
   put(impl_->current().fields, id, convert(schema.prospect[size_t(id)], value));
   return *this;
 }
-ProspectBuilder& ProspectBuilder::set(std::string_view field, double number) { return set(field, Value::of_number(number)); }
+ProspectBuilder& ProspectBuilder::set(std::string_view field, double number) {
+  return set(field, Value::of_number(number));
+}
 ProspectBuilder& ProspectBuilder::set(std::string_view field, std::string_view text) {
   return set(field, Value::of_string(std::string(text)));
 }
-ProspectBuilder& ProspectBuilder::set(std::string_view field, bool boolean) { return set(field, Value::of_bool(boolean)); }
+ProspectBuilder& ProspectBuilder::set(std::string_view field, bool boolean) {
+  return set(field, Value::of_bool(boolean));
+}
 ProspectBuilder& ProspectBuilder::set_time(std::string_view field, int64_t micros) {
   return set(field, Value::of_time(micros));
 }
-ProspectBuilder& ProspectBuilder::set_list(std::string_view field, std::vector<std::string_view> const& items) {
+ProspectBuilder& ProspectBuilder::set_list(std::string_view field,
+                                           std::vector<std::string_view> const& items) {
   return set(field, Value::of_list({items.begin(), items.end()}));
 }
 ProspectBuilder& ProspectBuilder::unset(std::string_view field) {
@@ -146,11 +152,15 @@ ProspectBuilder& ProspectBuilder::with(std::string_view field, Value const& valu
   put(acts.back().fields, id, convert(schema.activity[size_t(id)], value));
   return *this;
 }
-ProspectBuilder& ProspectBuilder::with(std::string_view field, double number) { return with(field, Value::of_number(number)); }
+ProspectBuilder& ProspectBuilder::with(std::string_view field, double number) {
+  return with(field, Value::of_number(number));
+}
 ProspectBuilder& ProspectBuilder::with(std::string_view field, std::string_view text) {
   return with(field, Value::of_string(std::string(text)));
 }
-ProspectBuilder& ProspectBuilder::with(std::string_view field, bool boolean) { return with(field, Value::of_bool(boolean)); }
+ProspectBuilder& ProspectBuilder::with(std::string_view field, bool boolean) {
+  return with(field, Value::of_bool(boolean));
+}
 
 ProspectBuilder& ProspectBuilder::fired(std::string_view rule, int64_t count, std::optional<int64_t> last) {
   impl_->changed();
@@ -176,10 +186,13 @@ void fill_batch(plan::Plan const& p, ProspectBuilder const& prospect, runtime::B
   auto const& b = Access::impl(prospect);
   if (b.policy->plan.get() != &p && !same_schema(b.policy->plan->schema, p.schema))
     throw Error("Policy::evaluate: the prospect was built for a policy with another schema");
-  if (batch.fields.size() != p.schema.prospect.size()) batch = runtime::Batch::for_schema(p.schema);
-  else clear(batch);
+  if (batch.fields.size() != p.schema.prospect.size())
+    batch = runtime::Batch::for_schema(p.schema);
+  else
+    clear(batch);
   runtime::append_record(p, batch, b.records[0]);
-  for (auto const& h : b.history) batch.history.push_back({h.rule, h.count, h.last.has_value(), h.last.value_or(0)});
+  for (auto const& h : b.history)
+    batch.history.push_back({h.rule, h.count, h.last.has_value(), h.last.value_or(0)});
   batch.history_offsets.back() = uint32_t(batch.history.size());
   for (size_t i = 1; i < b.used; ++i) runtime::append_record(p, batch, b.records[i]);
 }
@@ -189,7 +202,8 @@ Scratch::~Scratch() = default;
 Scratch::Scratch(Scratch&&) noexcept = default;
 Scratch& Scratch::operator=(Scratch&&) noexcept = default;
 
-ResultView Policy::evaluate(ProspectBuilder const& prospect, int64_t now, Scratch& scratch, bool explain) const {
+ResultView Policy::evaluate(ProspectBuilder const& prospect, int64_t now, Scratch& scratch,
+                            bool explain) const {
   auto& s = *scratch.impl_;
   auto const& p = *impl_->plan;
   if (s.policy != impl_) {
@@ -215,7 +229,8 @@ ResultView Policy::evaluate(ProspectBuilder const& prospect, int64_t now, Scratc
   return ResultView(&scratch);
 }
 
-ResultView Policy::evaluate(Batch const& batch, size_t row, int64_t now, Scratch& scratch, bool explain) const {
+ResultView Policy::evaluate(Batch const& batch, size_t row, int64_t now, Scratch& scratch,
+                            bool explain) const {
   auto const& b = Access::impl(batch);
   if (b.plan != impl_->plan && !same_schema(b.plan->schema, impl_->plan->schema))
     throw Error("Policy::evaluate: the batch was read for a policy with another schema");

@@ -4,7 +4,8 @@
 
 namespace leadrules {
 
-Result make_result(plan::Plan const& p, runtime::Batch const& batch, size_t row, runtime::ProspectResult const& r) {
+Result make_result(plan::Plan const& p, runtime::Batch const& batch, size_t row,
+                   runtime::ProspectResult const& r) {
   Result out;
   out.id = std::string(batch.id(row, p.schema));
   out.score = r.total;
@@ -95,7 +96,8 @@ std::vector<Batch::Firing> Batch::firings(size_t row) const {
   std::vector<Firing> out;
   for (uint32_t h = b.history_offsets.at(row); h < b.history_offsets.at(row + 1); ++h) {
     auto const& rec = b.history[h];
-    out.push_back({size_t(rec.rule), rec.count, rec.has_last ? std::optional<int64_t>(rec.last) : std::nullopt});
+    out.push_back(
+        {size_t(rec.rule), rec.count, rec.has_last ? std::optional<int64_t>(rec.last) : std::nullopt});
   }
   return out;
 }
@@ -152,10 +154,12 @@ std::string Results::to_csv() const {
 }
 
 std::string Results::explain(size_t row, bool colour) const {
-  return runtime::explain_text(*impl_->policy->plan, *impl_->batch, row, impl_->results.row(row), impl_->now, colour);
+  return runtime::explain_text(*impl_->policy->plan, *impl_->batch, row, impl_->results.row(row), impl_->now,
+                               colour);
 }
 
-std::string score_histogram(std::span<double const> scores, std::optional<double> mark, bool colour, size_t width) {
+std::string score_histogram(std::span<double const> scores, std::optional<double> mark, bool colour,
+                            size_t width) {
   return runtime::score_histogram(std::vector<double>(scores.begin(), scores.end()), mark, colour, width);
 }
 

@@ -110,7 +110,7 @@ Value Value::of_list(std::vector<std::string> items) {
 Value Value::missing_of(ValueType t) {
   Value v;
   v.type = t;
-  v.missing = t != ValueType::string_list;   // a missing [string] is the empty list
+  v.missing = t != ValueType::string_list;  // a missing [string] is the empty list
   return v;
 }
 

@@ -3,9 +3,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <cmath>
 #include <cstring>
 #include <deque>
 #include <initializer_list>
@@ -22,9 +22,9 @@ namespace leadrules::bench {
 
 namespace {
 
-using Column = Batch::Column;   // the public zero-copy view of a column
+using Column = Batch::Column;  // the public zero-copy view of a column
 
-constexpr int kGradeF = 0, kGradeD = 2, kGradeAPlus = 12;   // F D- D D+ C- C C+ B- B B+ A- A A+
+constexpr int kGradeF = 0, kGradeD = 2, kGradeAPlus = 12;  // F D- D D+ C- C C+ B- B B+ A- A A+
 
 constexpr int64_t kSecond = 1000000;
 constexpr int64_t kHour = 3600 * kSecond;
@@ -35,14 +35,14 @@ constexpr int64_t kDay = 24 * kHour;
 // Activity classes: which per-activity rules an activity matches depends on its kind and on one
 // of its fields only, so each activity falls in one class.
 enum : uint8_t {
-  kNone = 0,          // matches no per-activity rule (a form without `form`, a download without `asset`)
-  kVisit = 1,         // 1..8: a visit, + page bits (1 ^/pricing, 2 ^/(product|features), 4 ^/blog/)
+  kNone = 0,   // matches no per-activity rule (a form without `form`, a download without `asset`)
+  kVisit = 1,  // 1..8: a visit, + page bits (1 ^/pricing, 2 ^/(product|features), 4 ^/blog/)
   kFormContact = 9,
-  kFormOther = 10,    // form present and != "contact" (a missing form matches neither rule)
-  kDownloadWp = 11,   // asset ~* "whitepaper|ebook"
-  kDownloadOther = 12,// asset present and not matching (a missing asset matches neither rule)
+  kFormOther = 10,      // form present and != "contact" (a missing form matches neither rule)
+  kDownloadWp = 11,     // asset ~* "whitepaper|ebook"
+  kDownloadOther = 12,  // asset present and not matching (a missing asset matches neither rule)
   kWebinar = 13,
-  kEmailOpen = 14,    // counted only within 30d
+  kEmailOpen = 14,  // counted only within 30d
   kEmailClick = 15,
   kUnsubscribe = 16,
   kBounce = 17,
@@ -52,9 +52,20 @@ enum PageBit : uint8_t { kPricing = 1, kProduct = 2, kBlog = 4 };
 
 // Lanes: the 13 `per` rules of `score behavior` in source order (3 lanes of padding).
 enum Lane {
-  kLaneVisit, kLanePricing, kLaneProduct, kLaneBlog, kLaneFormContact, kLaneFormOther,
-  kLaneDownloadWp, kLaneDownloadOther, kLaneWebinar, kLaneEmailOpen, kLaneEmailClick,
-  kLaneUnsubscribe, kLaneBounce, kLanes = 16,
+  kLaneVisit,
+  kLanePricing,
+  kLaneProduct,
+  kLaneBlog,
+  kLaneFormContact,
+  kLaneFormOther,
+  kLaneDownloadWp,
+  kLaneDownloadOther,
+  kLaneWebinar,
+  kLaneEmailOpen,
+  kLaneEmailClick,
+  kLaneUnsubscribe,
+  kLaneBounce,
+  kLanes = 16,
 };
 
 struct alignas(64) ContribTable {
@@ -62,10 +73,10 @@ struct alignas(64) ContribTable {
   ContribTable() {
     for (int b = 0; b < 8; ++b) {
       auto& r = row[kVisit + b];
-      r[kLaneVisit] = 1;                          // points +1  per visit cap 30
-      if (b & kPricing) r[kLanePricing] = 10;     // points +10 per visit where page ~ "^/pricing"
-      if (b & kProduct) r[kLaneProduct] = 5;      // points +5  per visit where page ~ "^/(product|features)"
-      if (b & kBlog) r[kLaneBlog] = 3;            // points +3  per visit where page ~ "^/blog/" cap 15
+      r[kLaneVisit] = 1;                       // points +1  per visit cap 30
+      if (b & kPricing) r[kLanePricing] = 10;  // points +10 per visit where page ~ "^/pricing"
+      if (b & kProduct) r[kLaneProduct] = 5;   // points +5  per visit where page ~ "^/(product|features)"
+      if (b & kBlog) r[kLaneBlog] = 3;         // points +3  per visit where page ~ "^/blog/" cap 15
     }
     row[kFormContact][kLaneFormContact] = 25;     // points +25 per form where form == "contact"
     row[kFormOther][kLaneFormOther] = 15;         // points +15 per form where form != "contact"
@@ -90,7 +101,8 @@ constexpr double kDecayFactor[4] = {1.0, 0.75, 0.5, 0.0};
 // instant), 1 = [0, 1d], 2 = (1d, 7d], 3 = (7d, 14d], 4 = (14d, 30d], 5 = (30d, 60d],
 // 6 = (60d, 90d], 7 = (90d, 120d], 8 = (120d, 270d], 9 = older. (`within D` is inclusive,
 // `decay after D` strict: both are `age > D` or its negation.)
-constexpr int64_t kBucketAbove[9] = {-1, kDay, 7 * kDay, 14 * kDay, 30 * kDay, 60 * kDay, 90 * kDay, 120 * kDay, 270 * kDay};
+constexpr int64_t kBucketAbove[9] = {-1,        kDay,      7 * kDay,   14 * kDay, 30 * kDay,
+                                     60 * kDay, 90 * kDay, 120 * kDay, 270 * kDay};
 constexpr int kBuckets = 10;
 
 // Every age in bucket b >= 1 decays and falls in each window alike: decide with one of them.
@@ -136,12 +148,12 @@ struct alignas(64) PairTable {
         if (age > 30 * kDay) add_row[kLaneEmailOpen] = kContrib.row[c][kLaneEmailOpen] * 0.0;
         bool pricing_visit = c >= kVisit && c < kVisit + 8 && ((c - kVisit) & kPricing);
         auto& n = count[c * kBuckets + b];
-        n[kN90] = age <= 90 * kDay;                      // activity within 90d
-        n[kN30] = age <= 30 * kDay;                      // activity within 30d
-        n[kN7] = age <= 7 * kDay;                        // activity within 7d
-        n[kPricing14] = pricing_visit && age <= 14 * kDay;   // visit where page ~ "^/pricing" within 14d
-        n[kContact] = c == kFormContact;                 // any form where form == "contact"
-        n[kActive1dLane] = age <= kDay;                  // last(activity) within 1d
+        n[kN90] = age <= 90 * kDay;                         // activity within 90d
+        n[kN30] = age <= 30 * kDay;                         // activity within 30d
+        n[kN7] = age <= 7 * kDay;                           // activity within 7d
+        n[kPricing14] = pricing_visit && age <= 14 * kDay;  // visit where page ~ "^/pricing" within 14d
+        n[kContact] = c == kFormContact;                    // any form where form == "contact"
+        n[kActive1dLane] = age <= kDay;                     // last(activity) within 1d
       }
     // Bucket 0 (invisible): adds 0 * points, counts nothing.
     for (int c = 0; c < kClasses; ++c)
@@ -152,10 +164,10 @@ PairTable const kPair;
 
 // Per-prospect facts of the activity pass.
 enum Flag : uint8_t {
-  kActive30Now = 1,    // any activity within 30d of now          (engaged_colleagues at now)
-  kActive30Past = 2,   // any activity within 30d of now - 1d     (engaged_colleagues in past())
-  kContactForm = 4,    // any visible form where form == "contact" (segment mql)
-  kActive1d = 8,       // last(activity) within 1d                 (rule "Hot and active today")
+  kActive30Now = 1,   // any activity within 30d of now          (engaged_colleagues at now)
+  kActive30Past = 2,  // any activity within 30d of now - 1d     (engaged_colleagues in past())
+  kContactForm = 4,   // any visible form where form == "contact" (segment mql)
+  kActive1d = 8,      // last(activity) within 1d                 (rule "Hot and active today")
 };
 
 // Prospect-field predicate bits (per dictionary code; the last entry is a missing value).
@@ -165,10 +177,9 @@ enum StageBit : uint8_t { kStage4 = 1, kUntouched = 2 };
 enum Tri : uint8_t { kFalse = 0, kTrue = 1, kUnknown = 2 };
 
 // The benchmark's rules, by name (the policy gives their indexes).
-char const* const kRuleNames[6] = {"Hot list", "Hot and active today", "MQL", "Score jump",
-                                   "SLA untouched", "Recycle"};
+char const* const kRuleNames[6] = {"Hot list",   "Hot and active today", "MQL",
+                                   "Score jump", "SLA untouched",        "Recycle"};
 enum RuleId { kRuleHotList, kRuleHotActive, kRuleMql, kRuleScoreJump, kRuleSla, kRuleRecycle };
-
 
 inline uint32_t clamp_code(uint32_t code, uint32_t n) { return code < n ? code : n; }
 
@@ -185,8 +196,8 @@ std::vector<uint8_t> per_value(Column const& col, uint8_t missing, Fn fn) {
 // `x == "a" or x == "b" ...` over a column: string equality is code equality within one
 // dictionary, so mark the codes of the values. The public view has no lookup by text: one pass
 // over the dictionary, the values compared to each entry (a value is at most one entry).
-void set_values(std::vector<uint8_t>& table, Column const& col, std::initializer_list<std::string_view> values,
-                uint8_t value) {
+void set_values(std::vector<uint8_t>& table, Column const& col,
+                std::initializer_list<std::string_view> values, uint8_t value) {
   for (size_t k = 0, n = col.dictionary_size; k < n; ++k) {
     std::string_view v = col.text(uint32_t(k));
     for (std::string_view x : values)
@@ -196,8 +207,8 @@ void set_values(std::vector<uint8_t>& table, Column const& col, std::initializer
       }
   }
 }
-void mark_values(std::vector<uint8_t>& table, Column const& col, std::initializer_list<std::string_view> values,
-                 uint8_t bit) {
+void mark_values(std::vector<uint8_t>& table, Column const& col,
+                 std::initializer_list<std::string_view> values, uint8_t bit) {
   for (size_t k = 0, n = col.dictionary_size; k < n; ++k) {
     std::string_view v = col.text(uint32_t(k));
     for (std::string_view x : values)
@@ -228,13 +239,15 @@ class DomainSet {
     if (transient) d = owned_.emplace_back(d);
     keys_.push_back(d);
     bits_.push_back(bits);
-    if (keys_.size() * 2 > slots_.size()) grow();
-    else insert(h, uint32_t(keys_.size()));
+    if (keys_.size() * 2 > slots_.size())
+      grow();
+    else
+      insert(h, uint32_t(keys_.size()));
     return bits;
   }
 
  private:
-  std::vector<uint64_t> slots_;          // hash >> 32 << 32 | (index + 1); 0 = empty
+  std::vector<uint64_t> slots_;  // hash >> 32 << 32 | (index + 1); 0 = empty
   std::vector<std::string_view> keys_;
   std::vector<uint8_t> bits_;
   std::deque<std::string> owned_;
@@ -271,11 +284,9 @@ class DomainSet {
 
 struct Baseline::Impl {
   // Columns and kinds, resolved against the policy's schema.
-  int32_t f_account, f_email, f_title, f_industry, f_employees, f_country, f_status, f_stage,
-      f_assigned;
+  int32_t f_account, f_email, f_title, f_industry, f_employees, f_country, f_status, f_stage, f_assigned;
   int32_t a_page, a_form, a_asset;
-  int32_t k_visit, k_form, k_email_open, k_email_click, k_download, k_webinar, k_unsubscribe,
-      k_bounce;
+  int32_t k_visit, k_form, k_email_open, k_email_click, k_download, k_webinar, k_unsubscribe, k_bounce;
   size_t n_kinds = 0;
   int32_t block_behavior, block_fit;
   int32_t seg_hot, seg_mql, seg_recycle;
@@ -288,9 +299,10 @@ struct Baseline::Impl {
 
   // Per-batch tables.
   struct Tables {
-    std::vector<uint8_t> page_cls, form_cls, asset_cls;   // activity class of a visit / form / download by code
-    std::vector<uint8_t> zeros;                           // over `page` codes: for the other kinds
-    uint8_t kind_cls[16] = {};                            // class of the other kinds (by kind id < 16)
+    std::vector<uint8_t> page_cls, form_cls,
+        asset_cls;               // activity class of a visit / form / download by code
+    std::vector<uint8_t> zeros;  // over `page` codes: for the other kinds
+    uint8_t kind_cls[16] = {};   // class of the other kinds (by kind id < 16)
     std::vector<uint8_t> title, email, industry, country, account, status, stage;
   };
   Tables tables(Batch const& b) const;
@@ -299,8 +311,7 @@ struct Baseline::Impl {
     std::vector<double> behavior_now, behavior_past;
     std::vector<uint8_t> flags;
   };
-  void activity_pass(Batch const& b, Tables const& t, int64_t now, Stage1& s, size_t begin,
-                     size_t end) const;
+  void activity_pass(Batch const& b, Tables const& t, int64_t now, Stage1& s, size_t begin, size_t end) const;
   void prospect_pass(Batch const& b, Tables const& t, int64_t now, Stage1 const& s,
                      std::vector<uint32_t> const& active_now, std::vector<uint32_t> const& active_past,
                      BaselineResults& out, size_t begin, size_t end) const;
@@ -309,7 +320,9 @@ struct Baseline::Impl {
 namespace {
 
 int32_t need(std::optional<size_t> index, char const* what, std::string_view name) {
-  if (!index) throw std::runtime_error("baseline: the policy has no " + std::string(what) + " `" + std::string(name) + "`");
+  if (!index)
+    throw std::runtime_error("baseline: the policy has no " + std::string(what) + " `" + std::string(name) +
+                             "`");
   return int32_t(*index);
 }
 
@@ -336,7 +349,8 @@ Baseline::Impl::Impl(Policy const& p) {
   auto const& fields = p.fields();
   auto field = [&](char const* name, ValueType type) {
     int32_t i = need(p.field_index(name), "prospect field", name);
-    if (fields[size_t(i)].type != type) throw std::runtime_error(std::string("baseline: field ") + name + " has another type");
+    if (fields[size_t(i)].type != type)
+      throw std::runtime_error(std::string("baseline: field ") + name + " has another type");
     return i;
   };
   f_account = field("account", ValueType::string);
@@ -352,7 +366,8 @@ Baseline::Impl::Impl(Policy const& p) {
   auto afield = [&](char const* name) {
     int32_t i = need(position(afields, name, [](FieldInfo const& f) -> std::string_view { return f.name; }),
                      "activity field", name);
-    if (afields[size_t(i)].type != ValueType::string) throw std::runtime_error(std::string("baseline: activity field ") + name + " is not a string");
+    if (afields[size_t(i)].type != ValueType::string)
+      throw std::runtime_error(std::string("baseline: activity field ") + name + " is not a string");
     return i;
   };
   a_page = afield("page");
@@ -360,7 +375,8 @@ Baseline::Impl::Impl(Policy const& p) {
   a_asset = afield("asset");
   auto const& kinds = p.activity_kinds();
   auto kind = [&](char const* name) {
-    return need(position(kinds, name, [](std::string const& k) -> std::string_view { return k; }), "activity kind", name);
+    return need(position(kinds, name, [](std::string const& k) -> std::string_view { return k; }),
+                "activity kind", name);
   };
   k_visit = kind("visit");
   k_form = kind("form");
@@ -420,7 +436,7 @@ Baseline::Impl::Tables Baseline::Impl::tables(Batch const& b) const {
   {
     Column const col = b.activity_field(size_t(a_form));
     t.form_cls.assign(col.dictionary_size + 1, kFormOther);
-    t.form_cls.back() = kNone;   // a form without `form`: neither == nor != "contact"
+    t.form_cls.back() = kNone;  // a form without `form`: neither == nor != "contact"
     set_values(t.form_cls, col, {"contact"}, kFormContact);
   }
   t.asset_cls = per_value(b.activity_field(size_t(a_asset)), kNone, [&](std::string_view v) {
@@ -441,7 +457,7 @@ Baseline::Impl::Tables Baseline::Impl::tables(Batch const& b) const {
   {
     // domain(email): after the last '@', ASCII-lower-cased; missing without '@' (then neither
     // `in free_mail` nor the regex holds). Predicates once per distinct domain.
-    static constexpr std::string_view kFree[] = {"gmail.com", "yahoo.com", "yahoo.co.jp",
+    static constexpr std::string_view kFree[] = {"gmail.com",   "yahoo.com",   "yahoo.co.jp",
                                                  "outlook.com", "hotmail.com", "icloud.com"};
     Column const col = b.field(size_t(f_email));
     size_t n = col.dictionary_size;
@@ -449,7 +465,7 @@ Baseline::Impl::Tables Baseline::Impl::tables(Batch const& b) const {
     DomainSet domains;
     char lowered[256];
     for (size_t k = 0; k < n; ++k) {
-      std::string_view e = col.text(uint32_t(k));   // stable: a view into the batch's dictionary
+      std::string_view e = col.text(uint32_t(k));  // stable: a view into the batch's dictionary
       auto const* at = static_cast<char const*>(::memrchr(e.data(), '@', e.size()));
       if (!at) continue;
       std::string_view d(at + 1, size_t(e.data() + e.size() - (at + 1)));
@@ -462,14 +478,16 @@ Baseline::Impl::Tables Baseline::Impl::tables(Batch const& b) const {
           lowered_long.resize(d.size());
           to = lowered_long.data();
         }
-        for (size_t i = 0; i < d.size(); ++i) to[i] = unsigned(d[i] - 'A') < 26u ? char(d[i] - 'A' + 'a') : d[i];
+        for (size_t i = 0; i < d.size(); ++i)
+          to[i] = unsigned(d[i] - 'A') < 26u ? char(d[i] - 'A' + 'a') : d[i];
         d = std::string_view(to, d.size());
       }
       t.email[k] = domains.find_or_add(d, upper, [&](std::string_view dom) {
         uint8_t bits = 0;
         if (std::find(std::begin(kFree), std::end(kFree), dom) != std::end(kFree)) bits |= kFreeMail;
         // (^|\.)(edu|ac\.jp)$ can only match a domain ending in "edu" or "ac.jp": RE2 decides those.
-        if ((dom.ends_with("edu") || dom.ends_with("ac.jp")) && RE2::PartialMatch(dom, *re_edu)) bits |= kEduDomain;
+        if ((dom.ends_with("edu") || dom.ends_with("ac.jp")) && RE2::PartialMatch(dom, *re_edu))
+          bits |= kEduDomain;
         return bits;
       });
     }
@@ -479,7 +497,7 @@ Baseline::Impl::Tables Baseline::Impl::tables(Batch const& b) const {
   t.industry.back() = kUnknown;
   mark_values(t.industry, ind, {"SaaS", "Manufacturing", "Finance"}, kTrue);
   Column const ctry = b.field(size_t(f_country));
-  t.country.assign(ctry.dictionary_size + 1, kTrue);   // country != "JP" and country != "US"
+  t.country.assign(ctry.dictionary_size + 1, kTrue);  // country != "JP" and country != "US"
   t.country.back() = kUnknown;
   set_values(t.country, ctry, {"JP", "US"}, kFalse);
   Column const acct = b.field(size_t(f_account));
@@ -497,9 +515,8 @@ Baseline::Impl::Tables Baseline::Impl::tables(Batch const& b) const {
 
 // One pass over each prospect's activities: every `per` rule's sum at now and at now - 1d, and
 // the counts behind the `if` rules, mql, "Hot and active today" and engaged_colleagues.
-__attribute__((target_clones("avx2", "default")))
-void Baseline::Impl::activity_pass(Batch const& b, Tables const& t, int64_t now, Stage1& s,
-                                   size_t row_begin, size_t row_end) const {
+__attribute__((target_clones("avx2", "default"))) void Baseline::Impl::activity_pass(
+    Batch const& b, Tables const& t, int64_t now, Stage1& s, size_t row_begin, size_t row_end) const {
   typedef double v4d __attribute__((vector_size(32)));
   typedef uint32_t v8u __attribute__((vector_size(32)));
   uint32_t const* __restrict off = b.activity_offsets().data();
@@ -512,7 +529,7 @@ void Baseline::Impl::activity_pass(Batch const& b, Tables const& t, int64_t now,
   // kind without such a field reads `page` through a table of zeros).
   struct KindClass {
     uint32_t const* codes;
-    uint8_t const* table;     // class by code; [n] = missing
+    uint8_t const* table;  // class by code; [n] = missing
     uint32_t n;
   };
   KindClass by_kind[16];
@@ -522,8 +539,8 @@ void Baseline::Impl::activity_pass(Batch const& b, Tables const& t, int64_t now,
   by_kind[k_download] = {asset, t.asset_cls.data(), uint32_t(t.asset_cls.size() - 1)};
   uint8_t kind_cls[16];
   std::memcpy(kind_cls, t.kind_cls, sizeof kind_cls);
-  v4d const* add = reinterpret_cast<v4d const*>(&kPair.add[0][0]);       // 4 vectors a (class, bucket)
-  v8u const* count = reinterpret_cast<v8u const*>(&kPair.count[0][0]);   // 1 vector a (class, bucket)
+  v4d const* add = reinterpret_cast<v4d const*>(&kPair.add[0][0]);      // 4 vectors a (class, bucket)
+  v8u const* count = reinterpret_cast<v8u const*>(&kPair.count[0][0]);  // 1 vector a (class, bucket)
   uint8_t const* bucket_now = kBucketOfDay.now;
   uint8_t const* bucket_past = kBucketOfDay.past;
 
@@ -542,15 +559,21 @@ void Baseline::Impl::activity_pass(Batch const& b, Tables const& t, int64_t now,
       uint32_t i0 = cls * kBuckets + b0, i1 = cls * kBuckets + b1;
       v4d const* p0 = add + 4 * i0;
       v4d const* p1 = add + 4 * i1;
-      s0[0] += p0[0]; s0[1] += p0[1]; s0[2] += p0[2]; s0[3] += p0[3];
-      s1[0] += p1[0]; s1[1] += p1[1]; s1[2] += p1[2]; s1[3] += p1[3];
+      s0[0] += p0[0];
+      s0[1] += p0[1];
+      s0[2] += p0[2];
+      s0[3] += p0[3];
+      s1[0] += p1[0];
+      s1[1] += p1[1];
+      s1[2] += p1[2];
+      s1[3] += p1[3];
       n0 += count[i0];
       n1 += count[i1];
     }
     auto block = [](v4d const* v, v8u const& n) {
       double l[kLanes];
       std::memcpy(l, v, sizeof l);
-      double sum = 0;   // score behavior, in source order, each rule after its cap
+      double sum = 0;  // score behavior, in source order, each rule after its cap
       sum += std::min(l[kLaneVisit], 30.0);
       sum += l[kLanePricing];
       sum += l[kLaneProduct];
@@ -564,9 +587,10 @@ void Baseline::Impl::activity_pass(Batch const& b, Tables const& t, int64_t now,
       sum += std::min(l[kLaneEmailClick], 20.0);
       sum += l[kLaneUnsubscribe];
       sum += std::max(l[kLaneBounce], -30.0);
-      sum += n[kN90] == 0 ? -20.0 : 0.0;      // points -20 if no activity within 90d
-      sum += n[kN7] >= 5 ? 10.0 : 0.0;        // points +10 if count(activity within 7d) >= 5
-      sum += n[kPricing14] >= 3 ? 5.0 : 0.0;  // points +5  if count(visit where page ~ "^/pricing" within 14d) >= 3
+      sum += n[kN90] == 0 ? -20.0 : 0.0;  // points -20 if no activity within 90d
+      sum += n[kN7] >= 5 ? 10.0 : 0.0;    // points +10 if count(activity within 7d) >= 5
+      sum += n[kPricing14] >= 3 ? 5.0
+                                : 0.0;  // points +5  if count(visit where page ~ "^/pricing" within 14d) >= 3
       return sum;
     };
     s.behavior_now[r] = block(s0, n0);
@@ -598,9 +622,9 @@ void Baseline::Impl::prospect_pass(Batch const& b, Tables const& t, int64_t now,
   double* blocks_fit = out.blocks[block_fit].data();
 
   for (size_t r = row_begin; r < row_end; ++r) {
-    uint32_t acode = clamp_code(account.codes[r], n_account);   // missing: no colleagues
+    uint32_t acode = clamp_code(account.codes[r], n_account);  // missing: no colleagues
     uint8_t flags = s.flags[r];
-    uint32_t engaged_now = 0, engaged_past = 0;                 // colleagues, never oneself
+    uint32_t engaged_now = 0, engaged_past = 0;  // colleagues, never oneself
     if (acode < n_account) {
       engaged_now = active_now[acode] - ((flags & kActive30Now) ? 1 : 0);
       engaged_past = active_past[acode] - ((flags & kActive30Past) ? 1 : 0);
@@ -610,14 +634,14 @@ void Baseline::Impl::prospect_pass(Batch const& b, Tables const& t, int64_t now,
     uint8_t ib = t.industry[clamp_code(industry.codes[r], n_industry)];
     bool priority = t.account[acode] != 0;
     auto fit = [&](uint32_t engaged) {
-      double sum = 0;   // score fit, in source order
-      sum += (tb & kStudent) ? -30.0 : 0.0;   // title ~* "student|intern|学生"
-      sum += (eb & kFreeMail) ? -5.0 : 0.0;   // domain(email) in free_mail
-      sum += (tb & kSenior) ? 10.0 : 0.0;     // title ~* "director|vp|head|chief|部長"
-      sum += ib == kTrue ? 5.0 : 0.0;         // industry in target_industries
-      sum += engaged >= 2 ? 15.0 : 0.0;       // engaged_colleagues >= 2
-      sum += priority ? 30.0 : 0.0;           // account in priority_accounts
-      sum += (eb & kEduDomain) ? -15.0 : 0.0; // domain(email) ~ "(^|\\.)(edu|ac\\.jp)$"
+      double sum = 0;                          // score fit, in source order
+      sum += (tb & kStudent) ? -30.0 : 0.0;    // title ~* "student|intern|学生"
+      sum += (eb & kFreeMail) ? -5.0 : 0.0;    // domain(email) in free_mail
+      sum += (tb & kSenior) ? 10.0 : 0.0;      // title ~* "director|vp|head|chief|部長"
+      sum += ib == kTrue ? 5.0 : 0.0;          // industry in target_industries
+      sum += engaged >= 2 ? 15.0 : 0.0;        // engaged_colleagues >= 2
+      sum += priority ? 30.0 : 0.0;            // account in priority_accounts
+      sum += (eb & kEduDomain) ? -15.0 : 0.0;  // domain(email) ~ "(^|\\.)(edu|ac\\.jp)$"
       return sum;
     };
     double behavior = s.behavior_now[r];
@@ -631,19 +655,19 @@ void Baseline::Impl::prospect_pass(Batch const& b, Tables const& t, int64_t now,
 
     // Grade, in thirds from D; unknown conditions move nothing.
     int thirds = 0;
-    thirds += ib == kTrue ? 1 : ib == kFalse ? -1 : 0;          // +1/3 if industry in ... else -1/3
+    thirds += ib == kTrue ? 1 : ib == kFalse ? -1 : 0;  // +1/3 if industry in ... else -1/3
     bool emp = employees.present[r] && std::isfinite(employees.numbers[r]);
     double ne = employees.numbers[r];
-    thirds += emp && ne >= 1000 ? 2 : 0;                          // +2/3 if employees >= 1000
-    thirds += emp && ne >= 200 ? 1 : 0;                           // +1/3 if employees >= 200
-    thirds += (tb & kSenior) ? 3 : 0;                             // +1 if title ~* ...
-    thirds -= t.country[clamp_code(country.codes[r], n_country)] == kTrue ? 1 : 0;   // -1/3 if not JP/US
-    thirds -= (eb & kFreeMail) ? 3 : 0;                           // -1 if domain(email) in free_mail
+    thirds += emp && ne >= 1000 ? 2 : 0;  // +2/3 if employees >= 1000
+    thirds += emp && ne >= 200 ? 1 : 0;   // +1/3 if employees >= 200
+    thirds += (tb & kSenior) ? 3 : 0;     // +1 if title ~* ...
+    thirds -= t.country[clamp_code(country.codes[r], n_country)] == kTrue ? 1 : 0;  // -1/3 if not JP/US
+    thirds -= (eb & kFreeMail) ? 3 : 0;  // -1 if domain(email) in free_mail
     int grade = std::clamp(kGradeD + thirds, kGradeF, kGradeAPlus);
 
     // Segments. zone hot: A- >= 20, B- >= 40, C- >= 60, D >= 80.
-    bool hot = (grade >= 10 && total >= 20) || (grade >= 7 && total >= 40) ||
-               (grade >= 4 && total >= 60) || (grade >= 2 && total >= 80);
+    bool hot = (grade >= 10 && total >= 20) || (grade >= 7 && total >= 40) || (grade >= 4 && total >= 60) ||
+               (grade >= 2 && total >= 80);
     bool mql = (flags & kContactForm) && total >= 100;
     bool lead = t.status[clamp_code(status.codes[r], n_status)] != 0;
     uint8_t stg = t.stage[clamp_code(stage.codes[r], n_stage)];
@@ -668,8 +692,8 @@ void Baseline::Impl::prospect_pass(Batch const& b, Tables const& t, int64_t now,
     blocks_behavior[r] = behavior;
     blocks_fit[r] = fit_now;
     out.grade[r] = int8_t(grade);
-    out.segments[r] = uint8_t((hot ? 1u << seg_hot : 0u) | (mql ? 1u << seg_mql : 0u) |
-                              (recycle ? 1u << seg_recycle : 0u));
+    out.segments[r] =
+        uint8_t((hot ? 1u << seg_hot : 0u) | (mql ? 1u << seg_mql : 0u) | (recycle ? 1u << seg_recycle : 0u));
     out.fired[r] = fired;
   }
 }
@@ -692,7 +716,9 @@ void Baseline::evaluate(Batch const& batch, int64_t now, BaselineResults& out, u
   auto const& I = *impl_;
   using Clock = std::chrono::steady_clock;
   static bool const timing = std::getenv("LEADRULES_TIMING") != nullptr;
-  auto ms = [](Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
+  auto ms = [](Clock::time_point a, Clock::time_point b) {
+    return std::chrono::duration<double, std::milli>(b - a).count();
+  };
   auto t0 = Clock::now();
   size_t n = batch.size();
   out.resize(n);

@@ -33,10 +33,10 @@ namespace leadrules::bench {
 // One entry per batch row (structure of arrays).
 struct BaselineResults {
   std::vector<double> total;
-  std::vector<double> blocks[2];     // indexed like Policy::blocks() (the policy has two)
-  std::vector<int8_t> grade;         // 0 = F .. 12 = A+
-  std::vector<uint8_t> segments;     // bit s: Policy::segments()[s] holds
-  std::vector<uint8_t> fired;        // bit r: Policy::rules()[r] fires
+  std::vector<double> blocks[2];  // indexed like Policy::blocks() (the policy has two)
+  std::vector<int8_t> grade;      // 0 = F .. 12 = A+
+  std::vector<uint8_t> segments;  // bit s: Policy::segments()[s] holds
+  std::vector<uint8_t> fired;     // bit r: Policy::rules()[r] fires
   void resize(size_t n);
 };
 

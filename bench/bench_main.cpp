@@ -46,9 +46,9 @@
 
 #include "baseline.hpp"
 #include "latency.hpp"
-#include "prospects.hpp"
 #include "leadrules/leadrules.h"
 #include "leadrules/leadrules.hpp"
+#include "prospects.hpp"
 
 #ifndef LEADRULES_BENCH_DIR
 #define LEADRULES_BENCH_DIR "/work/shared/bench"
@@ -80,8 +80,8 @@ struct Args {
   std::string policy = LEADRULES_BENCH_DIR "/policy.lr";
   std::string generator = LEADRULES_BENCH_DIR "/gen.py";
   std::string mismatch_out;
-  bool run_jit = true, run_interp = true;   // --engines (the baseline always runs: it is the reference)
-  bool run_batch = true, run_latency = true;   // --latency: the latency only; --no-latency: the batch only
+  bool run_jit = true, run_interp = true;     // --engines (the baseline always runs: it is the reference)
+  bool run_batch = true, run_latency = true;  // --latency: the latency only; --no-latency: the batch only
   size_t latency_calls = 100000;
 };
 
@@ -109,25 +109,36 @@ Args parse_args(int argc, char** argv) {
       std::string v = value();
       char* end = nullptr;
       long n = std::strtol(v.c_str(), &end, 10);
-      if (v.empty() || *end || n < lo) usage(fmt::format("{}: expected a whole number >= {}, got \"{}\"", k, lo, v));
+      if (v.empty() || *end || n < lo)
+        usage(fmt::format("{}: expected a whole number >= {}, got \"{}\"", k, lo, v));
       return n;
     };
-    if (k == "--input") a.input = value();
-    else if (k == "--prospects") a.prospects = size_t(number(1));
-    else if (k == "--threads") a.threads = unsigned(number(1));
-    else if (k == "--repeat") a.repeat = int(number(1));
-    else if (k == "--policy") a.policy = value();
-    else if (k == "--mismatch-out") a.mismatch_out = value();
+    if (k == "--input")
+      a.input = value();
+    else if (k == "--prospects")
+      a.prospects = size_t(number(1));
+    else if (k == "--threads")
+      a.threads = unsigned(number(1));
+    else if (k == "--repeat")
+      a.repeat = int(number(1));
+    else if (k == "--policy")
+      a.policy = value();
+    else if (k == "--mismatch-out")
+      a.mismatch_out = value();
     else if (k == "--engines") {
       std::string v = "," + value() + ",";
       a.run_jit = v.find(",jit,") != std::string::npos;
       a.run_interp = v.find(",interp,") != std::string::npos;
-    }
-    else if (k == "--latency") a.run_batch = false, a.run_latency = true;
-    else if (k == "--no-latency") a.run_latency = false, a.run_batch = true;
-    else if (k == "--latency-calls") a.latency_calls = size_t(number(1));
-    else if (k == "--help" || k == "-h") usage("");
-    else usage("unknown option " + k);
+    } else if (k == "--latency")
+      a.run_batch = false, a.run_latency = true;
+    else if (k == "--no-latency")
+      a.run_latency = false, a.run_batch = true;
+    else if (k == "--latency-calls")
+      a.latency_calls = size_t(number(1));
+    else if (k == "--help" || k == "-h")
+      usage("");
+    else
+      usage("unknown option " + k);
   }
   if (a.threads == 0) a.threads = std::max(1u, std::thread::hardware_concurrency());
   return a;
@@ -166,7 +177,8 @@ std::optional<Mismatch> verify(bench::BaselineResults const& base, Results const
   }
   for (size_t r = 0; r < base.total.size(); ++r) {
     Outcome b = from_baseline(base, r), e = from_results(res, p, r);
-    if (auto d = first_difference(b, e, p)) return Mismatch{engine, threads, r, "baseline vs " + engine + ": " + *d, b, e};
+    if (auto d = first_difference(b, e, p))
+      return Mismatch{engine, threads, r, "baseline vs " + engine + ": " + *d, b, e};
   }
   return std::nullopt;
 }
@@ -174,12 +186,14 @@ std::optional<Mismatch> verify(bench::BaselineResults const& base, Results const
 // ---- one prospect through the builder ---------------------------------------------------------
 
 // The input lines of a prospect and of its colleagues (same account), for a reproducer.
-void write_reproducer(std::string const& input, Batch const& batch, Policy const& p, size_t row, std::string const& out) {
+void write_reproducer(std::string const& input, Batch const& batch, Policy const& p, size_t row,
+                      std::string const& out) {
   std::set<uint32_t> lines{batch.line(row)};
   for (size_t r : colleagues_of(batch, p, row)) lines.insert(batch.line(r));
   std::ofstream o(out);
   for (auto const& [n, text] : read_lines(input, lines)) o << text << '\n';
-  fmt::print("  reproducer: {} ({} lines: the prospect and its colleagues); run with --now {}\n", out, lines.size(), kNow);
+  fmt::print("  reproducer: {} ({} lines: the prospect and its colleagues); run with --now {}\n", out,
+             lines.size(), kNow);
 }
 
 // ---- timing -----------------------------------------------------------------------------------
@@ -187,8 +201,8 @@ void write_reproducer(std::string const& input, Batch const& batch, Policy const
 struct Timing {
   std::string engine;
   unsigned threads = 1;
-  double seconds = 0;       // wall, best run
-  double cpu = 0;           // process CPU seconds of that run
+  double seconds = 0;  // wall, best run
+  double cpu = 0;      // process CPU seconds of that run
   int runs = 0;
 };
 
@@ -219,7 +233,7 @@ Timing best_of(std::string engine, unsigned threads, int repeat, std::function<v
 int main(int argc, char** argv) try {
   Args args = parse_args(argc, argv);
   int64_t now = *parse_time(kNow);
-  struct TempDirs {   // removed however main ends (also on an exception)
+  struct TempDirs {  // removed however main ends (also on an exception)
     std::vector<std::string> dirs;
     ~TempDirs() {
       std::error_code ec;
@@ -233,8 +247,8 @@ int main(int argc, char** argv) try {
   if (input.empty()) {
     std::string dir = make_temp_dir("leadrules_bench");
     temp_dirs.push_back(dir);
-    std::string cmd = fmt::format("python3 '{}' --prospects {} --seed 1 --format jsonl --out-dir '{}'", args.generator,
-                                  args.prospects, dir);
+    std::string cmd = fmt::format("python3 '{}' --prospects {} --seed 1 --format jsonl --out-dir '{}'",
+                                  args.generator, args.prospects, dir);
     fmt::print("generating: {}\n", cmd);
     std::fflush(stdout);
     auto t0 = Clock::now();
@@ -262,7 +276,7 @@ int main(int argc, char** argv) try {
   std::optional<Policy> jit;
   std::string cache_dir;
   if (args.run_jit) {
-    CompileOptions cold_options;   // engine jit, no cache, opt level by size
+    CompileOptions cold_options;  // engine jit, no cache, opt level by size
     CompileResult cold = Policy::compile_file(args.policy, cold_options);
     if (!cold) {
       fmt::print(stderr, "{}", cold.rendered());
@@ -278,7 +292,7 @@ int main(int argc, char** argv) try {
     temp_dirs.push_back(cache_dir);
     CompileOptions cached;
     cached.cache_dir = cache_dir;
-    (void)Policy::compile_file(args.policy, cached);   // fills the cache
+    (void)Policy::compile_file(args.policy, cached);  // fills the cache
     CompileResult warm = Policy::compile_file(args.policy, cached);
     if (!warm) {
       fmt::print(stderr, "{}", warm.rendered());
@@ -286,12 +300,14 @@ int main(int argc, char** argv) try {
     }
     CompileStats const& ws = warm.policy->stats();
 
-    fmt::print("jit compile cold (no cache): {:.1f} ms (O{}: generate {:.1f}, optimize {:.1f}, codegen {:.1f}, link {:.1f} ms)\n",
-               cs.jit_ms, cs.opt_level, cs.generate_ms, cs.optimize_ms, cs.codegen_ms, cs.link_ms);
-    fmt::print("jit compile warm (object cache{}): {:.1f} ms (link {:.1f} ms)\n", ws.from_cache ? "" : " NOT USED",
-               ws.jit_ms, ws.link_ms);
+    fmt::print(
+        "jit compile cold (no cache): {:.1f} ms (O{}: generate {:.1f}, optimize {:.1f}, codegen {:.1f}, link "
+        "{:.1f} ms)\n",
+        cs.jit_ms, cs.opt_level, cs.generate_ms, cs.optimize_ms, cs.codegen_ms, cs.link_ms);
+    fmt::print("jit compile warm (object cache{}): {:.1f} ms (link {:.1f} ms)\n",
+               ws.from_cache ? "" : " NOT USED", ws.jit_ms, ws.link_ms);
   }
-  Policy const& policy = jit ? *jit : interp;   // reads the data (both have the same schema)
+  Policy const& policy = jit ? *jit : interp;  // reads the data (both have the same schema)
 
   // ---- load
   InputOptions in;
@@ -306,31 +322,35 @@ int main(int argc, char** argv) try {
   }
   Batch const& batch = *loaded.batch;
   size_t rows = batch.size(), acts = batch.activity_count();
-  fmt::print("load {}: {} prospects, {} activities, {:.1f} MB in {:.3f} s ({}/s prospects, {:.0f} MB/s)\n", input, rows,
-             acts, double(batch.bytes()) / 1e6, load_s, human(double(rows) / load_s),
+  fmt::print("load {}: {} prospects, {} activities, {:.1f} MB in {:.3f} s ({}/s prospects, {:.0f} MB/s)\n",
+             input, rows, acts, double(batch.bytes()) / 1e6, load_s, human(double(rows) / load_s),
              double(batch.bytes()) / 1e6 / load_s);
   fmt::print("now {}; {} repeat(s), best taken; {} threads\n\n", kNow, args.repeat, args.threads);
   std::fflush(stdout);
 
   // ---- evaluate
-  std::optional<Results> jit_results, interp_results;   // one thread: the latency check's reference
+  std::optional<Results> jit_results, interp_results;  // one thread: the latency check's reference
   EvalOptions one_thread;
   one_thread.now = now;
   if (args.run_batch) {
     bench::Baseline baseline(policy);
     std::vector<Timing> timings;
     std::optional<Mismatch> mismatch;
-    bench::BaselineResults base;   // the single-thread baseline: the reference of the comparison
+    bench::BaselineResults base;  // the single-thread baseline: the reference of the comparison
 
     auto run_baseline = [&](unsigned threads) {
       bench::BaselineResults out;
       timings.push_back(best_of("baseline", threads, args.repeat, [&](bool first) {
         baseline.evaluate(batch, now, first && threads == 1 ? base : out, threads);
       }));
-      if (threads != 1 && !mismatch) {   // the threaded baseline must agree with itself
+      if (threads != 1 && !mismatch) {  // the threaded baseline must agree with itself
         for (size_t r = 0; r < rows; ++r)
           if (auto d = first_difference(from_baseline(base, r), from_baseline(out, r), policy)) {
-            mismatch = Mismatch{"baseline", threads, r, "baseline vs threaded baseline: " + *d, from_baseline(base, r),
+            mismatch = Mismatch{"baseline",
+                                threads,
+                                r,
+                                "baseline vs threaded baseline: " + *d,
+                                from_baseline(base, r),
                                 from_baseline(out, r)};
             break;
           }
@@ -342,9 +362,8 @@ int main(int argc, char** argv) try {
       options.now = now;
       options.threads = threads;
       timings.push_back(best_of(
-          name, threads, args.repeat,
-          [&](bool first) { (first ? kept : res) = e.evaluate(batch, options); },
-          [&] { res.reset(); }));   // freed outside the timing
+          name, threads, args.repeat, [&](bool first) { (first ? kept : res) = e.evaluate(batch, options); },
+          [&] { res.reset(); }));  // freed outside the timing
       if (!mismatch) mismatch = verify(base, *kept, e, name, threads);
       if (threads == 1) (name == "jit" ? jit_results : interp_results) = std::move(kept);
     };
@@ -364,8 +383,9 @@ int main(int argc, char** argv) try {
         if (t.engine == e && t.threads == th) return &t;
       return nullptr;
     };
-    fmt::print("{:<9} {:>7} {:>9} {:>8} {:>4} {:>12} {:>13} {:>11} {:>11} {:>9}\n", "engine", "threads", "seconds",
-               "cpu s", "runs", "prospects/s", "activities/s", "vs baseline", "jit/interp", "speed-up");
+    fmt::print("{:<9} {:>7} {:>9} {:>8} {:>4} {:>12} {:>13} {:>11} {:>11} {:>9}\n", "engine", "threads",
+               "seconds", "cpu s", "runs", "prospects/s", "activities/s", "vs baseline", "jit/interp",
+               "speed-up");
     for (auto const& t : timings) {
       Timing const* b = find("baseline", t.threads);
       std::string vs_base = b ? fmt::format("{:.3f}x", b->seconds / t.seconds) : "-";
@@ -375,13 +395,15 @@ int main(int argc, char** argv) try {
       std::string up = "-";
       if (t.threads > 1)
         if (auto const* one = find(t.engine, 1)) up = fmt::format("{:.2f}x", one->seconds / t.seconds);
-      fmt::print("{:<9} {:>7} {:>9.4f} {:>8.4f} {:>4} {:>12} {:>13} {:>11} {:>11} {:>9}\n", t.engine, t.threads,
-                 t.seconds, t.cpu, t.runs, human(double(rows) / t.seconds), human(double(acts) / t.seconds), vs_base,
-                 ji, up);
+      fmt::print("{:<9} {:>7} {:>9.4f} {:>8.4f} {:>4} {:>12} {:>13} {:>11} {:>11} {:>9}\n", t.engine,
+                 t.threads, t.seconds, t.cpu, t.runs, human(double(rows) / t.seconds),
+                 human(double(acts) / t.seconds), vs_base, ji, up);
     }
-    fmt::print("(seconds = wall time of the best run, cpu s = process CPU time of that run; rates from wall time;\n"
-               " vs baseline = baseline seconds / engine seconds at the same thread count, 1 = the speed of light;\n"
-               " jit/interp = interpreter seconds / JIT seconds; speed-up = 1-thread seconds / T-thread seconds)\n\n");
+    fmt::print(
+        "(seconds = wall time of the best run, cpu s = process CPU time of that run; rates from wall time;\n"
+        " vs baseline = baseline seconds / engine seconds at the same thread count, 1 = the speed of light;\n"
+        " jit/interp = interpreter seconds / JIT seconds; speed-up = 1-thread seconds / T-thread "
+        "seconds)\n\n");
 
     // ---- agreement
     if (mismatch) {
@@ -397,10 +419,12 @@ int main(int argc, char** argv) try {
         Scratch scratch;
         ProspectBuilder one(interp);
         fill(one, records);
-        fmt::print("  interp (one prospect): {}\n", describe(from_view(interp.evaluate(one, now, scratch), interp), interp));
+        fmt::print("  interp (one prospect): {}\n",
+                   describe(from_view(interp.evaluate(one, now, scratch), interp), interp));
         if (jit) {
           Scratch jit_scratch;
-          fmt::print("  jit (one prospect):    {}\n", describe(from_view(jit->evaluate(one, now, jit_scratch), *jit), *jit));
+          fmt::print("  jit (one prospect):    {}\n",
+                     describe(from_view(jit->evaluate(one, now, jit_scratch), *jit), *jit));
         }
         if (!args.mismatch_out.empty()) write_reproducer(input, batch, policy, m.row, args.mismatch_out);
       }
@@ -420,7 +444,8 @@ int main(int argc, char** argv) try {
       char* diag = nullptr;
       lr_policy* p = lr_compile_with(text->data(), text->size(), args.policy.c_str(), engine,
                                      cache_dir.empty() ? nullptr : cache_dir.c_str(), &diag);
-      if (!p) fmt::print(stderr, "leadrules_bench: lr_compile_with ({}) failed:\n{}", engine, diag ? diag : "?");
+      if (!p)
+        fmt::print(stderr, "leadrules_bench: lr_compile_with ({}) failed:\n{}", engine, diag ? diag : "?");
       lr_free(diag);
       return p;
     };

@@ -18,7 +18,7 @@ using Clock = std::chrono::steady_clock;
 constexpr size_t kLatencyActivities = 20;
 constexpr size_t kLatencyColleagues = 2;
 
-volatile double g_sink = 0;   // what the timed calls return: kept, so they are not optimised away
+volatile double g_sink = 0;  // what the timed calls return: kept, so they are not optimised away
 
 // Each call of fn timed alone (after `warmup` untimed calls): the sorted durations, ns.
 template <class Fn>
@@ -45,7 +45,6 @@ double percentile_us(std::vector<int64_t> const& sorted, double q) {
 
 // ---- latency ----------------------------------------------------------------------------------
 
-
 }  // namespace
 
 // The single-prospect section. Returns false when (a)'s result is not the batch's.
@@ -54,7 +53,7 @@ bool run_latency(size_t calls, std::string const& input, Batch const& batch, Pol
   // The prospect: 20 activities, two colleagues; else the closest there is.
   size_t n = batch.size();
   auto off = batch.activity_offsets();
-  std::vector<uint32_t> group;   // rows per account code
+  std::vector<uint32_t> group;  // rows per account code
   std::optional<Batch::Column> account;
   if (auto af = policy.field_index("account")) {
     account = batch.field(*af);
@@ -83,12 +82,13 @@ bool run_latency(size_t calls, std::string const& input, Batch const& batch, Pol
   std::vector<RecordData> records = records_of(batch, policy, row);
   size_t warmup = std::clamp<size_t>(calls / 10, 100, 10000);
 
-  fmt::print("latency: one prospect, {} timed calls a path after {} warm-up calls, one thread; now {}\n", calls,
-             warmup, format_time(now));
+  fmt::print("latency: one prospect, {} timed calls a path after {} warm-up calls, one thread; now {}\n",
+             calls, warmup, format_time(now));
   fmt::print("  prospect {} (row {}, input line {}): {} activities, {} colleagues{}\n", batch.id(row), row,
              batch.line(row), acts, records.size() - 1,
-             distance(row) == 0 ? "" : fmt::format(" (none with {} activities and {} colleagues: the closest)",
-                                                   kLatencyActivities, kLatencyColleagues));
+             distance(row) == 0 ? ""
+                                : fmt::format(" (none with {} activities and {} colleagues: the closest)",
+                                              kLatencyActivities, kLatencyColleagues));
 
   // The prospect's JSON line, for lr_evaluate_json (JSON Lines input only).
   std::string json_line;
@@ -119,20 +119,21 @@ bool run_latency(size_t calls, std::string const& input, Batch const& batch, Pol
       Outcome one = from_view(view, p), all = from_results(*e.batch_results, p, row);
       if (auto d = first_difference(all, one, p)) {
         ok = false;
-        checks.push_back(fmt::format("LATENCY MISMATCH ({}): batch vs builder: {}\n  batch:   {}\n  builder: {}", e.name, *d,
-                                     describe(all, p), describe(one, p)));
+        checks.push_back(
+            fmt::format("LATENCY MISMATCH ({}): batch vs builder: {}\n  batch:   {}\n  builder: {}", e.name,
+                        *d, describe(all, p), describe(one, p)));
       } else {
         std::string bj = e.batch_results->json(row), vj = view.json();
         while (!vj.empty() && vj.back() == '\n') vj.pop_back();
         while (!bj.empty() && bj.back() == '\n') bj.pop_back();
-        checks.push_back(fmt::format("check ({}): builder = batch for {} (score {}, grade {}){}", e.name, batch.id(row),
-                                     view.score(), view.grade(),
-                                     bj == vj ? ", JSON identical" : "; JSON DIFFERS:\n  batch:   " + bj + "\n  builder: " + vj));
+        checks.push_back(fmt::format(
+            "check ({}): builder = batch for {} (score {}, grade {}){}", e.name, batch.id(row), view.score(),
+            view.grade(),
+            bj == vj ? ", JSON identical" : "; JSON DIFFERS:\n  batch:   " + bj + "\n  builder: " + vj));
       }
     }
-    rows.push_back({"(a) builder filled once + evaluate", e.name, time_calls(calls, warmup, [&] {
-                      return p.evaluate(once, now, scratch).score();
-                    })});
+    rows.push_back({"(a) builder filled once + evaluate", e.name,
+                    time_calls(calls, warmup, [&] { return p.evaluate(once, now, scratch).score(); })});
 
     // (b) refilled per call
     ProspectBuilder builder(p);
@@ -156,14 +157,16 @@ bool run_latency(size_t calls, std::string const& input, Batch const& batch, Pol
       fill(alone, {records[0]});
       std::string aj = p.evaluate(alone, now, scratch).json();
       while (!aj.empty() && aj.back() == '\n') aj.pop_back();
-      checks.push_back(fmt::format("check ({}): lr_evaluate_json {} the builder's result for the prospect alone{}", e.name,
-                                   aj == out ? "=" : "DIFFERS FROM",
-                                   aj == out ? "" : fmt::format(":\n  c api:   {}\n  builder: {}", out, aj)));
+      checks.push_back(
+          fmt::format("check ({}): lr_evaluate_json {} the builder's result for the prospect alone{}", e.name,
+                      aj == out ? "=" : "DIFFERS FROM",
+                      aj == out ? "" : fmt::format(":\n  c api:   {}\n  builder: {}", out, aj)));
       lr_free(out);
       size_t failures = 0;
       rows.push_back({"(c) lr_evaluate_json + lr_free", e.name, time_calls(calls, warmup, [&] {
                         char* error = nullptr;
-                        char* o = lr_evaluate_json(e.c_policy, json_line.data(), json_line.size(), now, &error);
+                        char* o =
+                            lr_evaluate_json(e.c_policy, json_line.data(), json_line.size(), now, &error);
                         failures += o == nullptr;
                         double len = o ? double(std::strlen(o)) : 0;
                         lr_free(o);
@@ -177,15 +180,20 @@ bool run_latency(size_t calls, std::string const& input, Batch const& batch, Pol
     }
   }
 
-  fmt::print("{:<36} {:<7} {:>9} {:>9} {:>9} {:>9}\n", "path", "engine", "p50 us", "p90 us", "p99 us", "max us");
+  fmt::print("{:<36} {:<7} {:>9} {:>9} {:>9} {:>9}\n", "path", "engine", "p50 us", "p90 us", "p99 us",
+             "max us");
   for (auto const& r : rows)
-    fmt::print("{:<36} {:<7} {:>9.2f} {:>9.2f} {:>9.2f} {:>9.2f}\n", r.path, r.engine, percentile_us(r.ns, 0.50),
-               percentile_us(r.ns, 0.90), percentile_us(r.ns, 0.99), double(r.ns.back()) / 1e3);
-  fmt::print("(each call timed alone with steady_clock, the clock's own ~20-50 ns included; (a) evaluates a builder\n"
-             " filled once, with the {} colleagues; (b) refills it each call: reset, {} fields, {} activities, the\n"
-             " colleagues' records; (c) parses the prospect's JSON line: a single JSON record has no colleagues, so\n"
-             " its result is the prospect's alone (engaged_colleagues = 0))\n",
-             records.size() - 1, records[0].fields.size(), acts);
+    fmt::print("{:<36} {:<7} {:>9.2f} {:>9.2f} {:>9.2f} {:>9.2f}\n", r.path, r.engine,
+               percentile_us(r.ns, 0.50), percentile_us(r.ns, 0.90), percentile_us(r.ns, 0.99),
+               double(r.ns.back()) / 1e3);
+  fmt::print(
+      "(each call timed alone with steady_clock, the clock's own ~20-50 ns included; (a) evaluates a "
+      "builder\n"
+      " filled once, with the {} colleagues; (b) refills it each call: reset, {} fields, {} activities, the\n"
+      " colleagues' records; (c) parses the prospect's JSON line: a single JSON record has no colleagues, "
+      "so\n"
+      " its result is the prospect's alone (engaged_colleagues = 0))\n",
+      records.size() - 1, records[0].fields.size(), acts);
   auto find = [&](std::string_view path, std::string_view engine) -> Row const* {
     for (auto const& r : rows)
       if (r.path.starts_with(path) && r.engine == engine) return &r;
@@ -195,9 +203,13 @@ bool run_latency(size_t calls, std::string const& input, Batch const& batch, Pol
   Row const* c = find("(c)", "jit");
   if (a || c) {
     std::string goal = "goal (one core, not a test): p99 <= 2 us through the C++ builder with the JIT";
-    if (a) goal += fmt::format(" ({:.2f} us: {})", percentile_us(a->ns, 0.99), percentile_us(a->ns, 0.99) <= 2.0 ? "met" : "NOT met");
+    if (a)
+      goal += fmt::format(" ({:.2f} us: {})", percentile_us(a->ns, 0.99),
+                          percentile_us(a->ns, 0.99) <= 2.0 ? "met" : "NOT met");
     goal += ", <= 10 us through lr_evaluate_json";
-    if (c) goal += fmt::format(" ({:.2f} us: {})", percentile_us(c->ns, 0.99), percentile_us(c->ns, 0.99) <= 10.0 ? "met" : "NOT met");
+    if (c)
+      goal += fmt::format(" ({:.2f} us: {})", percentile_us(c->ns, 0.99),
+                          percentile_us(c->ns, 0.99) <= 10.0 ? "met" : "NOT met");
     fmt::print("{}\n", goal);
   }
   for (auto const& line : checks) fmt::print("{}\n", line);

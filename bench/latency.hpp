@@ -14,9 +14,9 @@
 namespace leadrules::bench {
 
 struct LatencyEngine {
-  std::string name;                 // jit, interp
+  std::string name;  // jit, interp
   Policy const* policy = nullptr;
-  Results const* batch_results = nullptr;   // the batch on this engine (the score check)
+  Results const* batch_results = nullptr;  // the batch on this engine (the score check)
   lr_policy* c_policy = nullptr;
 };
 

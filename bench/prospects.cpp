@@ -9,7 +9,8 @@
 namespace leadrules::bench {
 
 // Grades as the API names them: 0 = F .. 12 = A+.
-constexpr char const* kGradeNames[13] = {"F", "D-", "D", "D+", "C-", "C", "C+", "B-", "B", "B+", "A-", "A", "A+"};
+constexpr char const* kGradeNames[13] = {"F",  "D-", "D",  "D+", "C-", "C", "C+",
+                                         "B-", "B",  "B+", "A-", "A",  "A+"};
 std::string_view grade_name(int g) { return g >= 0 && g < 13 ? kGradeNames[g] : "?"; }
 int grade_index(std::string_view name) {
   for (int g = 0; g < 13; ++g)
@@ -49,19 +50,21 @@ Outcome from_view(ResultView const& r, Policy const& p) {
   return o;
 }
 
-static bool same_double(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }   // bit for bit
+static bool same_double(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }  // bit for bit
 
 std::string describe(Outcome const& o, Policy const& p) {
   auto const& blocks = p.blocks();
   auto const& segments = p.segments();
   auto const& rules = p.rules();
   std::string s = fmt::format("total {}", o.total);
-  for (size_t b = 0; b < o.blocks.size() && b < blocks.size(); ++b) s += fmt::format(", {} {}", blocks[b], o.blocks[b]);
+  for (size_t b = 0; b < o.blocks.size() && b < blocks.size(); ++b)
+    s += fmt::format(", {} {}", blocks[b], o.blocks[b]);
   s += fmt::format(", grade {}", grade_name(o.grade));
   s += ", segments [";
   bool first = true;
   for (size_t x = 0; x < segments.size(); ++x)
-    if (o.segments >> x & 1) s += fmt::format("{}{}", std::exchange(first, false) ? "" : " ", segments[x].name);
+    if (o.segments >> x & 1)
+      s += fmt::format("{}{}", std::exchange(first, false) ? "" : " ", segments[x].name);
   s += "], fired [";
   first = true;
   for (size_t x = 0; x < rules.size(); ++x)
@@ -74,7 +77,8 @@ std::optional<std::string> first_difference(Outcome const& a, Outcome const& b, 
   auto const& segments = p.segments();
   auto const& rules = p.rules();
   if (!same_double(a.total, b.total)) return fmt::format("total {} vs {}", a.total, b.total);
-  if (a.blocks.size() != b.blocks.size()) return fmt::format("{} vs {} blocks", a.blocks.size(), b.blocks.size());
+  if (a.blocks.size() != b.blocks.size())
+    return fmt::format("{} vs {} blocks", a.blocks.size(), b.blocks.size());
   for (size_t x = 0; x < a.blocks.size(); ++x)
     if (!same_double(a.blocks[x], b.blocks[x]))
       return fmt::format("score {} {} vs {}", blocks[x], a.blocks[x], b.blocks[x]);
@@ -114,14 +118,21 @@ static Setting setting_of(FieldInfo const& f, Batch::Column const& col, size_t i
     case ValueType::number: s.number = col.numbers[i]; break;
     case ValueType::string: s.text = col.text(col.codes[i]); break;
     case ValueType::boolean: s.boolean = col.bools[i] != 0; break;
-    case ValueType::time: s.micros = col.micros[i]; s.value = Value::of_time(s.micros); break;
-    case ValueType::duration: s.micros = col.micros[i]; s.value = Value::of_duration(s.micros); break;
+    case ValueType::time:
+      s.micros = col.micros[i];
+      s.value = Value::of_time(s.micros);
+      break;
+    case ValueType::duration:
+      s.micros = col.micros[i];
+      s.value = Value::of_duration(s.micros);
+      break;
     case ValueType::grade:
       s.value.type = ValueType::grade;
       s.value.grade = col.grades[i];
       break;
     case ValueType::string_list:
-      for (uint32_t k = col.list_offsets[i]; k < col.list_offsets[i + 1]; ++k) s.list.push_back(col.text(col.list_codes[k]));
+      for (uint32_t k = col.list_offsets[i]; k < col.list_offsets[i + 1]; ++k)
+        s.list.push_back(col.text(col.list_codes[k]));
       break;
   }
   return s;

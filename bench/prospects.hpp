@@ -15,7 +15,7 @@
 
 namespace leadrules::bench {
 
-std::string_view grade_name(int g);   // as the API names grades: 0 = F .. 12 = A+
+std::string_view grade_name(int g);  // as the API names grades: 0 = F .. 12 = A+
 int grade_index(std::string_view name);
 
 // What the benchmark compares, whatever the engine.
@@ -46,15 +46,15 @@ struct Setting {
   bool boolean = false;
   std::string_view text;
   std::vector<std::string_view> list;
-  Value value;   // grade, duration (and time, for an activity field)
+  Value value;  // grade, duration (and time, for an activity field)
 };
 struct ActivityData {
   std::string_view kind;
   int64_t at = 0;
-  std::vector<Setting> fields;   // present ones
+  std::vector<Setting> fields;  // present ones
 };
 struct RecordData {
-  std::vector<Setting> fields;   // every prospect field, missing ones too
+  std::vector<Setting> fields;  // every prospect field, missing ones too
   std::vector<ActivityData> activities;
 };
 

@@ -52,7 +52,9 @@ std::optional<Policy> compile(std::string const& path, Options const& o) {
 int64_t parse_now(std::string const& text) {
   if (text.empty()) return current_time();
   auto t = parse_time(text);
-  if (!t) throw std::invalid_argument(fmt::format("--now: bad time \"{}\": expected RFC 3339 like 2026-11-22T10:00:00Z or 2026-11-22", text));
+  if (!t)
+    throw std::invalid_argument(fmt::format(
+        "--now: bad time \"{}\": expected RFC 3339 like 2026-11-22T10:00:00Z or 2026-11-22", text));
   return *t;
 }
 
@@ -84,7 +86,8 @@ int load(Options const& o, Loaded& out) {
     return 2;
   }
   auto t0 = Clock::now();
-  auto data = out.policy->read_file({.prospects = o.input, .activities = o.activities, .keep_going = !o.rejects.empty()});
+  auto data = out.policy->read_file(
+      {.prospects = o.input, .activities = o.activities, .keep_going = !o.rejects.empty()});
   if (!data) {
     print_data_error(data.errors.front());
     std::cerr << "leadrules: nothing was written\n";
@@ -158,7 +161,8 @@ int test(Options const& o) {
         std::cout << fmt::format("{} {}\n", o.colour_out ? "\x1b[32mPASS\x1b[0m" : "PASS", t.name);
       } else {
         ++failed;
-        std::cout << fmt::format("{} {}  ({}:{})\n", o.colour_out ? "\x1b[1;31mFAIL\x1b[0m" : "FAIL", t.name, path, t.line);
+        std::cout << fmt::format("{} {}  ({}:{})\n", o.colour_out ? "\x1b[1;31mFAIL\x1b[0m" : "FAIL", t.name,
+                                 path, t.line);
         for (auto const& f : t.failures) std::cout << "    expect failed on " << f << "\n";
       }
     }
@@ -193,7 +197,8 @@ int run(Options const& o) {
   if (!o.rejects.empty()) {
     std::string rej;
     for (auto const& j : batch.rejects()) {
-      rej += fmt::format("{}:{}: {}{}\n", j.file, j.line, j.field.empty() ? "" : "`" + j.field + "`: ", j.reason);
+      rej += fmt::format("{}:{}: {}{}\n", j.file, j.line,
+                         j.field.empty() ? "" : "`" + j.field + "`: ", j.reason);
       rej += j.record;
       if (j.record.empty() || j.record.back() != '\n') rej += '\n';
     }
@@ -212,12 +217,15 @@ int run(Options const& o) {
     }
   }
   size_t read = batch.prospects_read(), rejected = read - batch.size();
-  std::cerr << fmt::format("leadrules: read {} prospect{} ({} activities, {:.1f} MB in {:.2f} s); scored {}, rejected {} in {:.3f} s\n",
-                           read, read == 1 ? "" : "s", batch.activity_count(), double(batch.bytes()) / 1e6,
-                           in.load_seconds, batch.size(), rejected, eval_seconds);
+  std::cerr << fmt::format(
+      "leadrules: read {} prospect{} ({} activities, {:.1f} MB in {:.2f} s); scored {}, rejected {} in "
+      "{:.3f} s\n",
+      read, read == 1 ? "" : "s", batch.activity_count(), double(batch.bytes()) / 1e6, in.load_seconds,
+      batch.size(), rejected, eval_seconds);
   if (!batch.skipped_kinds().empty()) {
     std::string kinds;
-    for (auto const& [k, n] : batch.skipped_kinds()) kinds += fmt::format("{}{} × {}", kinds.empty() ? "" : ", ", k, n);
+    for (auto const& [k, n] : batch.skipped_kinds())
+      kinds += fmt::format("{}{} × {}", kinds.empty() ? "" : ", ", k, n);
     std::cerr << "leadrules: skipped activities of kinds the schema does not list: " << kinds << "\n";
   }
   return 0;
@@ -239,8 +247,8 @@ int explain(Options const& o) {
     double mine = all.score(*row);
     size_t below = 0;
     for (double s : scores) below += s < mine;
-    std::cout << fmt::format("\nscores of all {} prospects in {} (this one is above {:.0f}%)\n", scores.size(), o.input,
-                             100.0 * double(below) / double(scores.size()));
+    std::cout << fmt::format("\nscores of all {} prospects in {} (this one is above {:.0f}%)\n",
+                             scores.size(), o.input, 100.0 * double(below) / double(scores.size()));
     std::cout << score_histogram(scores, mine, o.colour_out);
   }
   return 0;
@@ -258,17 +266,18 @@ int bench(Options const& o) {
   auto cache = fs::temp_directory_path() / fmt::format("leadrules-bench-{}", ::getpid());
   CompileOptions cold{.engine = Engine::jit}, warm{.engine = Engine::jit, .cache_dir = cache.string()};
   auto cold_policy = Policy::compile_file(o.policy, cold);
-  Policy::compile_file(o.policy, warm);   // fills the cache
+  Policy::compile_file(o.policy, warm);  // fills the cache
   auto warm_policy = Policy::compile_file(o.policy, warm);
   std::error_code ec;
   fs::remove_all(cache, ec);
   if (!cold_policy || !warm_policy) return 1;
   auto const& cs = cold_policy.policy->stats();
   auto const& ws = warm_policy.policy->stats();
-  std::cout << fmt::format("compile: parse+check {:.1f} ms; JIT cold {:.1f} ms (IR {:.1f}, optimise O{} {:.1f}, "
-                           "machine code {:.1f}, link {:.1f}); from cache {:.1f} ms\n",
-                           cs.check_ms, cs.jit_ms, cs.generate_ms, cs.opt_level, cs.optimize_ms, cs.codegen_ms,
-                           cs.link_ms, ws.jit_ms);
+  std::cout << fmt::format(
+      "compile: parse+check {:.1f} ms; JIT cold {:.1f} ms (IR {:.1f}, optimise O{} {:.1f}, "
+      "machine code {:.1f}, link {:.1f}); from cache {:.1f} ms\n",
+      cs.check_ms, cs.jit_ms, cs.generate_ms, cs.opt_level, cs.optimize_ms, cs.codegen_ms, cs.link_ms,
+      ws.jit_ms);
   auto interp = Policy::compile_file(o.policy, {.engine = Engine::interp});
   unsigned all = thread_count(o);
   struct Row {
@@ -283,7 +292,7 @@ int bench(Options const& o) {
       auto t = Clock::now();
       auto res = p.evaluate(batch, {.now = in.now, .threads = threads});
       best = std::min(best, seconds_since(t));
-      if (best > 5) break;   // slow engines run once
+      if (best > 5) break;  // slow engines run once
     }
     rows.push_back({std::string(engine_name(p.engine())), threads, best});
   };
@@ -293,8 +302,8 @@ int bench(Options const& o) {
     time(*warm_policy.policy, all);
     time(*interp.policy, all);
   }
-  std::cout << fmt::format("\n{:<8} {:>7} {:>10} {:>14} {:>16}\n", "engine", "threads", "seconds", "prospects/s",
-                           "activities/s");
+  std::cout << fmt::format("\n{:<8} {:>7} {:>10} {:>14} {:>16}\n", "engine", "threads", "seconds",
+                           "prospects/s", "activities/s");
   for (auto const& r : rows)
     std::cout << fmt::format("{:<8} {:>7} {:>10.4f} {:>14.0f} {:>16.0f}\n", r.name, r.threads, r.seconds,
                              double(batch.size()) / r.seconds, double(batch.activity_count()) / r.seconds);

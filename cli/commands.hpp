@@ -13,7 +13,7 @@ struct Options {
   std::vector<std::string> policies;
   std::string policy, input, activities, now, output, format, rejects, state, id;
   std::string engine = "jit";
-  unsigned threads = 0;     // 0: all cores
+  unsigned threads = 0;  // 0: all cores
   bool explain = false, fmt_check = false, fmt_write = false;
   unsigned repeat = 3;
   bool colour = false, colour_out = false;
@@ -25,7 +25,7 @@ int test(Options const& o);
 int run(Options const& o);
 int explain(Options const& o);
 int bench(Options const& o);
-int run_repl(Options const& o);    // repl.cpp
+int run_repl(Options const& o);  // repl.cpp
 
 // Shared by the subcommands: the compile options the environment asks for (cache, IR dump),
 // and --now (the current time when empty; throws std::invalid_argument when malformed).

@@ -9,8 +9,8 @@
 #include <iostream>
 #include <sstream>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "commands.hpp"
 
@@ -37,10 +37,12 @@ int main(int argc, char** argv) {
 
   auto add_data_options = [&](CLI::App* cmd) {
     cmd->add_option("POLICY", o.policy, "Policy file (.lr)")->required()->check(CLI::ExistingFile);
-    cmd->add_option("--input", o.input, "Prospects: .jsonl/.ndjson, .csv, or - for JSON Lines on stdin")->required();
+    cmd->add_option("--input", o.input, "Prospects: .jsonl/.ndjson, .csv, or - for JSON Lines on stdin")
+        ->required();
     cmd->add_option("--activities", o.activities, "Activities CSV (prospect_id,type,at,...)");
     cmd->add_option("--now", o.now, "Evaluation time, RFC 3339 or YYYY-MM-DD (default: the current time)");
-    cmd->add_option("--engine", o.engine, "jit (native code, the default) or interp (the reference interpreter)")
+    cmd->add_option("--engine", o.engine,
+                    "jit (native code, the default) or interp (the reference interpreter)")
         ->check(CLI::IsMember({"jit", "interp"}));
     cmd->add_option("--threads", o.threads, "Threads to score with (default: all cores)");
   };
@@ -57,7 +59,8 @@ int main(int argc, char** argv) {
   add_data_options(explain);
   explain->add_option("--id", o.id, "The prospect's id")->required();
 
-  auto* bench = app.add_subcommand("bench", "Time the engines side by side on the same data (never fails on a time)");
+  auto* bench =
+      app.add_subcommand("bench", "Time the engines side by side on the same data (never fails on a time)");
   bench->add_option("POLICY", o.policy, "Policy file (.lr)")->required()->check(CLI::ExistingFile);
   bench->add_option("--input", o.input, "Prospects: .jsonl/.ndjson or .csv")->required();
   bench->add_option("--activities", o.activities, "Activities CSV");
@@ -70,7 +73,8 @@ int main(int argc, char** argv) {
   repl->add_option("--input", o.input, "Prospects to :load and :diff: .jsonl/.ndjson or .csv");
   repl->add_option("--activities", o.activities, "Activities CSV (with a CSV --input)");
   repl->add_option("--now", o.now, "Evaluation time, RFC 3339 or YYYY-MM-DD (default: the current time)");
-  repl->add_option("--engine", o.engine, "jit (the default) or interp")->check(CLI::IsMember({"jit", "interp"}));
+  repl->add_option("--engine", o.engine, "jit (the default) or interp")
+      ->check(CLI::IsMember({"jit", "interp"}));
 
   try {
     app.parse(argc, argv);

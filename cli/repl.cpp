@@ -42,8 +42,8 @@ int run_repl(Options const& o) {
   if (tty) {
     std::cout << fmt::format("leadrules repl: {} ({})", compiled.policy->name(), o.policy);
     if (batch) std::cout << fmt::format(", {} prospects from {}", batch->size(), o.input);
-    std::cout << fmt::format(", now {}\n:help lists the commands, :load ID studies a prospect, Ctrl-D leaves\n",
-                             format_time(now));
+    std::cout << fmt::format(
+        ", now {}\n:help lists the commands, :load ID studies a prospect, Ctrl-D leaves\n", format_time(now));
   }
   repl::Session session(std::move(config), *compiled.policy, std::move(batch), now);
   return repl::run_terminal(session, tty);

@@ -18,7 +18,8 @@ void Session::cmd_set(Scanner& s, std::ostream& out) {
   FieldInfo const& field = field_argument(s, policy_.fields(), "field");
   if (!s.eat('=') && !s.eat(':')) {
     size_t p = s.pos();
-    throw Failure{fmt::format("`=` expected after `{}`", field.name), Span{p, p + 1}, "write :set FIELD = VALUE"};
+    throw Failure{fmt::format("`=` expected after `{}`", field.name), Span{p, p + 1},
+                  "write :set FIELD = VALUE"};
   }
   size_t vb = (s.skip_space(), s.pos());
   std::string text(s.rest());
@@ -26,11 +27,14 @@ void Session::cmd_set(Scanner& s, std::ostream& out) {
   std::string name = field.name;
   if (v.missing && required(field))
     throw Failure{fmt::format("`{}` is required (the schema declares it without `?` or a default)", name),
-                  Span{vb, entry_.size()}, {}};
+                  Span{vb, entry_.size()},
+                  {}};
   edit(entry_, out, [&](State& st) {
     bool missing = v.type == ValueType::string_list ? v.list.empty() : v.missing;
-    if (missing) st.prospect.self.fields.erase(name);
-    else st.prospect.self.fields[name] = v;
+    if (missing)
+      st.prospect.self.fields.erase(name);
+    else
+      st.prospect.self.fields[name] = v;
     return std::string();
   });
 }
@@ -41,7 +45,8 @@ void Session::cmd_unset(Scanner& s, std::ostream& out) {
   std::string name = field.name;
   if (required(field))
     throw Failure{fmt::format("`{}` is required (the schema declares it without `?` or a default)", name),
-                  Span{entry_.find(name), entry_.find(name) + name.size()}, {}};
+                  Span{entry_.find(name), entry_.find(name) + name.size()},
+                  {}};
   edit(entry_, out, [&](State& st) {
     st.prospect.self.fields.erase(name);
     return std::string();
@@ -90,16 +95,20 @@ void Session::cmd_add(Scanner& s, std::ostream& out) {
     if (f == fields.end()) {
       std::vector<std::string> names = {"at"};
       for (auto const& fi : fields) names.push_back(fi.name);
-      throw Failure{fmt::format("unknown activity field `{}`", name), Span{nb, ne}, did_you_mean(name, names)};
+      throw Failure{fmt::format("unknown activity field `{}`", name), Span{nb, ne},
+                    did_you_mean(name, names)};
     }
     Value v = value_argument(text, vb, *f, state_.now);
-    if (v.type == ValueType::string_list ? v.list.empty() : v.missing) a.fields.erase(name);
-    else a.fields[name] = std::move(v);
+    if (v.type == ValueType::string_list ? v.list.empty() : v.missing)
+      a.fields.erase(name);
+    else
+      a.fields[name] = std::move(v);
   }
   no_more(s);
   edit(entry_, out, [&](State& st) {
     st.prospect.self.activities.push_back(a);
-    return fmt::format("added activity {}: {} at {}", st.prospect.self.activities.size(), a.kind, when(a.at, st.now));
+    return fmt::format("added activity {}: {} at {}", st.prospect.self.activities.size(), a.kind,
+                       when(a.at, st.now));
   });
 }
 
@@ -108,12 +117,16 @@ void Session::cmd_drop(Scanner& s, std::ostream& out) {
   std::string_view text = s.literal_text();
   size_t count = state_.prospect.self.activities.size();
   size_t n = 0;
-  bool number = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+  bool number = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c));
+  });
   if (number) n = std::stoul(std::string(text.substr(0, 9)));
   if (!number || n < 1 || n > count)
     throw Failure{count == 0 ? "the prospect has no activities"
-                             : fmt::format("no activity {}: :show numbers them 1 to {}", text.empty() ? "number" : std::string(text), count),
-                  Span{b, std::max(b + 1, s.pos())}, {}};
+                             : fmt::format("no activity {}: :show numbers them 1 to {}",
+                                           text.empty() ? "number" : std::string(text), count),
+                  Span{b, std::max(b + 1, s.pos())},
+                  {}};
   no_more(s);
   edit(entry_, out, [&](State& st) {
     auto& acts = st.prospect.self.activities;
@@ -126,19 +139,24 @@ void Session::cmd_drop(Scanner& s, std::ostream& out) {
 void Session::cmd_history(Scanner& s, std::ostream& out) {
   size_t b = (s.skip_space(), s.pos());
   std::string rule;
-  if (auto quoted = s.string_literal()) rule = *quoted;
-  else rule = std::string(s.identifier());
-  if (rule.empty()) throw Failure{"a rule name expected", Span{b, b + 1}, "e.g. :history \"Hot list\" count=1 last=-3d"};
+  if (auto quoted = s.string_literal())
+    rule = *quoted;
+  else
+    rule = std::string(s.identifier());
+  if (rule.empty())
+    throw Failure{"a rule name expected", Span{b, b + 1}, "e.g. :history \"Hot list\" count=1 last=-3d"};
   if (!policy_.rule_index(rule))
-    throw Failure{fmt::format("no rule named {}", quote(rule)), Span{b, s.pos()}, did_you_mean(rule, policy_.rules())};
+    throw Failure{fmt::format("no rule named {}", quote(rule)), Span{b, s.pos()},
+                  did_you_mean(rule, policy_.rules())};
   FiringModel h{rule, 1, std::nullopt};
   while (!s.done()) {
     s.eat(',');
     size_t nb = (s.skip_space(), s.pos());
     std::string name(s.identifier());
     if (name != "count" && name != "last")
-      throw Failure{name.empty() ? "count=N or last=TIME expected" : fmt::format("unknown history field `{}`", name),
-                    Span{nb, std::max(s.pos(), nb + 1)}, did_you_mean(name, {"count", "last"})};
+      throw Failure{
+          name.empty() ? "count=N or last=TIME expected" : fmt::format("unknown history field `{}`", name),
+          Span{nb, std::max(s.pos(), nb + 1)}, did_you_mean(name, {"count", "last"})};
     if (!s.eat('=') && !s.eat(':'))
       throw Failure{fmt::format("`=` expected after `{}`", name), Span{s.pos(), s.pos() + 1}, {}};
     size_t vb = (s.skip_space(), s.pos());
@@ -169,13 +187,17 @@ void Session::cmd_now(Scanner& s, std::ostream& out) {
     return;
   }
   int64_t t = 0;
-  if (auto plain = parse_time(text)) t = *plain;
-  else t = value_argument(text, b, FieldInfo{"now", ValueType::time, false, "now"}, state_.now).micros;
+  if (auto plain = parse_time(text))
+    t = *plain;
+  else
+    t = value_argument(text, b, FieldInfo{"now", ValueType::time, false, "now"}, state_.now).micros;
   int64_t before = state_.now;
   edit(entry_, out, [&](State& st) {
     st.now = t;
     return fmt::format("now {} ({})", format_time(t),
-                       t == before ? "unchanged" : t > before ? "+" + format_duration(t - before) : "-" + format_duration(before - t));
+                       t == before  ? "unchanged"
+                       : t > before ? "+" + format_duration(t - before)
+                                    : "-" + format_duration(before - t));
   });
 }
 

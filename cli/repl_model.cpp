@@ -10,7 +10,6 @@ namespace leadrules::cli::repl {
 
 namespace {
 
-
 bool present(Value const& v) { return v.type == ValueType::string_list ? !v.list.empty() : !v.missing; }
 
 RecordModel record_of(Policy const& policy, Batch const& batch, size_t row) {
@@ -25,7 +24,8 @@ RecordModel record_of(Policy const& policy, Batch const& batch, size_t row) {
   for (uint32_t a = offsets[row]; a < offsets[row + 1]; ++a) {
     ActivityModel m{policy.activity_kinds()[kinds[a]], times[a], {}};
     for (size_t f = 0; f < act_fields.size(); ++f)
-      if (Value v = batch.activity_field(f).value_at(a); present(v)) m.fields[act_fields[f].name] = std::move(v);
+      if (Value v = batch.activity_field(f).value_at(a); present(v))
+        m.fields[act_fields[f].name] = std::move(v);
     r.activities.push_back(std::move(m));
   }
   return r;
@@ -45,19 +45,21 @@ void build_record(RecordModel const& r, Policy const& policy, ProspectBuilder& b
     if (std::find(kinds.begin(), kinds.end(), a.kind) == kinds.end()) continue;
     b.activity(a.kind, a.at);
     for (auto const& [name, value] : a.fields)
-      if (auto const* f = find_field(policy.activity_fields(), name); f && f->type == value.type) b.with(name, value);
+      if (auto const* f = find_field(policy.activity_fields(), name); f && f->type == value.type)
+        b.with(name, value);
   }
 }
 
-void adapt_record(RecordModel& r, Policy const& policy, std::string const& who, std::vector<std::string>& notes) {
+void adapt_record(RecordModel& r, Policy const& policy, std::string const& who,
+                  std::vector<std::string>& notes) {
   for (auto it = r.fields.begin(); it != r.fields.end();) {
     auto const* f = find_field(policy.fields(), it->first);
     if (f && f->type == it->second.type) {
       ++it;
       continue;
     }
-    notes.push_back(f ? fmt::format("{}: dropped `{}` (now a {}, was a {})", who, it->first, type_name(f->type),
-                                    type_name(it->second.type))
+    notes.push_back(f ? fmt::format("{}: dropped `{}` (now a {}, was a {})", who, it->first,
+                                    type_name(f->type), type_name(it->second.type))
                       : fmt::format("{}: dropped `{}` (no longer in the schema)", who, it->first));
     it = r.fields.erase(it);
   }
@@ -68,7 +70,9 @@ void adapt_record(RecordModel& r, Policy const& policy, std::string const& who, 
     n += gone;
     return gone;
   });
-  if (n) notes.push_back(fmt::format("{}: dropped {} activit{} of kinds no longer in the schema", who, n, n == 1 ? "y" : "ies"));
+  if (n)
+    notes.push_back(fmt::format("{}: dropped {} activit{} of kinds no longer in the schema", who, n,
+                                n == 1 ? "y" : "ies"));
   for (auto& a : r.activities)
     std::erase_if(a.fields, [&](auto const& kv) {
       auto const* f = find_field(policy.activity_fields(), kv.first);
@@ -77,11 +81,13 @@ void adapt_record(RecordModel& r, Policy const& policy, std::string const& who, 
 }
 
 std::string shown(Value const& v, int64_t now) {
-  if (v.type == ValueType::time && !v.missing) return fmt::format("{} ({})", format_time(v.micros), ago(v.micros, now));
+  if (v.type == ValueType::time && !v.missing)
+    return fmt::format("{} ({})", format_time(v.micros), ago(v.micros, now));
   return v.to_literal();
 }
 
-std::string activity_fields_text(ActivityModel const& a, Policy const& policy, int64_t now, bool test_syntax) {
+std::string activity_fields_text(ActivityModel const& a, Policy const& policy, int64_t now,
+                                 bool test_syntax) {
   std::string out;
   for (auto const& f : policy.activity_fields()) {
     auto it = a.fields.find(f.name);
@@ -151,7 +157,8 @@ std::vector<std::string> ProspectModel::adapt(Policy const& policy) {
   adapt_record(self, policy, "prospect", notes);
   for (auto& c : colleagues) {
     auto it = c.fields.find(policy.fields()[policy.id_field()].name);
-    adapt_record(c, policy, "colleague " + (it == c.fields.end() ? std::string("?") : it->second.text), notes);
+    adapt_record(c, policy, "colleague " + (it == c.fields.end() ? std::string("?") : it->second.text),
+                 notes);
   }
   auto const& rules = policy.rules();
   std::erase_if(history, [&](FiringModel const& h) {
@@ -168,7 +175,8 @@ std::string show(ProspectModel const& p, Policy const& policy, int64_t now) {
   for (auto const& f : policy.fields()) width = std::max(width, f.name.size());
   for (auto const& f : policy.fields()) {
     auto it = p.self.fields.find(f.name);
-    if (it != p.self.fields.end()) out += fmt::format("  {:<{}}  {}\n", f.name, width, shown(it->second, now));
+    if (it != p.self.fields.end())
+      out += fmt::format("  {:<{}}  {}\n", f.name, width, shown(it->second, now));
   }
   if (p.self.activities.empty()) {
     out += "activities: none\n";
@@ -178,8 +186,8 @@ std::string show(ProspectModel const& p, Policy const& policy, int64_t now) {
     for (auto const& a : p.self.activities) kw = std::max(kw, a.kind.size());
     for (size_t i = 0; i < p.self.activities.size(); ++i) {
       auto const& a = p.self.activities[i];
-      out += fmt::format("  {:>2}  {:<{}}  {}  {:<12} {}\n", i + 1, a.kind, kw, format_time(a.at), ago(a.at, now),
-                         activity_fields_text(a, policy, now, false));
+      out += fmt::format("  {:>2}  {:<{}}  {}  {:<12} {}\n", i + 1, a.kind, kw, format_time(a.at),
+                         ago(a.at, now), activity_fields_text(a, policy, now, false));
       while (out.size() >= 2 && out[out.size() - 2] == ' ') out.erase(out.size() - 2, 1);
     }
   }

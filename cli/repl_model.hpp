@@ -16,12 +16,12 @@ namespace leadrules::cli::repl {
 struct ActivityModel {
   std::string kind;
   int64_t at = 0;
-  std::map<std::string, Value> fields;        // present fields only
+  std::map<std::string, Value> fields;  // present fields only
 };
 
 struct RecordModel {
-  std::map<std::string, Value> fields;        // present fields only (missing = unset)
-  std::vector<ActivityModel> activities;      // in the order shown and numbered (1-based)
+  std::map<std::string, Value> fields;    // present fields only (missing = unset)
+  std::vector<ActivityModel> activities;  // in the order shown and numbered (1-based)
 };
 
 struct FiringModel {

@@ -19,7 +19,7 @@ void Session::cmd_reload(Scanner& s, std::ostream& out) {
         << " has errors; the previous version stays loaded\n";
     return;
   }
-  out << compiled.rendered(style_.colour);   // warnings
+  out << compiled.rendered(style_.colour);  // warnings
   Policy next = *compiled.policy;
   std::optional<Batch> next_batch;
   if (!config_.input.empty()) {
@@ -72,7 +72,8 @@ std::string examples(std::vector<std::string> const& ids, size_t shown = 3) {
 void Session::cmd_diff(Scanner& s, std::ostream& out) {
   no_more(s);
   if (!batch_) throw Failure{"no input to compare on: start the REPL with --input FILE", std::nullopt, {}};
-  if (!previous_) throw Failure{"nothing to compare yet: edit the policy file, then :reload", std::nullopt, {}};
+  if (!previous_)
+    throw Failure{"nothing to compare yet: edit the policy file, then :reload", std::nullopt, {}};
   Policy const& old_policy = previous_->policy;
   Batch const& old_batch = *previous_->batch;
   Batch const& new_batch = *batch_;
@@ -89,7 +90,9 @@ void Session::cmd_diff(Scanner& s, std::ostream& out) {
   for (auto const& seg : old_policy.segments()) note_name(segment_order, seg.name);
   for (auto const& r : policy_.rules()) note_name(rule_order, r);
   for (auto const& r : old_policy.rules()) note_name(rule_order, r);
-  auto has = [](std::vector<std::string> const& v, std::string const& x) { return std::find(v.begin(), v.end(), x) != v.end(); };
+  auto has = [](std::vector<std::string> const& v, std::string const& x) {
+    return std::find(v.begin(), v.end(), x) != v.end();
+  };
   size_t changed = 0;
   for (size_t row = 0; row < new_batch.size(); ++row) {
     std::string id(new_batch.id(row));
@@ -121,10 +124,13 @@ void Session::cmd_diff(Scanner& s, std::ostream& out) {
 
   out << fmt::format("{} prospects in {}, previous version → current version, at {}:\n", new_batch.size(),
                      config_.input, format_time(state_.now));
-  std::vector<std::string> same;   // what changes for no prospect
+  std::vector<std::string> same;  // what changes for no prospect
   auto count_line = [&](char const* what, std::vector<std::string> const& list) {
-    if (list.empty()) same.push_back(what);
-    else out << fmt::format("  {}: {} change{}: {}\n", what, list.size(), list.size() == 1 ? "" : "s", examples(list));
+    if (list.empty())
+      same.push_back(what);
+    else
+      out << fmt::format("  {}: {} change{}: {}\n", what, list.size(), list.size() == 1 ? "" : "s",
+                         examples(list));
   };
   count_line("score", score_changes);
   count_line("grade", grade_changes);
@@ -143,9 +149,11 @@ void Session::cmd_diff(Scanner& s, std::ostream& out) {
     std::string parts;
     auto part = [&](std::vector<std::string> const& ids, bool in) {
       if (ids.empty()) return;
-      std::string phrase = rule ? fmt::format("{}for {} {}", parts.empty() ? "fires " : "", ids.size(), in ? "more" : "fewer")
-                                : fmt::format("{} {}", ids.size(), in ? (ids.size() == 1 ? "enters" : "enter")
-                                                                      : (ids.size() == 1 ? "leaves" : "leave"));
+      std::string phrase =
+          rule ? fmt::format("{}for {} {}", parts.empty() ? "fires " : "", ids.size(), in ? "more" : "fewer")
+               : fmt::format(
+                     "{} {}", ids.size(),
+                     in ? (ids.size() == 1 ? "enters" : "enter") : (ids.size() == 1 ? "leaves" : "leave"));
       parts += fmt::format("{}{} ({})", parts.empty() ? "" : ", ", phrase, examples(ids));
     };
     part(m.in, true);

@@ -16,7 +16,8 @@ std::vector<Command> const& commands() {
       {":whynot", "NAME", "which condition fails for a segment, zone or rule, with its values"},
       {":set", "FIELD = VALUE", "what if a field had this value (VALUE as in test blocks)"},
       {":unset", "FIELD", "what if a field were missing"},
-      {":add", "KIND [FIELD=VALUE ...] [at=TIME]", "what if there were one more activity (TIME: -1h, @2026-11-20)"},
+      {":add", "KIND [FIELD=VALUE ...] [at=TIME]",
+       "what if there were one more activity (TIME: -1h, @2026-11-20)"},
       {":drop", "N", "what if activity N (see :show) had not happened"},
       {":history", "\"RULE\" [count=N] [last=TIME]", "what if the rule had fired before"},
       {":now", "TIME", "evaluate at another time: @2026-11-24, +2d, -1h"},
@@ -68,15 +69,20 @@ bool Session::execute(std::string const& entry, std::ostream& out) {
       s.eat(':');
       std::string name = ":" + std::string(s.identifier());
       static std::vector<std::pair<char const*, Handler>> const handlers = {
-          {":help", &Session::cmd_help},       {":load", &Session::cmd_load},     {":new", &Session::cmd_new},
-          {":show", &Session::cmd_show},       {":why", &Session::cmd_why},       {":whynot", &Session::cmd_whynot},
-          {":set", &Session::cmd_set},         {":unset", &Session::cmd_unset},   {":add", &Session::cmd_add},
-          {":drop", &Session::cmd_drop},       {":history", &Session::cmd_history}, {":now", &Session::cmd_now},
-          {":undo", &Session::cmd_undo},       {":reload", &Session::cmd_reload}, {":diff", &Session::cmd_diff},
-          {":test", &Session::cmd_test},       {":save", &Session::cmd_save},     {":quit", &Session::cmd_quit},
-          {":q", &Session::cmd_quit},          {":exit", &Session::cmd_quit},     {":h", &Session::cmd_help},
+          {":help", &Session::cmd_help},       {":load", &Session::cmd_load},
+          {":new", &Session::cmd_new},         {":show", &Session::cmd_show},
+          {":why", &Session::cmd_why},         {":whynot", &Session::cmd_whynot},
+          {":set", &Session::cmd_set},         {":unset", &Session::cmd_unset},
+          {":add", &Session::cmd_add},         {":drop", &Session::cmd_drop},
+          {":history", &Session::cmd_history}, {":now", &Session::cmd_now},
+          {":undo", &Session::cmd_undo},       {":reload", &Session::cmd_reload},
+          {":diff", &Session::cmd_diff},       {":test", &Session::cmd_test},
+          {":save", &Session::cmd_save},       {":quit", &Session::cmd_quit},
+          {":q", &Session::cmd_quit},          {":exit", &Session::cmd_quit},
+          {":h", &Session::cmd_help},
       };
-      auto it = std::find_if(handlers.begin(), handlers.end(), [&](auto const& h) { return name == h.first; });
+      auto it =
+          std::find_if(handlers.begin(), handlers.end(), [&](auto const& h) { return name == h.first; });
       if (it == handlers.end()) {
         std::vector<std::string> names;
         for (auto const& c : commands()) names.push_back(c.name + 1);
@@ -84,7 +90,8 @@ bool Session::execute(std::string const& entry, std::ostream& out) {
         while (e < entry_.size() && entry_[e] != ' ' && entry_[e] != '\t') ++e;
         std::string typed = entry_.substr(b, e - b);
         std::string hint = did_you_mean(typed.substr(1), names, ":");
-        throw Failure{fmt::format("unknown command `{}`", typed), Span{b, e}, hint.empty() ? ":help lists the commands" : hint};
+        throw Failure{fmt::format("unknown command `{}`", typed), Span{b, e},
+                      hint.empty() ? ":help lists the commands" : hint};
       }
       (this->*(it->second))(s, out);
     }
@@ -131,23 +138,23 @@ FieldInfo const& Session::field_argument(Scanner& s, std::vector<FieldInfo> cons
 
 Value Session::value_argument(std::string_view text, size_t at, FieldInfo const& field, int64_t now) {
   Span span{at, at + text.size()};
-  if (text.empty())
-    throw Failure{fmt::format("a value for `{}` expected", field.name), Span{at, at + 1}, {}};
+  if (text.empty()) throw Failure{fmt::format("a value for `{}` expected", field.name), Span{at, at + 1}, {}};
   std::string error;
   auto v = parse_literal(text, field.type, now, &error);
   if (!v)
     throw Failure{fmt::format("malformed value for `{}` (a {}): {}", field.name, type_name(field.type),
                               error.empty() ? "not a literal of that type" : error),
-                  span, {}};
+                  span,
+                  {}};
   return *v;
 }
 
-void Session::edit(std::string const& what, std::ostream& out, std::function<std::string(State&)> const& change,
-                   bool report_changes) {
+void Session::edit(std::string const& what, std::ostream& out,
+                   std::function<std::string(State&)> const& change, bool report_changes) {
   State next = state_;
   std::string said = change(next);
   Result before = evaluate(policy_, state_);
-  Result after = evaluate(policy_, next);   // throws leadrules::Error on a value the builder refuses
+  Result after = evaluate(policy_, next);  // throws leadrules::Error on a value the builder refuses
   undo_.emplace_back(std::move(state_), what);
   state_ = std::move(next);
   if (!said.empty()) out << said << "\n";
@@ -191,7 +198,8 @@ void Session::print_changes(Result const& before, Result const& after, std::ostr
     lines.push_back("score " + arrow(format_number(before.score), format_number(after.score)));
   if (after.scores.size() > 1)
     for (auto const& [block, v] : after.scores) {
-      auto it = std::find_if(before.scores.begin(), before.scores.end(), [&](auto const& b) { return b.first == block; });
+      auto it = std::find_if(before.scores.begin(), before.scores.end(),
+                             [&](auto const& b) { return b.first == block; });
       if (it != before.scores.end() && it->second != v)
         lines.push_back(fmt::format("  {} {}", block, arrow(format_number(it->second), format_number(v))));
     }
@@ -201,15 +209,20 @@ void Session::print_changes(Result const& before, Result const& after, std::ostr
       if (s.name == name) return s.zone ? "zone" : "segment";
     return "segment";
   };
-  auto has = [](std::vector<std::string> const& v, std::string const& x) { return std::find(v.begin(), v.end(), x) != v.end(); };
+  auto has = [](std::vector<std::string> const& v, std::string const& x) {
+    return std::find(v.begin(), v.end(), x) != v.end();
+  };
   for (auto const& s : after.segments)
-    if (!has(before.segments, s)) lines.push_back(style_.paint(fmt::format("entered {} {}", kind(s), s), "32"));
+    if (!has(before.segments, s))
+      lines.push_back(style_.paint(fmt::format("entered {} {}", kind(s), s), "32"));
   for (auto const& s : before.segments)
     if (!has(after.segments, s)) lines.push_back(style_.paint(fmt::format("left {} {}", kind(s), s), "31"));
   for (auto const& r : after.fired)
-    if (!has(before.fired, r)) lines.push_back(style_.paint(fmt::format("rule {} now fires", quote(r)), "32"));
+    if (!has(before.fired, r))
+      lines.push_back(style_.paint(fmt::format("rule {} now fires", quote(r)), "32"));
   for (auto const& r : before.fired)
-    if (!has(after.fired, r)) lines.push_back(style_.paint(fmt::format("rule {} no longer fires", quote(r)), "31"));
+    if (!has(after.fired, r))
+      lines.push_back(style_.paint(fmt::format("rule {} no longer fires", quote(r)), "31"));
   std::vector<std::string> a0, a1;
   for (auto const& a : before.actions) a0.push_back(action_text(a));
   for (auto const& a : after.actions) a1.push_back(action_text(a));
@@ -246,9 +259,11 @@ void Session::expression(std::ostream& out) {
 void Session::cmd_help(Scanner& s, std::ostream& out) {
   no_more(s);
   size_t width = 0;
-  for (auto const& c : commands()) width = std::max(width, std::string_view(c.name).size() + 1 + std::string_view(c.args).size());
   for (auto const& c : commands())
-    out << fmt::format("  {:<{}}  {}\n", fmt::format("{}{}{}", c.name, *c.args ? " " : "", c.args), width, c.help);
+    width = std::max(width, std::string_view(c.name).size() + 1 + std::string_view(c.args).size());
+  for (auto const& c : commands())
+    out << fmt::format("  {:<{}}  {}\n", fmt::format("{}{}{}", c.name, *c.args ? " " : "", c.args), width,
+                       c.help);
   out << "  anything else is an expression, evaluated for the prospect: score, grade, hot,\n"
          "  count(visit within 7d), past(score, 1d), days_since(last(activity)), fired(\"Hot list\")\n";
 }
@@ -261,15 +276,18 @@ void Session::cmd_load(Scanner& s, std::ostream& out) {
   if (!row) {
     std::vector<std::string> ids;
     for (size_t r = 0; r < batch_->size() && r < 100000; ++r) ids.emplace_back(batch_->id(r));
-    throw Failure{fmt::format("no prospect with id {} in {}", quote(id), config_.input), Span{b, entry_.size()},
-                  did_you_mean(id, ids)};
+    throw Failure{fmt::format("no prospect with id {} in {}", quote(id), config_.input),
+                  Span{b, entry_.size()}, did_you_mean(id, ids)};
   }
-  edit(entry_, out, [&](State& st) {
-    st.prospect = ProspectModel::from_batch(policy_, *batch_, *row);
-    size_t n = st.prospect.self.activities.size(), c = st.prospect.colleagues.size();
-    return fmt::format("loaded {} ({} activit{}, {} colleague{}): {}", quote(id), n, n == 1 ? "y" : "ies", c,
-                       c == 1 ? "" : "s", summary(evaluate(policy_, st)));
-  }, false);
+  edit(
+      entry_, out,
+      [&](State& st) {
+        st.prospect = ProspectModel::from_batch(policy_, *batch_, *row);
+        size_t n = st.prospect.self.activities.size(), c = st.prospect.colleagues.size();
+        return fmt::format("loaded {} ({} activit{}, {} colleague{}): {}", quote(id), n, n == 1 ? "y" : "ies",
+                           c, c == 1 ? "" : "s", summary(evaluate(policy_, st)));
+      },
+      false);
 }
 
 bool Session::required(FieldInfo const& field) const {
@@ -278,29 +296,32 @@ bool Session::required(FieldInfo const& field) const {
   ProspectBuilder builder(policy_);
   ProspectModel::blank(policy_).build(policy_, builder);
   auto v = policy_.evaluate_expression(field.name, builder, state_.now);
-  return !v.value || v.value->missing;   // no default fills it in
+  return !v.value || v.value->missing;  // no default fills it in
 }
 
 void Session::cmd_new(Scanner& s, std::ostream& out) {
   no_more(s);
-  edit(entry_, out, [&](State& st) {
-    st.prospect = ProspectModel::blank(policy_);
-    // Required fields without a default get a placeholder, so :save writes a valid test.
-    std::string filled;
-    for (auto const& f : policy_.fields()) {
-      if (policy_.field_index(f.name) == policy_.id_field() || !required(f)) continue;
-      Value v = f.type == ValueType::number    ? Value::of_number(0)
-                : f.type == ValueType::boolean ? Value::of_bool(false)
-                : f.type == ValueType::time    ? Value::of_time(st.now)
-                : f.type == ValueType::grade   ? *Value::of_grade("D")
-                : f.type == ValueType::duration ? Value::of_duration(0)
-                                                 : Value::of_string("");
-      if (f.type == ValueType::string_list) continue;
-      filled += fmt::format(", {} {}", f.name, v.to_literal());
-      st.prospect.self.fields[f.name] = v;
-    }
-    return fmt::format("a blank prospect (id \"new\"{}): {}", filled, summary(evaluate(policy_, st)));
-  }, false);
+  edit(
+      entry_, out,
+      [&](State& st) {
+        st.prospect = ProspectModel::blank(policy_);
+        // Required fields without a default get a placeholder, so :save writes a valid test.
+        std::string filled;
+        for (auto const& f : policy_.fields()) {
+          if (policy_.field_index(f.name) == policy_.id_field() || !required(f)) continue;
+          Value v = f.type == ValueType::number     ? Value::of_number(0)
+                    : f.type == ValueType::boolean  ? Value::of_bool(false)
+                    : f.type == ValueType::time     ? Value::of_time(st.now)
+                    : f.type == ValueType::grade    ? *Value::of_grade("D")
+                    : f.type == ValueType::duration ? Value::of_duration(0)
+                                                    : Value::of_string("");
+          if (f.type == ValueType::string_list) continue;
+          filled += fmt::format(", {} {}", f.name, v.to_literal());
+          st.prospect.self.fields[f.name] = v;
+        }
+        return fmt::format("a blank prospect (id \"new\"{}): {}", filled, summary(evaluate(policy_, st)));
+      },
+      false);
 }
 
 void Session::cmd_show(Scanner& s, std::ostream& out) {
@@ -331,8 +352,10 @@ void Session::cmd_whynot(Scanner& s, std::ostream& out) {
                   did_you_mean(name, names)};
   }
   std::string what;
-  if (auto seg = policy_.segment_index(name)) what = fmt::format("{} {}", policy_.segments()[*seg].zone ? "zone" : "segment", name);
-  else what = "rule " + quote(name);
+  if (auto seg = policy_.segment_index(name))
+    what = fmt::format("{} {}", policy_.segments()[*seg].zone ? "zone" : "segment", name);
+  else
+    what = "rule " + quote(name);
   if (why->empty()) {
     out << what << (policy_.segment_index(name) ? " holds" : " fires") << "\n";
     return;
@@ -346,7 +369,7 @@ void Session::cmd_undo(Scanner& s, std::ostream& out) {
   if (undo_.empty()) throw Failure{"nothing to undo", std::nullopt, {}};
   auto [previous, what] = std::move(undo_.back());
   undo_.pop_back();
-  previous.prospect.adapt(policy_);   // it may predate a :reload
+  previous.prospect.adapt(policy_);  // it may predate a :reload
   Result before = evaluate(policy_, state_);
   Result after = evaluate(policy_, previous);
   state_ = std::move(previous);
@@ -363,7 +386,8 @@ void Session::cmd_test(Scanner& s, std::ostream& out) {
       out << style_.paint("PASS", "32") << " " << t.name << "\n";
     } else {
       ++failed;
-      out << style_.paint("FAIL", "1;31") << " " << t.name << "  (" << config_.policy_path << ":" << t.line << ")\n";
+      out << style_.paint("FAIL", "1;31") << " " << t.name << "  (" << config_.policy_path << ":" << t.line
+          << ")\n";
       for (auto const& f : t.failures) out << "    expect failed on " << f << "\n";
     }
   }

@@ -17,15 +17,15 @@ namespace leadrules::cli::repl {
 
 struct Config {
   std::string policy_path;
-  std::string input, activities;      // --input / --activities ("" = none)
-  CompileOptions compile;             // for :reload
+  std::string input, activities;  // --input / --activities ("" = none)
+  CompileOptions compile;         // for :reload
   bool colour = false;
 };
 
 struct Command {
-  char const* name;                   // ":set"
-  char const* args;                   // "FIELD = VALUE"
-  char const* help;                   // one line
+  char const* name;  // ":set"
+  char const* args;  // "FIELD = VALUE"
+  char const* help;  // one line
 };
 std::vector<Command> const& commands();
 
@@ -75,26 +75,26 @@ class Session {
   void cmd_history(Scanner&, std::ostream&);
   void cmd_now(Scanner&, std::ostream&);
   void cmd_undo(Scanner&, std::ostream&);
-  void cmd_reload(Scanner&, std::ostream&);   // repl_reload.cpp
-  void cmd_diff(Scanner&, std::ostream&);     // repl_reload.cpp
+  void cmd_reload(Scanner&, std::ostream&);  // repl_reload.cpp
+  void cmd_diff(Scanner&, std::ostream&);    // repl_reload.cpp
   void cmd_test(Scanner&, std::ostream&);
   void cmd_save(Scanner&, std::ostream&);
   void cmd_quit(Scanner&, std::ostream&);
 
   // Argument helpers that throw Failure with a position in the entry.
-  std::string name_argument(Scanner& s, char const* what);           // "quoted" or the rest of the line
+  std::string name_argument(Scanner& s, char const* what);  // "quoted" or the rest of the line
   FieldInfo const& field_argument(Scanner& s, std::vector<FieldInfo> const& fields, char const* what);
   Value value_argument(std::string_view text, size_t at, FieldInfo const& field, int64_t now);
   void no_more(Scanner& s);
-  bool required(FieldInfo const& field) const;   // not optional and no default
+  bool required(FieldInfo const& field) const;  // not optional and no default
 
   Config config_;
   Policy policy_;
   std::optional<Batch> batch_;
-  std::optional<Version> previous_;   // the version before the last successful :reload
+  std::optional<Version> previous_;  // the version before the last successful :reload
   State state_;
   std::vector<std::pair<State, std::string>> undo_;
-  std::string entry_;                 // the entry being executed (for carets)
+  std::string entry_;  // the entry being executed (for carets)
   bool quit_ = false;
   Style style_;
 };

@@ -33,16 +33,17 @@ std::string trim_newline(std::string s) {
 // --- completion ----------------------------------------------------------------------------
 
 struct Completion {
-  size_t start = 0;                       // where the word being completed begins (in `line`)
+  size_t start = 0;  // where the word being completed begins (in `line`)
   std::vector<std::string> candidates;
-  char suffix = ' ';                      // appended after a unique match
+  char suffix = ' ';  // appended after a unique match
 };
 
 std::vector<std::string> const& language_words() {
   static std::vector<std::string> const words = {
-      "activity", "and", "any", "abs", "clamp", "colleague", "contains", "count", "days_since", "domain",
-      "ends_with", "fired", "first", "hour", "in", "last", "len", "lower", "max", "min", "no", "not", "or",
-      "past", "present", "round", "since", "starts_with", "sum", "upper", "weekday", "where", "within"};
+      "activity",    "and",       "any",   "abs",     "clamp", "colleague", "contains", "count", "days_since",
+      "domain",      "ends_with", "fired", "first",   "hour",  "in",        "last",     "len",   "lower",
+      "max",         "min",       "no",    "not",     "or",    "past",      "present",  "round", "since",
+      "starts_with", "sum",       "upper", "weekday", "where", "within"};
   return words;
 }
 
@@ -52,13 +53,16 @@ Completion complete(Session const& session, std::string const& line) {
   size_t first = line.find_first_not_of(" \t");
   bool command = first != std::string::npos && line[first] == ':';
   size_t cmd_end = command ? line.find_first_of(" \t", first) : std::string::npos;
-  std::string cmd = command ? line.substr(first, cmd_end == std::string::npos ? std::string::npos : cmd_end - first) : "";
+  std::string cmd =
+      command ? line.substr(first, cmd_end == std::string::npos ? std::string::npos : cmd_end - first) : "";
   // Inside an unclosed string: rule, segment and zone names.
   bool in_string = false;
   size_t quote_at = 0;
   for (size_t i = 0; i < line.size(); ++i) {
-    if (in_string && line[i] == '\\') ++i;
-    else if (line[i] == '"') in_string = !in_string, quote_at = i;
+    if (in_string && line[i] == '\\')
+      ++i;
+    else if (line[i] == '"')
+      in_string = !in_string, quote_at = i;
   }
   if (in_string) {
     c.start = quote_at + 1;
@@ -67,17 +71,18 @@ Completion complete(Session const& session, std::string const& line) {
     for (auto const& s : policy.segments()) c.candidates.push_back(s.name);
     return c;
   }
-  if (command && cmd_end == std::string::npos) {   // the command itself
+  if (command && cmd_end == std::string::npos) {  // the command itself
     c.start = first;
     for (auto const& k : commands()) c.candidates.push_back(k.name);
     return c;
   }
-  if (command && (cmd == ":load" || cmd == ":whynot")) {   // the rest of the line is one name
+  if (command && (cmd == ":load" || cmd == ":whynot")) {  // the rest of the line is one name
     c.start = line.find_first_not_of(" \t", cmd_end);
     if (c.start == std::string::npos) c.start = line.size();
     c.suffix = '\0';
     if (cmd == ":load" && session.batch())
-      for (size_t r = 0; r < session.batch()->size() && r < 10000; ++r) c.candidates.emplace_back(session.batch()->id(r));
+      for (size_t r = 0; r < session.batch()->size() && r < 10000; ++r)
+        c.candidates.emplace_back(session.batch()->id(r));
     if (cmd == ":whynot") {
       for (auto const& s : policy.segments()) c.candidates.push_back(s.name);
       for (auto const& r : policy.rules()) c.candidates.push_back(r);
@@ -85,10 +90,11 @@ Completion complete(Session const& session, std::string const& line) {
     return c;
   }
   size_t start = line.size();
-  while (start > 0 && (std::isalnum(static_cast<unsigned char>(line[start - 1])) || line[start - 1] == '_')) --start;
+  while (start > 0 && (std::isalnum(static_cast<unsigned char>(line[start - 1])) || line[start - 1] == '_'))
+    --start;
   c.start = start;
   if (command) {
-    size_t words = 0;   // words before this one, the command included
+    size_t words = 0;  // words before this one, the command included
     for (size_t i = first; i < start;) {
       size_t e = line.find_first_of(" \t", i);
       if (e == std::string::npos || e >= start) break;
@@ -100,7 +106,8 @@ Completion complete(Session const& session, std::string const& line) {
       if (words == 1)
         for (auto const& f : policy.fields()) c.candidates.push_back(f.name);
     } else if (cmd == ":add") {
-      if (words == 1) c.candidates = policy.activity_kinds();
+      if (words == 1)
+        c.candidates = policy.activity_kinds();
       else {
         c.suffix = '=';
         c.candidates.push_back("at");
@@ -122,15 +129,15 @@ Completion complete(Session const& session, std::string const& line) {
 Session* g_session = nullptr;
 bool g_cancelled = false;
 bool g_continuing = false;
-std::string g_pending;   // the entry's lines so far, when it continues
+std::string g_pending;  // the entry's lines so far, when it continues
 
 char* prompt(EditLine*) { return const_cast<char*>(g_continuing ? kContinue : kPrompt); }
 
 unsigned char on_cancel(EditLine*, int) {
-  std::fputs("^C\n", stdout);   // at the cursor, as shells show it
+  std::fputs("^C\n", stdout);  // at the cursor, as shells show it
   std::fflush(stdout);
   g_cancelled = true;
-  return CC_NEWLINE;             // el_gets returns the line, which the loop throws away
+  return CC_NEWLINE;  // el_gets returns the line, which the loop throws away
 }
 
 unsigned char on_tab(EditLine* el, int) {
@@ -161,7 +168,8 @@ unsigned char on_tab(EditLine* el, int) {
   size_t width = 0;
   for (auto const& m : matches) width = std::max(width, m.size());
   size_t per_line = std::max<size_t>(1, 78 / (width + 2)), i = 0;
-  for (auto const& m : matches) list += fmt::format("{:<{}}{}", m, width + 2, ++i % per_line == 0 ? "\n" : "");
+  for (auto const& m : matches)
+    list += fmt::format("{:<{}}{}", m, width + 2, ++i % per_line == 0 ? "\n" : "");
   if (list.back() != '\n') list += "\n";
   std::fputs(list.c_str(), stdout);
   std::fflush(stdout);
@@ -192,7 +200,7 @@ struct NoInterruptSignal {
 
 int interactive(Session& session, std::ostream& out) {
   g_session = &session;
-  std::signal(SIGINT, SIG_IGN);   // should one come from elsewhere (kill -INT): the session goes on
+  std::signal(SIGINT, SIG_IGN);  // should one come from elsewhere (kill -INT): the session goes on
   NoInterruptSignal no_sigint;
   EditLine* el = el_init("leadrules", stdin, stdout, stderr);
   History* hist = history_init();
@@ -204,12 +212,12 @@ int interactive(Session& session, std::ostream& out) {
   el_set(el, EL_EDITOR, "emacs");
   el_set(el, EL_PROMPT, &prompt);
   el_set(el, EL_HIST, history, hist);
-  el_set(el, EL_SETTY, "-d", "-isig", nullptr);   // Ctrl-C reaches the editor as a key
+  el_set(el, EL_SETTY, "-d", "-isig", nullptr);  // Ctrl-C reaches the editor as a key
   el_set(el, EL_ADDFN, "lr-complete", "complete a command or name", &on_tab);
   el_set(el, EL_ADDFN, "lr-cancel", "cancel the line", &on_cancel);
   el_set(el, EL_BIND, "^I", "lr-complete", nullptr);
   el_set(el, EL_BIND, "^C", "lr-cancel", nullptr);
-  el_source(el, nullptr);   // the user's ~/.editrc, if any
+  el_source(el, nullptr);  // the user's ~/.editrc, if any
   bool go_on = true;
   while (go_on) {
     g_continuing = !g_pending.empty();
@@ -217,7 +225,7 @@ int interactive(Session& session, std::ostream& out) {
     out.flush();
     int count = 0;
     char const* raw = el_gets(el, &count);
-    if (!raw || count <= 0) {   // Ctrl-D (or the terminal went away)
+    if (!raw || count <= 0) {  // Ctrl-D (or the terminal went away)
       out << "\n";
       break;
     }
@@ -246,14 +254,14 @@ int scripted(Session& session, std::istream& in, std::ostream& out) {
     line = trim_newline(line);
     if (pending.empty() && line.find_first_not_of(" \t") != std::string::npos &&
         line[line.find_first_not_of(" \t")] == '#')
-      continue;   // a comment line in a script
+      continue;  // a comment line in a script
     pending += (pending.empty() ? "" : " ") + line;
     if (continues(pending)) continue;
     std::string entry = std::move(pending);
     pending.clear();
     if (!session.execute(entry, out)) return 0;
   }
-  if (!pending.empty()) session.execute(pending, out);   // an unbalanced last entry: report its error
+  if (!pending.empty()) session.execute(pending, out);  // an unbalanced last entry: report its error
   return 0;
 }
 

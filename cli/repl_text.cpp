@@ -38,7 +38,8 @@ size_t distance(std::string_view a, std::string_view b) {
     row[0] = i;
     for (size_t j = 1; j <= b.size(); ++j) {
       size_t up = row[j];
-      bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) == std::tolower(static_cast<unsigned char>(b[j - 1]));
+      bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
+                  std::tolower(static_cast<unsigned char>(b[j - 1]));
       row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (same ? 0 : 1)});
       diag = up;
     }
@@ -81,10 +82,12 @@ std::string closest(std::string_view word, std::vector<std::string> const& candi
   return best;
 }
 
-std::string did_you_mean(std::string_view word, std::vector<std::string> const& candidates, std::string_view prefix) {
+std::string did_you_mean(std::string_view word, std::vector<std::string> const& candidates,
+                         std::string_view prefix) {
   std::string c = closest(word, candidates);
   if (c.empty()) return {};
-  if (c.find(' ') != std::string::npos) return fmt::format("did you mean {}{}?", prefix, quote(c));   // a rule name
+  if (c.find(' ') != std::string::npos)
+    return fmt::format("did you mean {}{}?", prefix, quote(c));  // a rule name
   return fmt::format("did you mean `{}{}`?", prefix, c);
 }
 
@@ -94,14 +97,20 @@ bool continues(std::string_view entry) {
   for (size_t i = 0; i < entry.size(); ++i) {
     char c = entry[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
-    if (c == '"') in_string = true;
-    else if (c == '#') break;
-    else if (c == '(' || c == '[' || c == '{') ++depth;
-    else if (c == ')' || c == ']' || c == '}') --depth;
+    if (c == '"')
+      in_string = true;
+    else if (c == '#')
+      break;
+    else if (c == '(' || c == '[' || c == '{')
+      ++depth;
+    else if (c == ')' || c == ']' || c == '}')
+      --depth;
   }
   return depth > 0;
 }
@@ -138,7 +147,8 @@ std::string_view Scanner::identifier() {
   skip_space();
   size_t b = i_;
   auto ident = [](char c, bool first) {
-    return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || (!first && std::isdigit(static_cast<unsigned char>(c)));
+    return std::isalpha(static_cast<unsigned char>(c)) || c == '_' ||
+           (!first && std::isdigit(static_cast<unsigned char>(c)));
   };
   if (i_ < s_.size() && ident(s_[i_], true))
     while (i_ < s_.size() && ident(s_[i_], i_ == b)) ++i_;
@@ -157,18 +167,29 @@ std::optional<std::string> Scanner::string_literal() {
       continue;
     }
     char e = s_[i_++];
-    if (e == 'n') out += '\n';
-    else if (e == 't') out += '\t';
+    if (e == 'n')
+      out += '\n';
+    else if (e == 't')
+      out += '\t';
     else if (e == 'u' && i_ < s_.size() && s_[i_] == '{') {
       size_t close = s_.find('}', i_);
-      if (close == std::string_view::npos) throw Failure{"unterminated \\u{...} escape", Span{i_ - 2, s_.size()}, {}};
+      if (close == std::string_view::npos)
+        throw Failure{"unterminated \\u{...} escape", Span{i_ - 2, s_.size()}, {}};
       uint32_t cp = 0;
-      for (size_t k = i_ + 1; k < close; ++k) cp = cp * 16 + uint32_t(std::isdigit(static_cast<unsigned char>(s_[k])) ? s_[k] - '0' : (std::tolower(static_cast<unsigned char>(s_[k])) - 'a' + 10));
+      for (size_t k = i_ + 1; k < close; ++k)
+        cp = cp * 16 + uint32_t(std::isdigit(static_cast<unsigned char>(s_[k]))
+                                    ? s_[k] - '0'
+                                    : (std::tolower(static_cast<unsigned char>(s_[k])) - 'a' + 10));
       i_ = close + 1;
-      if (cp < 0x80) out += char(cp);
-      else if (cp < 0x800) out += {char(0xc0 | (cp >> 6)), char(0x80 | (cp & 0x3f))};
-      else if (cp < 0x10000) out += {char(0xe0 | (cp >> 12)), char(0x80 | ((cp >> 6) & 0x3f)), char(0x80 | (cp & 0x3f))};
-      else out += {char(0xf0 | (cp >> 18)), char(0x80 | ((cp >> 12) & 0x3f)), char(0x80 | ((cp >> 6) & 0x3f)), char(0x80 | (cp & 0x3f))};
+      if (cp < 0x80)
+        out += char(cp);
+      else if (cp < 0x800)
+        out += {char(0xc0 | (cp >> 6)), char(0x80 | (cp & 0x3f))};
+      else if (cp < 0x10000)
+        out += {char(0xe0 | (cp >> 12)), char(0x80 | ((cp >> 6) & 0x3f)), char(0x80 | (cp & 0x3f))};
+      else
+        out += {char(0xf0 | (cp >> 18)), char(0x80 | ((cp >> 12) & 0x3f)), char(0x80 | ((cp >> 6) & 0x3f)),
+                char(0x80 | (cp & 0x3f))};
     } else {
       out += e;
     }
@@ -188,8 +209,10 @@ std::string_view Scanner::literal_text() {
     for (; i_ < s_.size(); ++i_) {
       char c = s_[i_];
       if (in_string) {
-        if (c == '\\') ++i_;
-        else if (c == '"') in_string = false;
+        if (c == '\\')
+          ++i_;
+        else if (c == '"')
+          in_string = false;
       } else if (c == '"') {
         in_string = true;
       } else if (c == ']') {
@@ -206,12 +229,18 @@ std::string_view Scanner::literal_text() {
 std::string quote(std::string_view text) {
   std::string out = "\"";
   for (char c : text) {
-    if (c == '"') out += "\\\"";
-    else if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else if (c == '\t') out += "\\t";
-    else if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{{{:X}}}", int(c));
-    else out += c;
+    if (c == '"')
+      out += "\\\"";
+    else if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else if (c == '\t')
+      out += "\\t";
+    else if (static_cast<unsigned char>(c) < 0x20)
+      out += fmt::format("\\u{{{:X}}}", int(c));
+    else
+      out += c;
   }
   return out + "\"";
 }

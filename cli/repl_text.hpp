@@ -20,13 +20,13 @@ struct Span {
 // A one-line error the session reports and then goes on.
 struct Failure {
   std::string message;
-  std::optional<Span> at;      // in the entry; none when the error has no position
-  std::string hint;            // "did you mean `:set`?"
+  std::optional<Span> at;  // in the entry; none when the error has no position
+  std::string hint;        // "did you mean `:set`?"
 };
 
 struct Style {
   bool colour = false;
-  std::string paint(std::string_view text, char const* sgr) const;   // "\x1b[<sgr>m...\x1b[0m" when colour
+  std::string paint(std::string_view text, char const* sgr) const;  // "\x1b[<sgr>m...\x1b[0m" when colour
 };
 
 // "error: MESSAGE (HINT)\n" and, with a position, the entry and a caret line under the culprit.
@@ -50,9 +50,9 @@ class Scanner {
  public:
   Scanner(std::string_view entry, size_t from) : s_(entry), i_(from) {}
   void skip_space();
-  bool done();                                  // only spaces (or a comment) left
+  bool done();  // only spaces (or a comment) left
   size_t pos() const { return i_; }
-  std::string_view rest();                      // the rest of the entry, trimmed
+  std::string_view rest();  // the rest of the entry, trimmed
   // An identifier [A-Za-z_][A-Za-z0-9_]*; empty when none here.
   std::string_view identifier();
   // A string literal "..." decoded (\" \\ \n \t \u{X}); nullopt when none here, throws Failure
@@ -61,7 +61,7 @@ class Scanner {
   // A literal's text as test blocks write it: a quoted string, a [list], or a run of characters
   // up to a space, a comma or a closing brace.
   std::string_view literal_text();
-  bool eat(char c);                            // skips spaces, then c if it is there
+  bool eat(char c);  // skips spaces, then c if it is there
   char peek();
   Span span_from(size_t begin) const { return {begin, i_}; }
 
@@ -71,9 +71,9 @@ class Scanner {
 };
 
 // Literals as test blocks write them (the inverse of parse_literal for :save).
-std::string quote(std::string_view text);                        // "a \"b\"" with the language's escapes
-std::string relative_or_absolute(int64_t at, int64_t now);       // -2d, -90min, or @2026-11-20T09:00:00Z
-std::string test_literal(Value const& v, int64_t now);           // missing values: "missing"
+std::string quote(std::string_view text);                   // "a \"b\"" with the language's escapes
+std::string relative_or_absolute(int64_t at, int64_t now);  // -2d, -90min, or @2026-11-20T09:00:00Z
+std::string test_literal(Value const& v, int64_t now);      // missing values: "missing"
 // For people: "2d 3h ago", "in 1h", "now" (to the minute).
 std::string ago(int64_t at, int64_t now);
 

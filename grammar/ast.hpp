@@ -23,13 +23,23 @@ struct Ident {
 };
 
 enum class BinOp : uint8_t {
-  Add, Sub, Mul, Div,
-  Coalesce,                                   // ??
-  Eq, Ne, Lt, Le, Gt, Ge,
-  Match, IMatch,                              // ~  ~*
-  In,                                         // x in SET / x in {..} / "v" in tags
-  Within,                                     // t within d
-  And, Or,
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Coalesce,  // ??
+  Eq,
+  Ne,
+  Lt,
+  Le,
+  Gt,
+  Ge,
+  Match,
+  IMatch,  // ~  ~*
+  In,      // x in SET / x in {..} / "v" in tags
+  Within,  // t within d
+  And,
+  Or,
 };
 enum class UnOp : uint8_t { Neg, Not };
 
@@ -38,23 +48,23 @@ enum class UnOp : uint8_t { Neg, Not };
 enum class AggFn : uint8_t { Count, Any, No, Last, First, Sum, Min, Max };
 
 enum class ExprKind : uint8_t {
-  Number,      // number, text = as written
-  String,      // text = the unescaped value
-  Bool,        // boolean
-  Duration,    // micros; text = as written ("48h")
-  Time,        // micros since the epoch (UTC); text = as written without '@'
-  Grade,       // grade 0 (F) .. 12 (A+); text = as written
-  Now,         // the keyword `now`: the evaluation instant
-  Name,        // text = identifier (a field, let, set, score block, segment, zone, `score`, `grade`)
-  Unary,       // un, args[0]
-  Binary,      // bin, args[0], args[1]
-  SetLiteral,  // {"a", "b"}: args are String nodes (only right of `in`)
-  List,        // ["a", "b"]: args (test values only)
-  Call,        // text = function name, args
-  ActivityAgg, // agg, kind (activity kind or "activity"), where?, within?
-  ColleagueAgg,// agg; Count/Any: where = condition; Sum/Min/Max: args[0] = value
-  Past,        // args[0] = expression, args[1] = Duration node
-  Template,    // an interpolated string (action arguments, `set` values): pieces
+  Number,        // number, text = as written
+  String,        // text = the unescaped value
+  Bool,          // boolean
+  Duration,      // micros; text = as written ("48h")
+  Time,          // micros since the epoch (UTC); text = as written without '@'
+  Grade,         // grade 0 (F) .. 12 (A+); text = as written
+  Now,           // the keyword `now`: the evaluation instant
+  Name,          // text = identifier (a field, let, set, score block, segment, zone, `score`, `grade`)
+  Unary,         // un, args[0]
+  Binary,        // bin, args[0], args[1]
+  SetLiteral,    // {"a", "b"}: args are String nodes (only right of `in`)
+  List,          // ["a", "b"]: args (test values only)
+  Call,          // text = function name, args
+  ActivityAgg,   // agg, kind (activity kind or "activity"), where?, within?
+  ColleagueAgg,  // agg; Count/Any: where = condition; Sum/Min/Max: args[0] = value
+  Past,          // args[0] = expression, args[1] = Duration node
+  Template,      // an interpolated string (action arguments, `set` values): pieces
 };
 
 struct Expr;
@@ -62,9 +72,9 @@ using ExprPtr = std::unique_ptr<Expr>;
 
 // One piece of an interpolated string: literal text, or `{expr}` / `{expr|fallback}`.
 struct TemplatePiece {
-  std::string text;                       // literal text (braces already unescaped)
-  ExprPtr expr;                           // null for a literal piece
-  std::optional<std::string> fallback;    // `|text`, used where expr is missing
+  std::string text;                     // literal text (braces already unescaped)
+  ExprPtr expr;                         // null for a literal piece
+  std::optional<std::string> fallback;  // `|text`, used where expr is missing
 };
 
 struct Expr {
@@ -79,9 +89,9 @@ struct Expr {
   BinOp bin{};
   UnOp un{};
   AggFn agg{};
-  Ident kind_name;             // ActivityAgg: the activity kind, or "activity" for any kind
-  ExprPtr where;               // aggregate condition
-  ExprPtr within;              // aggregate window (a duration expression)
+  Ident kind_name;  // ActivityAgg: the activity kind, or "activity" for any kind
+  ExprPtr where;    // aggregate condition
+  ExprPtr within;   // aggregate window (a duration expression)
   std::vector<ExprPtr> args;
   std::vector<TemplatePiece> pieces;
 };
@@ -92,32 +102,32 @@ struct Expr {
 struct TypeRef {
   enum class Base : uint8_t { String, Number, Bool, Time, Duration, Grade };
   Base base = Base::String;
-  bool list = false;           // [string]
-  bool optional = false;       // T?
+  bool list = false;      // [string]
+  bool optional = false;  // T?
   Span span;
 };
 
 struct FieldDecl {
   Ident name;
   TypeRef type;
-  ExprPtr default_value;                  // `= literal`
-  std::optional<std::string> from;        // `from "Column"`
-  std::vector<std::string> missing;       // `missing "Select", "N/A"`
+  ExprPtr default_value;             // `= literal`
+  std::optional<std::string> from;   // `from "Column"`
+  std::vector<std::string> missing;  // `missing "Select", "N/A"`
   Span span;
 };
 
 struct SchemaDecl {
-  bool activity = false;                  // schema activity { ... } vs schema prospect { ... }
-  std::vector<Ident> kinds;               // activity only
+  bool activity = false;     // schema activity { ... } vs schema prospect { ... }
+  std::vector<Ident> kinds;  // activity only
   std::vector<FieldDecl> fields;
   Span span;
 };
 
 struct SetDecl {
   Ident name;
-  std::vector<std::string> values;        // literal members
+  std::vector<std::string> values;  // literal members
   std::vector<Span> value_spans;
-  std::optional<std::string> file;        // file("path"), relative to the policy
+  std::optional<std::string> file;  // file("path"), relative to the policy
   Span span;
 };
 
@@ -127,22 +137,22 @@ struct LetDecl {
   Span span;
 };
 
-struct Number {                           // a signed number as written (points, caps, floors)
+struct Number {  // a signed number as written (points, caps, floors)
   double value = 0;
   std::string text;
   Span span;
 };
 
 struct PointsRule {
-  Number points;                          // +N / -N
-  bool per = false;                       // `per X` (activity rule) vs `if C`
-  Ident kind;                             // per: activity kind or "activity"
-  ExprPtr where;                          // per: optional condition
-  ExprPtr within;                         // per: optional window (duration expression)
-  std::optional<Ident> once_per;          // per: `once per FIELD`
-  ExprPtr condition;                      // if: the condition
+  Number points;                  // +N / -N
+  bool per = false;               // `per X` (activity rule) vs `if C`
+  Ident kind;                     // per: activity kind or "activity"
+  ExprPtr where;                  // per: optional condition
+  ExprPtr within;                 // per: optional window (duration expression)
+  std::optional<Ident> once_per;  // per: `once per FIELD`
+  ExprPtr condition;              // if: the condition
   std::optional<Number> cap;
-  Span span;                              // the whole rule
+  Span span;  // the whole rule
 };
 
 struct ScoreDecl {
@@ -161,21 +171,21 @@ struct ScoreBound {
 };
 
 struct DecayDecl {
-  Number percent;                         // 50 for 50%
-  bool linear = false;                    // `per D` instead of `after D`
-  ExprPtr duration;                       // a Duration node
+  Number percent;       // 50 for 50%
+  bool linear = false;  // `per D` instead of `after D`
+  ExprPtr duration;     // a Duration node
   Span span;
 };
 
 struct GradeStart {
-  ExprPtr grade;                          // a Grade node
+  ExprPtr grade;  // a Grade node
   Span span;
 };
 
 // `grade +1/3 if C else -1/3`; moves are in thirds of a letter.
 struct GradeMove {
   int thirds = 0;
-  std::string text;                       // as written: "+1/3", "-1", "+4/3"
+  std::string text;  // as written: "+1/3", "-1", "+4/3"
   ExprPtr condition;
   std::optional<int> else_thirds;
   std::string else_text;
@@ -183,7 +193,7 @@ struct GradeMove {
 };
 
 struct ZoneRow {
-  ExprPtr grade;                          // a Grade node
+  ExprPtr grade;  // a Grade node
   ExprPtr condition;
   Span span;
 };
@@ -201,10 +211,10 @@ struct SegmentDecl {
 };
 
 struct Action {
-  Ident name;                             // builtin action name, or "set"
-  std::vector<ExprPtr> args;              // string literal arguments arrive as Template nodes
-  std::optional<Ident> field;             // set FIELD = value
-  ExprPtr value;                          // set: the value (a Template for a string literal)
+  Ident name;                  // builtin action name, or "set"
+  std::vector<ExprPtr> args;   // string literal arguments arrive as Template nodes
+  std::optional<Ident> field;  // set FIELD = value
+  ExprPtr value;               // set: the value (a Template for a string literal)
   Span span;
 };
 
@@ -213,9 +223,9 @@ struct RuleDecl {
   std::string name;
   Span name_span;
   Qualifier qualifier = Qualifier::Once;
-  bool qualifier_written = false;         // `once` written explicitly
-  ExprPtr every;                          // Every: a Duration node
-  std::optional<Number> max;              // `max N`
+  bool qualifier_written = false;  // `once` written explicitly
+  ExprPtr every;                   // Every: a Duration node
+  std::optional<Number> max;       // `max N`
   ExprPtr condition;
   std::vector<Action> actions;
   Span span;
@@ -224,25 +234,25 @@ struct RuleDecl {
 // ---------------------------------------------------------------------------------------------
 // Tests
 
-struct TestField {                        // `name: value`
+struct TestField {  // `name: value`
   Ident name;
-  ExprPtr value;                          // a literal, a List, or a signed Duration (relative time)
+  ExprPtr value;  // a literal, a List, or a signed Duration (relative time)
   Span span;
 };
 
-struct TestActivity {                     // `visit { page: "/pricing", at: -2d }`
+struct TestActivity {  // `visit { page: "/pricing", at: -2d }`
   Ident kind;
   std::vector<TestField> fields;
   Span span;
 };
 
-struct TestProspect {                     // `prospect { ... }` or `colleague { ... }`
+struct TestProspect {  // `prospect { ... }` or `colleague { ... }`
   std::vector<TestField> fields;
-  std::vector<TestActivity> activities;   // nested activities (colleague blocks)
+  std::vector<TestActivity> activities;  // nested activities (colleague blocks)
   Span span;
 };
 
-struct TestHistory {                      // `history "rule" { count: 1, last: -3d }`
+struct TestHistory {  // `history "rule" { count: 1, last: -3d }`
   std::string rule;
   Span rule_span;
   std::vector<TestField> fields;
@@ -252,19 +262,19 @@ struct TestHistory {                      // `history "rule" { count: 1, last: -
 struct Expect {
   enum class Kind : uint8_t { Condition, Set, Action };
   Kind kind = Kind::Condition;
-  ExprPtr condition;                      // Condition (may use fired("rule"))
-  std::optional<Ident> field;             // Set: `expect set F == V`
-  ExprPtr value;                          // Set: V
-  std::optional<Action> action;           // Action: `expect action notify("a", "b")`
+  ExprPtr condition;             // Condition (may use fired("rule"))
+  std::optional<Ident> field;    // Set: `expect set F == V`
+  ExprPtr value;                 // Set: V
+  std::optional<Action> action;  // Action: `expect action notify("a", "b")`
   Span span;
 };
 
 struct TestDecl {
   std::string name;
   Span name_span;
-  ExprPtr now;                            // a Time node, or null (default @2026-01-01T00:00:00Z)
+  ExprPtr now;  // a Time node, or null (default @2026-01-01T00:00:00Z)
   std::optional<TestProspect> prospect;
-  std::vector<TestActivity> activities;   // of the prospect under test
+  std::vector<TestActivity> activities;  // of the prospect under test
   std::vector<TestProspect> colleagues;
   std::vector<TestHistory> history;
   std::vector<Expect> expects;
@@ -273,22 +283,21 @@ struct TestDecl {
 
 // ---------------------------------------------------------------------------------------------
 
-using Decl = std::variant<SchemaDecl, SetDecl, LetDecl, ScoreDecl, ScoreBound, PointsRule,
-                          DecayDecl, GradeStart, GradeMove, ZoneDecl, SegmentDecl, RuleDecl,
-                          TestDecl>;
+using Decl = std::variant<SchemaDecl, SetDecl, LetDecl, ScoreDecl, ScoreBound, PointsRule, DecayDecl,
+                          GradeStart, GradeMove, ZoneDecl, SegmentDecl, RuleDecl, TestDecl>;
 
 struct Comment {
-  std::string text;                       // from '#' to the end of the line, '#' included
+  std::string text;  // from '#' to the end of the line, '#' included
   Span span;
 };
 
 struct Policy {
-  std::optional<std::string> name;        // policy "Name"
+  std::optional<std::string> name;  // policy "Name"
   Span name_span;
-  std::optional<std::string> timezone;    // timezone "Asia/Tokyo"
+  std::optional<std::string> timezone;  // timezone "Asia/Tokyo"
   Span timezone_span;
-  std::vector<Decl> decls;                // in source order
-  std::vector<Comment> comments;          // every comment, in source order (for fmt)
+  std::vector<Decl> decls;        // in source order
+  std::vector<Comment> comments;  // every comment, in source order (for fmt)
 };
 
 }  // namespace leadrules::ast

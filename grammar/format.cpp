@@ -71,13 +71,16 @@ std::string Formatter::run() {
     Decl const& d = policy_.decls[i];
     Run kind = run_kind(d);
     size_t j = i + 1;
-    if (kind != kAlone) while (j < n && run_kind(policy_.decls[j]) == kind) ++j;
+    if (kind != kAlone)
+      while (j < n && run_kind(policy_.decls[j]) == kind) ++j;
     bool blank = !lines_.empty();
     if (kind == kPoints || kind == kGrades) {  // align the points amounts / grade moves of the run
       size_t w = 0;
       for (size_t k = i; k < j; ++k) {
-        if (auto* r = std::get_if<PointsRule>(&policy_.decls[k])) w = std::max(w, width(number_text(r->points)));
-        if (auto* g = std::get_if<GradeMove>(&policy_.decls[k])) w = std::max(w, width(move_text(g->text, g->thirds)));
+        if (auto* r = std::get_if<PointsRule>(&policy_.decls[k]))
+          w = std::max(w, width(number_text(r->points)));
+        if (auto* g = std::get_if<GradeMove>(&policy_.decls[k]))
+          w = std::max(w, width(move_text(g->text, g->thirds)));
       }
       align_ = w;
     }

@@ -1,7 +1,7 @@
 // Declarations for the formatter: the policy header, schemas, sets, lets, score blocks and
 // points, decays, grades, zones, segments, rules and tests, each printed in the house style.
-#include <algorithm>
 #include <fmt/format.h>
+#include <algorithm>
 
 #include "grammar/format_internal.hpp"
 
@@ -63,24 +63,21 @@ std::string decay_text(DecayDecl const& d) {
 }
 
 std::string grade_move_text(GradeMove const& g, size_t move_width) {
-  std::string s = "grade " + pad(move_text(g.text, g.thirds), move_width) + " if " +
-                  text_of(g.condition.get());
+  std::string s =
+      "grade " + pad(move_text(g.text, g.thirds), move_width) + " if " + text_of(g.condition.get());
   if (g.else_thirds) s += " else " + move_text(g.else_text, *g.else_thirds);
   return s;
 }
 
-std::string field_value_text(TestField const& f) {
-  return f.name.name + ": " + text_of(f.value.get());
-}
+std::string field_value_text(TestField const& f) { return f.name.name + ": " + text_of(f.value.get()); }
 
 std::string expect_text(Expect const& x) {
   switch (x.kind) {
     case Expect::Kind::Condition: return "expect " + text_of(x.condition.get());
     case Expect::Kind::Set:
-      return "expect set " + (x.field ? x.field->name : std::string()) + " == " +
-             text_of(x.value.get(), kCoal);
-    case Expect::Kind::Action:
-      return "expect action " + (x.action ? action_text(*x.action) : std::string());
+      return "expect set " + (x.field ? x.field->name : std::string()) +
+             " == " + text_of(x.value.get(), kCoal);
+    case Expect::Kind::Action: return "expect action " + (x.action ? action_text(*x.action) : std::string());
   }
   return {};
 }
@@ -91,14 +88,22 @@ Run run_kind(Decl const& d) {
   return std::visit(
       [](auto const& x) -> Run {
         using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, SetDecl>) return kSets;
-        else if constexpr (std::is_same_v<T, LetDecl>) return kLets;
-        else if constexpr (std::is_same_v<T, ScoreBound>) return kBounds;
-        else if constexpr (std::is_same_v<T, PointsRule>) return kPoints;
-        else if constexpr (std::is_same_v<T, DecayDecl>) return kDecays;
-        else if constexpr (std::is_same_v<T, GradeStart> || std::is_same_v<T, GradeMove>) return kGrades;
-        else if constexpr (std::is_same_v<T, SegmentDecl>) return kSegments;
-        else return kAlone;  // schema, score block, zone, rule, test: a group each
+        if constexpr (std::is_same_v<T, SetDecl>)
+          return kSets;
+        else if constexpr (std::is_same_v<T, LetDecl>)
+          return kLets;
+        else if constexpr (std::is_same_v<T, ScoreBound>)
+          return kBounds;
+        else if constexpr (std::is_same_v<T, PointsRule>)
+          return kPoints;
+        else if constexpr (std::is_same_v<T, DecayDecl>)
+          return kDecays;
+        else if constexpr (std::is_same_v<T, GradeStart> || std::is_same_v<T, GradeMove>)
+          return kGrades;
+        else if constexpr (std::is_same_v<T, SegmentDecl>)
+          return kSegments;
+        else
+          return kAlone;  // schema, score block, zone, rule, test: a group each
       },
       d);
 }
@@ -123,9 +128,12 @@ void Formatter::declaration(Decl const& d, bool blank) {
 
 void Formatter::decl(SchemaDecl const& s, bool blank) {
   std::string head = s.activity ? "schema activity" : "schema prospect";
-  if (!open_block(0, head, s.span, s.span.begin, s.kinds.empty() && s.fields.empty(), blank))
-    return;
-  struct Item { uint32_t begin; int kind; size_t index; };
+  if (!open_block(0, head, s.span, s.span.begin, s.kinds.empty() && s.fields.empty(), blank)) return;
+  struct Item {
+    uint32_t begin;
+    int kind;
+    size_t index;
+  };
   std::vector<Item> items;
   if (!s.kinds.empty()) {
     uint32_t b = s.kinds.front().span.begin;
@@ -151,9 +159,7 @@ void Formatter::decl(SchemaDecl const& s, bool blank) {
   close_block(0, s.span);
 }
 
-void Formatter::decl(SetDecl const& d, bool blank) {
-  add(0, set_text(d), d.span.begin, d.span.end, blank);
-}
+void Formatter::decl(SetDecl const& d, bool blank) { add(0, set_text(d), d.span.begin, d.span.end, blank); }
 
 void Formatter::decl(LetDecl const& d, bool blank) {
   add(0, "let " + d.name.name + " = " + text_of(d.value.get()), d.span.begin, d.span.end, blank);
@@ -178,8 +184,8 @@ void Formatter::decl(ScoreDecl const& d, bool blank) {
 }
 
 void Formatter::decl(ScoreBound const& d, bool blank) {
-  add(0, std::string(d.is_cap ? "score cap " : "score floor ") + number_text(d.value),
-      d.span.begin, d.span.end, blank);
+  add(0, std::string(d.is_cap ? "score cap " : "score floor ") + number_text(d.value), d.span.begin,
+      d.span.end, blank);
 }
 
 void Formatter::decl(PointsRule const& d, bool blank) {
@@ -199,17 +205,14 @@ void Formatter::decl(GradeMove const& d, bool blank) {
 }
 
 void Formatter::decl(ZoneDecl const& d, bool blank) {
-  if (!open_block(0, "zone " + d.name.name, d.span, d.name.span.end, d.rows.empty(), blank))
-    return;
+  if (!open_block(0, "zone " + d.name.name, d.span, d.name.span.end, d.rows.empty(), blank)) return;
   for (auto const& r : d.rows)
-    add(1, pad(text_of(r.grade.get()), 3) + " " + text_of(r.condition.get()), r.span.begin,
-        r.span.end);
+    add(1, pad(text_of(r.grade.get()), 3) + " " + text_of(r.condition.get()), r.span.begin, r.span.end);
   close_block(0, d.span);
 }
 
 void Formatter::decl(SegmentDecl const& d, bool blank) {
-  add(0, "segment " + d.name.name + " when " + text_of(d.condition.get()), d.span.begin,
-      d.span.end, blank);
+  add(0, "segment " + d.name.name + " when " + text_of(d.condition.get()), d.span.begin, d.span.end, blank);
 }
 
 void Formatter::decl(RuleDecl const& d, bool blank) {
@@ -224,8 +227,7 @@ void Formatter::decl(RuleDecl const& d, bool blank) {
   if (d.max && d.qualifier != RuleDecl::Qualifier::Once) head += " max " + number_text(*d.max);
   head += " when " + text_of(d.condition.get());
   std::string actions = "do ";
-  for (size_t i = 0; i < d.actions.size(); ++i)
-    actions += (i ? ", " : "") + action_text(d.actions[i]);
+  for (size_t i = 0; i < d.actions.size(); ++i) actions += (i ? ", " : "") + action_text(d.actions[i]);
   std::string one = head + " " + actions;
   if (width(one) <= kMaxWidth) {
     add(0, std::move(one), d.span.begin, d.span.end, blank);
@@ -240,14 +242,12 @@ void Formatter::decl(RuleDecl const& d, bool blank) {
 
 // One record: `prospect { … }`, an activity, `colleague { … }` or `history "r" { … }`.
 void Formatter::record(int indent, std::string const& head, Span span, uint32_t search_from,
-                       std::vector<TestField> const& fields,
-                       std::vector<TestActivity> const* nested) {
+                       std::vector<TestField> const& fields, std::vector<TestActivity> const* nested) {
   uint32_t brace = open_brace(search_from, span.end);
   bool has_nested = nested && !nested->empty();
   if (!has_nested && !comment_inside(brace, span.end)) {
     std::string one = head + (fields.empty() ? " {}" : " { ");
-    for (size_t i = 0; i < fields.size(); ++i)
-      one += (i ? ", " : "") + field_value_text(fields[i]);
+    for (size_t i = 0; i < fields.size(); ++i) one += (i ? ", " : "") + field_value_text(fields[i]);
     if (!fields.empty()) one += " }";
     if (size_t(indent) * 2 + width(one) <= kMaxWidth) {
       add(indent, std::move(one), span.begin, span.end);
@@ -255,7 +255,11 @@ void Formatter::record(int indent, std::string const& head, Span span, uint32_t 
     }
   }
   add(indent, head + " {", span.begin, std::min(brace + 1, span.end));
-  struct Item { uint32_t begin; bool activity; size_t index; };
+  struct Item {
+    uint32_t begin;
+    bool activity;
+    size_t index;
+  };
   std::vector<Item> items;
   for (size_t i = 0; i < fields.size(); ++i) items.push_back({fields[i].span.begin, false, i});
   if (nested)
@@ -278,26 +282,29 @@ void Formatter::activity(int indent, TestActivity const& a) {
 }
 
 void Formatter::decl(TestDecl const& t, bool blank) {
-  bool empty = !t.now && !t.prospect && t.activities.empty() && t.colleagues.empty() &&
-               t.history.empty() && t.expects.empty();
+  bool empty = !t.now && !t.prospect && t.activities.empty() && t.colleagues.empty() && t.history.empty() &&
+               t.expects.empty();
   if (!open_block(0, "test " + quoted(t.name), t.span, t.name_span.end, empty, blank)) return;
   // The tree keeps the items by kind; print them in source order.
   enum Kind { Now, Prospect, Activity, Colleague, History, Expect };
-  struct Item { uint32_t begin; Kind kind; size_t index; };
+  struct Item {
+    uint32_t begin;
+    Kind kind;
+    size_t index;
+  };
   std::vector<Item> items;
   if (t.now) items.push_back({keyword_before(t.now->span.begin, "now"), Now, 0});
   if (t.prospect) items.push_back({t.prospect->span.begin, Prospect, 0});
   for (size_t i = 0; i < t.activities.size(); ++i) items.push_back({t.activities[i].span.begin, Activity, i});
-  for (size_t i = 0; i < t.colleagues.size(); ++i) items.push_back({t.colleagues[i].span.begin, Colleague, i});
+  for (size_t i = 0; i < t.colleagues.size(); ++i)
+    items.push_back({t.colleagues[i].span.begin, Colleague, i});
   for (size_t i = 0; i < t.history.size(); ++i) items.push_back({t.history[i].span.begin, History, i});
   for (size_t i = 0; i < t.expects.size(); ++i) items.push_back({t.expects[i].span.begin, Expect, i});
   std::stable_sort(items.begin(), items.end(),
                    [](Item const& a, Item const& b) { return a.begin < b.begin; });
   for (auto const& it : items) {
     switch (it.kind) {
-      case Now:
-        add(1, "now " + text_of(t.now.get()), it.begin, t.now->span.end);
-        break;
+      case Now: add(1, "now " + text_of(t.now.get()), it.begin, t.now->span.end); break;
       case Prospect:
         record(1, "prospect", t.prospect->span, t.prospect->span.begin, t.prospect->fields,
                &t.prospect->activities);

@@ -14,7 +14,14 @@ namespace {
 // where C` reads everything after it into C, a bare `any X` takes a following `within` as its
 // window, and a window (`within D`, at the `??` level) takes `+ - * / ??`.
 enum : unsigned {
-  kTMul = 1, kTAdd = 2, kTCoal = 4, kTCmp = 8, kTWithin = 16, kTAnd = 32, kTOr = 64, kTAll = 127
+  kTMul = 1,
+  kTAdd = 2,
+  kTCoal = 4,
+  kTCmp = 8,
+  kTWithin = 16,
+  kTAnd = 32,
+  kTOr = 64,
+  kTAll = 127
 };
 
 struct Out {
@@ -30,8 +37,10 @@ int level_of(BinOp op) {
     case BinOp::Or: return kOr;
     case BinOp::And: return kAnd;
     case BinOp::Coalesce: return kCoal;
-    case BinOp::Add: case BinOp::Sub: return kAdd;
-    case BinOp::Mul: case BinOp::Div: return kMul;
+    case BinOp::Add:
+    case BinOp::Sub: return kAdd;
+    case BinOp::Mul:
+    case BinOp::Div: return kMul;
     default: return kCmp;
   }
 }
@@ -41,8 +50,10 @@ unsigned token_of(BinOp op) {
     case BinOp::Or: return kTOr;
     case BinOp::And: return kTAnd;
     case BinOp::Coalesce: return kTCoal;
-    case BinOp::Add: case BinOp::Sub: return kTAdd;
-    case BinOp::Mul: case BinOp::Div: return kTMul;
+    case BinOp::Add:
+    case BinOp::Sub: return kTAdd;
+    case BinOp::Mul:
+    case BinOp::Div: return kTMul;
     case BinOp::Within: return kTWithin;
     default: return kTCmp;
   }
@@ -108,8 +119,7 @@ std::string template_text(Expr const& e) {
 
 Out print_expr(Expr const& e, bool nw) {
   switch (e.kind) {
-    case ExprKind::Number:
-      return {e.text.empty() ? fmt::format("{}", e.number) : e.text};
+    case ExprKind::Number: return {e.text.empty() ? fmt::format("{}", e.number) : e.text};
     case ExprKind::String: return {quoted(e.text)};
     case ExprKind::Bool: return {e.boolean ? "true" : "false"};
     case ExprKind::Duration: return {e.text};
@@ -131,11 +141,14 @@ Out print_expr(Expr const& e, bool nw) {
 
     case ExprKind::Binary: {
       int lv = level_of(e.bin);
-      int lmin = lv, rmin = lv + 1;  // left associative
-      if (lv == kCmp) lmin = rmin = kCoal;                      // not associative
-      if (lv == kCoal) { lmin = kAdd; rmin = kCoal; }            // right associative
-      if (lv == kAnd) rmin = kNot;                               // `a and not b`
-      if (e.bin == BinOp::In) rmin = kPrimary;                   // a set literal or a name
+      int lmin = lv, rmin = lv + 1;         // left associative
+      if (lv == kCmp) lmin = rmin = kCoal;  // not associative
+      if (lv == kCoal) {
+        lmin = kAdd;
+        rmin = kCoal;
+      }                                         // right associative
+      if (lv == kAnd) rmin = kNot;              // `a and not b`
+      if (e.bin == BinOp::In) rmin = kPrimary;  // a set literal or a name
       Out l = print_at(e.args.size() > 0 ? e.args[0].get() : nullptr, lmin, nw);
       if (l.tail & token_of(e.bin)) l = paren(std::move(l));
       Out r = print_at(e.args.size() > 1 ? e.args[1].get() : nullptr, rmin, nw);
@@ -174,8 +187,8 @@ Out print_expr(Expr const& e, bool nw) {
         case AggFn::Count: return {"count(colleague where " + text_of(e.where.get()) + ")"};
         case AggFn::Any:
         case AggFn::No:
-          return {std::string(agg_name(e.agg)) + " colleague where " + text_of(e.where.get()),
-                  kTAll, kPrimary};
+          return {std::string(agg_name(e.agg)) + " colleague where " + text_of(e.where.get()), kTAll,
+                  kPrimary};
         default: {
           Expr const* value = e.args.empty() ? e.where.get() : e.args[0].get();
           return {std::string(agg_name(e.agg)) + "(colleague, " + text_of(value) + ")"};

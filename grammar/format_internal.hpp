@@ -45,8 +45,8 @@ Run run_kind(Decl const& d);
 struct Line {
   int indent = 0;
   std::string text;
-  uint32_t begin = 0, end = 0;   // the source range of the code this line prints
-  int comment_indent = 0;        // indentation of the comments printed above it
+  uint32_t begin = 0, end = 0;  // the source range of the code this line prints
+  int comment_indent = 0;       // indentation of the comments printed above it
   bool blank_before = false;
 };
 
@@ -57,7 +57,7 @@ class Formatter {
     std::sort(comment_begins_.begin(), comment_begins_.end());
   }
 
-  std::string run();   // format.cpp
+  std::string run();  // format.cpp
 
  private:
   Policy const& policy_;
@@ -75,8 +75,8 @@ class Formatter {
   uint32_t open_brace(uint32_t from, uint32_t end) const;
   uint32_t keyword_before(uint32_t pos, std::string_view kw) const;
   bool comment_inside(uint32_t brace, uint32_t end) const;
-  bool open_block(int indent, std::string const& header_text, Span span, uint32_t search_from,
-                  bool empty, bool blank);
+  bool open_block(int indent, std::string const& header_text, Span span, uint32_t search_from, bool empty,
+                  bool blank);
   void close_block(int indent, Span span);
   std::string render() const;
 

@@ -55,8 +55,8 @@ uint32_t Formatter::open_brace(uint32_t from, uint32_t end) const {
 // The start of keyword `kw` written just before `pos` (blanks between), or `pos`.
 uint32_t Formatter::keyword_before(uint32_t pos, std::string_view kw) const {
   uint32_t p = std::min(pos, size());
-  while (p > 0 && (text_[p - 1] == ' ' || text_[p - 1] == '\t' || text_[p - 1] == '\r' ||
-                   text_[p - 1] == '\n'))
+  while (p > 0 &&
+         (text_[p - 1] == ' ' || text_[p - 1] == '\t' || text_[p - 1] == '\r' || text_[p - 1] == '\n'))
     --p;
   if (p >= kw.size() && std::string_view(text_).substr(p - kw.size(), kw.size()) == kw)
     return p - uint32_t(kw.size());
@@ -71,8 +71,8 @@ bool Formatter::comment_inside(uint32_t brace, uint32_t end) const {
 
 // Opens a block: returns false (after printing `header {}` on one line) when it is empty
 // and holds no comment, in which case the caller prints nothing more.
-bool Formatter::open_block(int indent, std::string const& header_text, Span span,
-                           uint32_t search_from, bool empty, bool blank) {
+bool Formatter::open_block(int indent, std::string const& header_text, Span span, uint32_t search_from,
+                           bool empty, bool blank) {
   uint32_t brace = open_brace(search_from, span.end);
   if (empty && !comment_inside(brace, span.end)) {
     add(indent, header_text + " {}", span.begin, span.end, blank);
@@ -106,7 +106,10 @@ std::string Formatter::render() const {
     return it == order.end() ? -1 : long(*it);
   };
 
-  struct Attached { size_t comment; bool trailing; };
+  struct Attached {
+    size_t comment;
+    bool trailing;
+  };
   std::vector<std::vector<Attached>> attached(lines_.size());
   std::vector<size_t> at_end;
   for (size_t ci = 0; ci < comments.size(); ++ci) {
@@ -123,8 +126,10 @@ std::string Formatter::render() const {
     }
     if (p > ls) {  // code before it on its line: a trailing comment of the line holding that code
       long o = line_at(p - 1);
-      if (o >= 0) attached[size_t(o)].push_back({ci, true});
-      else attached[order.front()].push_back({ci, false});
+      if (o >= 0)
+        attached[size_t(o)].push_back({ci, true});
+      else
+        attached[order.front()].push_back({ci, false});
       continue;
     }
     long o = line_at(b);
@@ -133,14 +138,16 @@ std::string Formatter::render() const {
       continue;
     }
     long n = line_after(b);
-    if (n >= 0) attached[size_t(n)].push_back({ci, false});
-    else at_end.push_back(ci);
+    if (n >= 0)
+      attached[size_t(n)].push_back({ci, false});
+    else
+      at_end.push_back(ci);
   }
 
   auto comment_text = [&](size_t ci) {
     std::string_view s = comments[ci].text;
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' ||
-                          s.back() == '\n' || s.back() == '\f' || s.back() == '\v'))
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n' ||
+                          s.back() == '\f' || s.back() == '\v'))
       s.remove_suffix(1);
     return std::string(s);
   };

@@ -50,9 +50,7 @@ std::string quoted(std::string_view s) {
   return out;
 }
 
-std::string number_text(ast::Number const& n) {
-  return n.text.empty() ? fmt::format("{}", n.value) : n.text;
-}
+std::string number_text(ast::Number const& n) { return n.text.empty() ? fmt::format("{}", n.value) : n.text; }
 
 std::string move_text(std::string const& text, int thirds) {
   if (!text.empty()) return text;

@@ -57,11 +57,10 @@ struct ws : star<sor<plus<blank>, comment>> {};
 
 // The reserved words of LANGUAGE.md "Lexical": never identifiers.
 inline constexpr std::string_view reserved_words[] = {
-    "policy", "schema", "set",   "let",    "score",  "grade",     "zone",     "segment",
-    "rule",   "test",   "points", "decay", "when",   "do",        "if",       "else",
-    "where",  "within", "per",   "once",   "cap",    "every",     "always",   "start",
-    "after",  "and",    "or",    "not",    "in",     "any",       "no",       "colleague",
-    "activity", "prospect", "history", "expect", "now", "true",   "false"};
+    "policy", "schema",    "set",      "let",      "score",   "grade",  "zone",  "segment", "rule", "test",
+    "points", "decay",     "when",     "do",       "if",      "else",   "where", "within",  "per",  "once",
+    "cap",    "every",     "always",   "start",    "after",   "and",    "or",    "not",     "in",   "any",
+    "no",     "colleague", "activity", "prospect", "history", "expect", "now",   "true",    "false"};
 
 inline bool is_reserved(std::string_view w) {
   for (auto r : reserved_words)
@@ -97,7 +96,8 @@ struct grade_lit : sor<seq<one<'A', 'B', 'C', 'D'>, one<'+', '-'>, not_at<ident_
 struct identifier : seq<not_at<reserved_word>, not_at<grade_lit>, word> {};
 
 // Keywords (whole words).
-#define LEADRULES_KW(name, text) struct kw_##name : TAO_PEGTL_KEYWORD(text) {}
+#define LEADRULES_KW(name, text) \
+  struct kw_##name : TAO_PEGTL_KEYWORD(text) {}
 LEADRULES_KW(policy, "policy");
 LEADRULES_KW(schema, "schema");
 LEADRULES_KW(set, "set");
@@ -161,8 +161,8 @@ LEADRULES_KW(t_duration, "duration");
 #undef LEADRULES_KW
 
 // The words that start a top-level declaration (error recovery resynchronises on them).
-struct top_keyword : sor<kw_policy, kw_schema, kw_set, kw_let, kw_score, kw_points, kw_decay,
-                         kw_grade, kw_zone, kw_segment, kw_rule, kw_test> {};
+struct top_keyword : sor<kw_policy, kw_schema, kw_set, kw_let, kw_score, kw_points, kw_decay, kw_grade,
+                         kw_zone, kw_segment, kw_rule, kw_test> {};
 
 // Contexts: tag types that make otherwise identical rules distinct (for messages and actions).
 struct ctx_let {};
@@ -185,14 +185,19 @@ struct ctx_last {};
 struct ctx_first {};
 struct ctx_per {};
 
-template <typename Ctx> struct open_brace : one<'{'> {};
-template <typename Ctx> struct close_brace : one<'}'> {};
-template <typename Ctx> struct equals : one<'='> {};
+template <typename Ctx>
+struct open_brace : one<'{'> {};
+template <typename Ctx>
+struct close_brace : one<'}'> {};
+template <typename Ctx>
+struct equals : one<'='> {};
 
 // A name being declared: an identifier, or a reserved word / grade letter (an error with a
 // message of its own, raised by the action of bad_name).
-template <typename Ctx> struct bad_name : word {};
-template <typename Ctx> struct decl_name : sor<identifier, bad_name<Ctx>> {};
+template <typename Ctx>
+struct bad_name : word {};
+template <typename Ctx>
+struct decl_name : sor<identifier, bad_name<Ctx>> {};
 
 // Numbers, durations, percentages.
 struct digits : plus<digit> {};
@@ -200,21 +205,22 @@ struct number_tok : seq<digits, opt<one<'.'>, digits>> {};
 struct dur_unit : sor<TAO_PEGTL_STRING("min"), one<'h'>, one<'d'>, one<'w'>> {};
 struct duration_lit : seq<digits, dur_unit, not_at<ident_other>> {};
 struct number_lit : seq<number_tok, not_at<ident_other>> {};
-struct bad_number : seq<number_tok, plus<ident_other>> {};       // `7days`, `2.5h`: an error
-struct bad_percent : seq<number_tok, one<'%'>> {};               // `50%` outside `decay`: an error
+struct bad_number : seq<number_tok, plus<ident_other>> {};  // `7days`, `2.5h`: an error
+struct bad_percent : seq<number_tok, one<'%'>> {};          // `50%` outside `decay`: an error
 struct sign : one<'+', '-'> {};
 struct signed_number : seq<opt<sign>, number_lit> {};
 struct duration_req : sor<duration_lit, bad_number> {};
 
 // Strings: `"…"` with \" \\ \n \t \u{XXXX}; no raw line breaks.
 struct dquote : one<'"'> {};
-struct escape : seq<one<'\\'>, sor<one<'"', '\\', 'n', 't'>,
-                                  seq<one<'u'>, one<'{'>, rep_min_max<1, 6, xdigit>, one<'}'>>>> {};
-struct bad_escape : seq<one<'\\'>, opt<code_point>> {};          // an error at the backslash
+struct escape
+    : seq<one<'\\'>,
+          sor<one<'"', '\\', 'n', 't'>, seq<one<'u'>, one<'{'>, rep_min_max<1, 6, xdigit>, one<'}'>>>> {};
+struct bad_escape : seq<one<'\\'>, opt<code_point>> {};  // an error at the backslash
 struct str_chars : plus<not_one<'"', '\\', '\n', '\r'>> {};
 struct unterminated_string : seq<dquote, star<not_one<'\n'>>> {};  // an error
-struct string_lit : sor<seq<dquote, star<sor<str_chars, escape, bad_escape>>, dquote>,
-                        unterminated_string> {};
+struct string_lit : sor<seq<dquote, star<sor<str_chars, escape, bad_escape>>, dquote>, unterminated_string> {
+};
 
 // Times: @2026-11-22, @2026-11-22T10:00:00Z, @2026-11-22T10:00:00.123456+09:00.
 struct time_date : seq<rep<4, digit>, one<'-'>, rep<2, digit>, one<'-'>, rep<2, digit>> {};
@@ -232,7 +238,8 @@ struct bool_lit : sor<kw_true, kw_false> {};
 // Expressions
 
 struct expression;
-template <bool W> struct or_expr;
+template <bool W>
+struct or_expr;
 struct where_condition;
 struct window;
 struct coalesce;
@@ -261,7 +268,8 @@ struct call : seq<callee, ws, one<'('>, ws, opt<call_args>, ws, must<call_close>
 
 // Aggregates.
 struct agg_close : one<')'> {};
-template <typename Ctx> struct agg_kind : sor<kw_activity, identifier> {};
+template <typename Ctx>
+struct agg_kind : sor<kw_activity, identifier> {};
 struct agg_where : seq<kw_where, ws, must<where_condition>> {};
 struct agg_within : seq<kw_within, ws, must<window>> {};
 struct agg_no_window : kw_within {};  // `last(X within D)`: an error
@@ -276,19 +284,18 @@ struct count_colleague : seq<kw_colleague, ws, must<colleague_where>> {};
 struct any_colleague : seq<kw_colleague, ws, must<colleague_where>> {};
 struct no_colleague : kw_colleague {};  // `no colleague`: an error (write `not any colleague`)
 
-struct count_agg : seq<kw_count, ws, one<'('>, ws,
-                       sor<count_colleague, activity_agg_body<ctx_count>>, ws, must<agg_close>> {};
+struct count_agg : seq<kw_count, ws, one<'('>, ws, sor<count_colleague, activity_agg_body<ctx_count>>, ws,
+                       must<agg_close>> {};
 struct last_agg : seq<kw_last, ws, one<'('>, ws, activity_pick_body<ctx_last>, ws, must<agg_close>> {};
-struct first_agg
-    : seq<kw_first, ws, one<'('>, ws, activity_pick_body<ctx_first>, ws, must<agg_close>> {};
+struct first_agg : seq<kw_first, ws, one<'('>, ws, activity_pick_body<ctx_first>, ws, must<agg_close>> {};
 struct any_agg : seq<kw_any, ws, sor<any_colleague, activity_agg_body<ctx_any>>> {};
 struct no_agg : seq<kw_no, ws, sor<no_colleague, activity_agg_body<ctx_no>>> {};
 
 struct colleague_fn : sor<kw_sum, kw_min, kw_max> {};
 struct colleague_comma : one<','> {};
 struct colleague_value : seq<expression> {};
-struct colleague_fold : seq<colleague_fn, ws, one<'('>, ws, kw_colleague, ws, must<colleague_comma>,
-                            ws, must<colleague_value>, ws, must<agg_close>> {};
+struct colleague_fold : seq<colleague_fn, ws, one<'('>, ws, kw_colleague, ws, must<colleague_comma>, ws,
+                            must<colleague_value>, ws, must<agg_close>> {};
 
 // past(E, d)
 struct past_value : seq<expression> {};
@@ -304,9 +311,9 @@ struct grade_expr : seq<grade_lit> {};
 struct now_expr : kw_now {};
 struct name_ref : sor<identifier, kw_score, kw_grade> {};
 
-struct primary : sor<paren_expr, time_lit, duration_expr, bad_percent, number_expr, bad_number,
-                     string_expr, bool_lit, now_expr, grade_expr, count_agg, last_agg, first_agg,
-                     any_agg, no_agg, colleague_fold, past_expr, call, name_ref> {};
+struct primary : sor<paren_expr, time_lit, duration_expr, bad_percent, number_expr, bad_number, string_expr,
+                     bool_lit, now_expr, grade_expr, count_agg, last_agg, first_agg, any_agg, no_agg,
+                     colleague_fold, past_expr, call, name_ref> {};
 
 // Unary minus (iterative: `- - x` does not recurse).
 struct neg_op : one<'-'> {};
@@ -343,28 +350,39 @@ struct op_match : one<'~'> {};
 struct op_in : kw_in {};
 struct op_within : kw_within {};
 struct cmp_op_base : sor<op_eq, op_ne, op_le, op_ge, op_lt, op_gt, op_imatch, op_match> {};
-template <bool W> struct cmp_op : sor<cmp_op_base, op_within> {};
-template <> struct cmp_op<false> : cmp_op_base {};
+template <bool W>
+struct cmp_op : sor<cmp_op_base, op_within> {};
+template <>
+struct cmp_op<false> : cmp_op_base {};
 struct cmp_rhs : seq<coalesce> {};
 struct in_rhs : sor<set_literal, name_ref> {};
 template <bool W>
 struct cmp_tail : sor<seq<ws, op_in, ws, must<in_rhs>>, seq<ws, cmp_op<W>, ws, must<cmp_rhs>>> {};
-template <bool W> struct cmp_chain : seq<ws, sor<op_in, cmp_op<W>>> {};  // a second one: an error
-template <bool W> struct comparison : seq<coalesce, opt<cmp_tail<W>, opt<cmp_chain<W>>>> {};
+template <bool W>
+struct cmp_chain : seq<ws, sor<op_in, cmp_op<W>>> {};  // a second one: an error
+template <bool W>
+struct comparison : seq<coalesce, opt<cmp_tail<W>, opt<cmp_chain<W>>>> {};
 
 // not (prefix, below comparisons; iterative)
 struct not_op : kw_not {};
-template <bool W> struct not_operand : seq<comparison<W>> {};
+template <bool W>
+struct not_operand : seq<comparison<W>> {};
 template <bool W>
 struct not_expr : sor<seq<plus<not_op, ws>, must<not_operand<W>>>, comparison<W>> {};
 
-template <bool W> struct and_rhs : seq<not_expr<W>> {};
-template <bool W> struct and_tail : seq<ws, kw_and, ws, must<and_rhs<W>>> {};
-template <bool W> struct and_expr : seq<not_expr<W>, star<and_tail<W>>> {};
+template <bool W>
+struct and_rhs : seq<not_expr<W>> {};
+template <bool W>
+struct and_tail : seq<ws, kw_and, ws, must<and_rhs<W>>> {};
+template <bool W>
+struct and_expr : seq<not_expr<W>, star<and_tail<W>>> {};
 
-template <bool W> struct or_rhs : seq<and_expr<W>> {};
-template <bool W> struct or_tail : seq<ws, kw_or, ws, must<or_rhs<W>>> {};
-template <bool W> struct or_expr : seq<and_expr<W>, star<or_tail<W>>> {};
+template <bool W>
+struct or_rhs : seq<and_expr<W>> {};
+template <bool W>
+struct or_tail : seq<ws, kw_or, ws, must<or_rhs<W>>> {};
+template <bool W>
+struct or_expr : seq<and_expr<W>, star<or_tail<W>>> {};
 
 struct expression : seq<or_expr<true>> {};
 struct where_condition : seq<or_expr<false>> {};
@@ -416,8 +434,8 @@ struct list_items : seq<literal_value, star<list_sep, literal_value>, opt<list_s
 struct list_value : seq<one<'['>, ws, opt<list_items>, ws, must<list_close>> {};
 struct signed_duration : seq<opt<sign>, duration_lit> {};
 struct signed_value : seq<opt<sign>, number_lit> {};
-struct literal_value : sor<list_value, string_expr, signed_duration, bad_percent, signed_value,
-                           time_lit, bool_lit, grade_expr, seq<opt<sign>, bad_number>> {};
+struct literal_value : sor<list_value, string_expr, signed_duration, bad_percent, signed_value, time_lit,
+                           bool_lit, grade_expr, seq<opt<sign>, bad_number>> {};
 struct literal_req : seq<literal_value> {};
 
 // schema prospect { … } / schema activity { kinds …  FIELD… }
@@ -434,13 +452,13 @@ struct default_value : seq<one<'='>, ws, must<literal_req>> {};
 struct from_column : seq<string_lit> {};
 struct from_clause : seq<kw_from, not_at<ws, one<':'>>, ws, must<from_column>> {};
 struct missing_value : seq<string_lit> {};
-struct missing_clause : seq<kw_missing, not_at<ws, one<':'>>, ws, must<missing_value>,
-                            star<list_sep, missing_value>> {};
+struct missing_clause
+    : seq<kw_missing, not_at<ws, one<':'>>, ws, must<missing_value>, star<list_sep, missing_value>> {};
 // A field's name; a reserved word followed by `:` is an error of its own (otherwise a reserved
 // word ends the list: it is probably the next declaration after a missing `}`).
 struct field_name : sor<identifier, seq<at<word, ws, one<':'>>, bad_name<ctx_field>>> {};
-struct field_decl : seq<field_name, ws, must<field_colon>, ws, must<type_ref>,
-                        opt<ws, default_value>, opt<ws, from_clause>, opt<ws, missing_clause>> {};
+struct field_decl : seq<field_name, ws, must<field_colon>, ws, must<type_ref>, opt<ws, default_value>,
+                        opt<ws, from_clause>, opt<ws, missing_clause>> {};
 struct kind_name : seq<decl_name<ctx_kind>> {};
 struct kind_plain : seq<not_at<kw_kinds>, identifier> {};
 struct field_ahead : at<word, ws, one<':'>> {};
@@ -458,12 +476,12 @@ struct file_path : seq<string_lit> {};
 struct file_close : one<')'> {};
 struct file_ref : seq<kw_file, ws, one<'('>, ws, must<file_path>, ws, must<file_close>> {};
 struct set_value : sor<set_literal, file_ref> {};
-struct set_decl : seq<kw_set, ws, must<decl_name<ctx_set>>, ws, must<equals<ctx_set>>, ws,
-                      must<set_value>> {};
+struct set_decl : seq<kw_set, ws, must<decl_name<ctx_set>>, ws, must<equals<ctx_set>>, ws, must<set_value>> {
+};
 
 // let NAME = expr
-struct let_decl : seq<kw_let, ws, must<decl_name<ctx_let>>, ws, must<equals<ctx_let>>, ws,
-                      must<let_value>> {};
+struct let_decl : seq<kw_let, ws, must<decl_name<ctx_let>>, ws, must<equals<ctx_let>>, ws, must<let_value>> {
+};
 
 // points ±N per X [where C] [within D] [once per FIELD] [cap M]  |  points ±N if C [cap M]
 struct points_amount : seq<signed_number> {};
@@ -486,9 +504,9 @@ struct score_bound_cap : seq<kw_cap, ws, must<bound_number>> {};
 struct score_bound_floor : seq<kw_floor, ws, bound_number> {};
 struct block_cap : seq<kw_cap, ws, must<bound_number>> {};
 struct block_floor : seq<kw_floor, ws, must<bound_number>> {};
-struct score_block : seq<decl_name<ctx_score>, opt<ws, block_cap>, opt<ws, block_floor>, ws,
-                         must<open_brace<ctx_score>>, ws, star<points_rule, ws>,
-                         must<close_brace<ctx_score>>> {};
+struct score_block
+    : seq<decl_name<ctx_score>, opt<ws, block_cap>, opt<ws, block_floor>, ws, must<open_brace<ctx_score>>, ws,
+          star<points_rule, ws>, must<close_brace<ctx_score>>> {};
 struct score_body : sor<score_bound_cap, score_bound_floor, score_block> {};
 struct score_decl : seq<kw_score, ws, must<score_body>> {};
 
@@ -517,8 +535,8 @@ struct zone_decl : seq<kw_zone, ws, must<decl_name<ctx_zone>>, ws, must<open_bra
 
 // segment NAME when C
 struct segment_when : kw_when {};
-struct segment_decl : seq<kw_segment, ws, must<decl_name<ctx_segment>>, ws, must<segment_when>, ws,
-                          must<when_condition>> {};
+struct segment_decl
+    : seq<kw_segment, ws, must<decl_name<ctx_segment>>, ws, must<segment_when>, ws, must<when_condition>> {};
 
 // rule "name" [once | always [max N] | every D [max N]] when C do A1, A2, …
 struct rule_name : seq<string_lit> {};
@@ -538,19 +556,16 @@ struct action_close : one<')'> {};
 struct action_arg : sor<template_value, expression> {};
 struct action_arg_next : sor<template_value, expression> {};
 struct action_args : seq<action_arg, star<list_sep, must<action_arg_next>>> {};
-struct action_call : seq<action_name, ws, must<action_open>, ws, opt<action_args>, ws,
-                         must<action_close>> {};
+struct action_call : seq<action_name, ws, must<action_open>, ws, opt<action_args>, ws, must<action_close>> {};
 struct set_field : seq<identifier> {};
 struct set_equals : one<'='> {};
 struct set_action_value : sor<template_value, expression> {};
-struct set_action : seq<kw_set, ws, must<set_field>, ws, must<set_equals>, ws,
-                        must<set_action_value>> {};
+struct set_action : seq<kw_set, ws, must<set_field>, ws, must<set_equals>, ws, must<set_action_value>> {};
 struct action : sor<set_action, action_call> {};
 struct first_action : seq<action> {};
 struct action_comma : comma {};
 // After a comma: the next action, or (an error) a trailing comma before the next declaration.
-struct top_set_ahead : seq<kw_set, ws, word, ws, one<'='>, ws,
-                           sor<one<'{'>, seq<kw_file, ws, one<'('>>>> {};
+struct top_set_ahead : seq<kw_set, ws, word, ws, one<'='>, ws, sor<one<'{'>, seq<kw_file, ws, one<'('>>>> {};
 struct trailing_comma : at<sor<eof, top_set_ahead, seq<not_at<kw_set>, top_keyword>>> {};
 struct next_action : sor<trailing_comma, action> {};
 struct action_list : seq<must<first_action>, star<ws, action_comma, ws, must<next_action>>> {};
@@ -568,11 +583,10 @@ struct test_activity : seq<activity_kind, ws, open_brace<ctx_activity>, object_b
 struct test_prospect : seq<kw_prospect, ws, must<open_brace<ctx_prospect>>, object_body<ctx_prospect>> {};
 struct colleague_item : sor<seq<at<identifier, ws, one<'{'>>, test_activity>, test_field> {};
 struct test_colleague : seq<kw_colleague, ws, must<open_brace<ctx_colleague>>, ws,
-                            star<colleague_item, ws, opt<comma, ws>>,
-                            must<close_brace<ctx_colleague>>> {};
+                            star<colleague_item, ws, opt<comma, ws>>, must<close_brace<ctx_colleague>>> {};
 struct history_rule : seq<string_lit> {};
-struct test_history : seq<kw_history, ws, must<history_rule>, ws, must<open_brace<ctx_history>>,
-                          object_body<ctx_history>> {};
+struct test_history
+    : seq<kw_history, ws, must<history_rule>, ws, must<open_brace<ctx_history>>, object_body<ctx_history>> {};
 struct test_time : seq<time_lit> {};
 struct test_now : seq<kw_now, ws, must<test_time>> {};
 struct expect_field : seq<identifier> {};
@@ -583,13 +597,12 @@ struct expect_action : seq<kw_action, ws, at<identifier>, action_call> {};
 struct expect_condition : seq<expression> {};
 struct expect_body : sor<expect_set, expect_action, expect_condition> {};
 struct test_expect : seq<kw_expect, ws, must<expect_body>> {};
-struct test_item : sor<test_now, test_prospect, test_colleague, test_history, test_expect,
-                       test_activity> {};
-struct test_decl : seq<kw_test, ws, must<test_name>, ws, must<open_brace<ctx_test>>, ws,
-                       star<test_item, ws>, must<close_brace<ctx_test>>> {};
+struct test_item : sor<test_now, test_prospect, test_colleague, test_history, test_expect, test_activity> {};
+struct test_decl : seq<kw_test, ws, must<test_name>, ws, must<open_brace<ctx_test>>, ws, star<test_item, ws>,
+                       must<close_brace<ctx_test>>> {};
 
 // One top-level declaration (the parser drives the loop, for error recovery).
-struct declaration : sor<policy_decl, schema_decl, set_decl, let_decl, score_decl, points_decl,
-                         decay_decl, grade_decl, zone_decl, segment_decl, rule_decl, test_decl> {};
+struct declaration : sor<policy_decl, schema_decl, set_decl, let_decl, score_decl, points_decl, decay_decl,
+                         grade_decl, zone_decl, segment_decl, rule_decl, test_decl> {};
 
 }  // namespace leadrules::grammar

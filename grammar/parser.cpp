@@ -70,11 +70,10 @@ size_t skip_ws(State& st, size_t pos) {
 }
 
 bool is_top_keyword_at(std::string_view text, size_t p) {
-  static constexpr std::string_view kws[] = {"policy", "schema", "set", "let", "score", "points", "decay",
-                                             "grade", "zone", "segment", "rule", "test"};
+  static constexpr std::string_view kws[] = {"policy", "schema", "set",  "let",     "score", "points",
+                                             "decay",  "grade",  "zone", "segment", "rule",  "test"};
   for (auto k : kws)
-    if (text.substr(p, k.size()) == k &&
-        (p + k.size() >= text.size() || !is_ident_char(text[p + k.size()])))
+    if (text.substr(p, k.size()) == k && (p + k.size() >= text.size() || !is_ident_char(text[p + k.size()])))
       return true;
   return false;
 }
@@ -137,10 +136,10 @@ std::optional<ast::Policy> parse_policy(SourceFile const& source, Diagnostics& d
       auto& item = st.items.back();
       if (auto* p = std::get_if<PolicyItem>(&item)) {
         if (seen_decl || policy.name) {
-          diags.add(source.diagnostic(Severity::Error, {uint32_t(start), uint32_t(start + 6)},
-                                      policy.name ? "a second `policy` line"
-                                                  : "`policy` must come first, before every declaration",
-                                      "write `policy \"Name\"` once, at the top of the file"));
+          diags.add(source.diagnostic(
+              Severity::Error, {uint32_t(start), uint32_t(start + 6)},
+              policy.name ? "a second `policy` line" : "`policy` must come first, before every declaration",
+              "write `policy \"Name\"` once, at the top of the file"));
           ok = false;
         } else {
           policy.name = std::move(p->name);
@@ -158,9 +157,8 @@ std::optional<ast::Policy> parse_policy(SourceFile const& source, Diagnostics& d
       // "expected a declaration": suggest a keyword for a typo, or point at the previous line.
       if (e.span.begin == start && e.message.starts_with("expected a declaration")) {
         std::string_view word = source.slice(e.span);
-        auto close = closest_name(std::string(word), {"policy", "schema", "set", "let", "score",
-                                                      "points", "decay", "grade", "zone", "segment",
-                                                      "rule", "test"});
+        auto close = closest_name(std::string(word), {"policy", "schema", "set", "let", "score", "points",
+                                                      "decay", "grade", "zone", "segment", "rule", "test"});
         if (!d.hint.empty()) {
         } else if (!close.empty() && !word.empty() && is_ident_char(word[0]))
           d.hint = fmt::format("did you mean `{}`?", close);

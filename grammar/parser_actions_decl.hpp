@@ -1,5 +1,6 @@
 // The actions that build declarations: the policy header, schemas, sets, lets, score
-// blocks, decay, grades, zones, segments, rules and tests. Needs parser_actions_expr.hpp first. PEGTL: included by parser.cpp alone.
+// blocks, decay, grades, zones, segments, rules and tests. Needs parser_actions_expr.hpp first. PEGTL:
+// included by parser.cpp alone.
 #pragma once
 
 #include <fmt/format.h>
@@ -37,7 +38,9 @@ struct action<g::policy_decl> {
 template <>
 struct action<g::schema_target> {
   template <typename In>
-  static void apply(In const& in, State& st) { st.push(TargetItem{in.string_view() == "activity"}); }
+  static void apply(In const& in, State& st) {
+    st.push(TargetItem{in.string_view() == "activity"});
+  }
 };
 
 template <>
@@ -71,10 +74,10 @@ struct action<g::type_ref> {
       size_t n = 0;
       while (n < t.size() && is_ident_char(t[n])) ++n;
       auto w = t.substr(0, n);
-      r.base = w == "string" ? TypeRef::Base::String
-               : w == "number" ? TypeRef::Base::Number
-               : w == "bool" ? TypeRef::Base::Bool
-               : w == "time" ? TypeRef::Base::Time
+      r.base = w == "string"     ? TypeRef::Base::String
+               : w == "number"   ? TypeRef::Base::Number
+               : w == "bool"     ? TypeRef::Base::Bool
+               : w == "time"     ? TypeRef::Base::Time
                : w == "duration" ? TypeRef::Base::Duration
                                  : TypeRef::Base::Grade;
     }
@@ -85,7 +88,9 @@ struct action<g::type_ref> {
 template <>
 struct action<g::from_clause> {
   template <typename In>
-  static void apply(In const&, State& st) { st.push(FromItem{st.pop<StrItem>().text}); }
+  static void apply(In const&, State& st) {
+    st.push(FromItem{st.pop<StrItem>().text});
+  }
 };
 
 template <>
@@ -107,11 +112,16 @@ struct action<g::field_decl> {
     FieldDecl f;
     f.span = st.span(in);
     for (auto& i : items) {
-      if (auto* id = std::get_if<Ident>(&i)) f.name = std::move(*id);
-      else if (auto* t = std::get_if<TypeRef>(&i)) f.type = *t;
-      else if (auto* e = std::get_if<ExprItem>(&i)) f.default_value = std::move(e->e);
-      else if (auto* fr = std::get_if<FromItem>(&i)) f.from = std::move(fr->column);
-      else if (auto* m = std::get_if<MissingItem>(&i)) f.missing = std::move(m->values);
+      if (auto* id = std::get_if<Ident>(&i))
+        f.name = std::move(*id);
+      else if (auto* t = std::get_if<TypeRef>(&i))
+        f.type = *t;
+      else if (auto* e = std::get_if<ExprItem>(&i))
+        f.default_value = std::move(e->e);
+      else if (auto* fr = std::get_if<FromItem>(&i))
+        f.from = std::move(fr->column);
+      else if (auto* m = std::get_if<MissingItem>(&i))
+        f.missing = std::move(m->values);
     }
     st.push(std::move(f));
   }
@@ -120,12 +130,16 @@ struct action<g::field_decl> {
 template <>
 struct action<g::kind_name> {
   template <typename In>
-  static void apply(In const&, State& st) { st.push(KindItem{st.pop<Ident>()}); }
+  static void apply(In const&, State& st) {
+    st.push(KindItem{st.pop<Ident>()});
+  }
 };
 template <>
 struct action<g::kind_plain> {
   template <typename In>
-  static void apply(In const& in, State& st) { st.push(KindItem{Ident{in.string(), st.span(in)}}); }
+  static void apply(In const& in, State& st) {
+    st.push(KindItem{Ident{in.string(), st.span(in)}});
+  }
 };
 
 template <>
@@ -136,7 +150,8 @@ struct action<g::schema_decl> {
     SchemaDecl s;
     s.span = st.span(in);
     for (auto& i : items) {
-      if (auto* t = std::get_if<TargetItem>(&i)) s.activity = t->activity;
+      if (auto* t = std::get_if<TargetItem>(&i))
+        s.activity = t->activity;
       else if (auto* k = std::get_if<KindItem>(&i)) {
         if (!s.activity)
           fail(k->kind.span, "only `schema activity` declares `kinds`",
@@ -153,7 +168,9 @@ struct action<g::schema_decl> {
 template <>
 struct action<g::file_ref> {
   template <typename In>
-  static void apply(In const&, State& st) { st.push(FileItem{st.pop<StrItem>().text}); }
+  static void apply(In const&, State& st) {
+    st.push(FileItem{st.pop<StrItem>().text});
+  }
 };
 
 template <>
@@ -193,22 +210,30 @@ struct action<g::let_decl> {
 template <>
 struct action<g::rule_cap> {
   template <typename In>
-  static void apply(In const&, State& st) { st.push(CapItem{st.pop<Number>()}); }
+  static void apply(In const&, State& st) {
+    st.push(CapItem{st.pop<Number>()});
+  }
 };
 template <>
 struct action<g::block_cap> {
   template <typename In>
-  static void apply(In const&, State& st) { st.push(CapItem{st.pop<Number>()}); }
+  static void apply(In const&, State& st) {
+    st.push(CapItem{st.pop<Number>()});
+  }
 };
 template <>
 struct action<g::block_floor> {
   template <typename In>
-  static void apply(In const&, State& st) { st.push(FloorItem{st.pop<Number>()}); }
+  static void apply(In const&, State& st) {
+    st.push(FloorItem{st.pop<Number>()});
+  }
 };
 template <>
 struct action<g::once_per> {
   template <typename In>
-  static void apply(In const&, State& st) { st.push(OnceItem{st.pop<Ident>()}); }
+  static void apply(In const&, State& st) {
+    st.push(OnceItem{st.pop<Ident>()});
+  }
 };
 
 template <>
@@ -219,15 +244,21 @@ struct action<g::points_rule> {
     PointsRule r;
     r.span = st.span(in);
     for (auto& i : items) {
-      if (auto* n = std::get_if<Number>(&i)) r.points = std::move(*n);
+      if (auto* n = std::get_if<Number>(&i))
+        r.points = std::move(*n);
       else if (auto* k = std::get_if<Ident>(&i)) {
         r.per = true;
         r.kind = std::move(*k);
-      } else if (auto* w = std::get_if<WhereItem>(&i)) r.where = std::move(w->cond.e);
-      else if (auto* d = std::get_if<WithinItem>(&i)) r.within = std::move(d->window.e);
-      else if (auto* o = std::get_if<OnceItem>(&i)) r.once_per = std::move(o->field);
-      else if (auto* c = std::get_if<CapItem>(&i)) r.cap = std::move(c->n);
-      else if (auto* e = std::get_if<ExprItem>(&i)) r.condition = std::move(e->e);
+      } else if (auto* w = std::get_if<WhereItem>(&i))
+        r.where = std::move(w->cond.e);
+      else if (auto* d = std::get_if<WithinItem>(&i))
+        r.within = std::move(d->window.e);
+      else if (auto* o = std::get_if<OnceItem>(&i))
+        r.once_per = std::move(o->field);
+      else if (auto* c = std::get_if<CapItem>(&i))
+        r.cap = std::move(c->n);
+      else if (auto* e = std::get_if<ExprItem>(&i))
+        r.condition = std::move(e->e);
     }
     st.push(std::move(r));
   }
@@ -236,7 +267,9 @@ struct action<g::points_rule> {
 template <>
 struct action<g::points_decl> {
   template <typename In>
-  static void apply(In const&, State& st) { st.push(DeclItem{st.pop<PointsRule>()}); }
+  static void apply(In const&, State& st) {
+    st.push(DeclItem{st.pop<PointsRule>()});
+  }
 };
 
 template <typename In>
@@ -250,12 +283,16 @@ inline void push_bound(In const& in, State& st, bool cap) {
 template <>
 struct action<g::score_bound_cap> {
   template <typename In>
-  static void apply(In const& in, State& st) { push_bound(in, st, true); }
+  static void apply(In const& in, State& st) {
+    push_bound(in, st, true);
+  }
 };
 template <>
 struct action<g::score_bound_floor> {
   template <typename In>
-  static void apply(In const& in, State& st) { push_bound(in, st, false); }
+  static void apply(In const& in, State& st) {
+    push_bound(in, st, false);
+  }
 };
 
 template <>
@@ -276,10 +313,14 @@ struct action<g::score_block> {
     ScoreDecl s;
     s.span = st.span(in);
     for (auto& i : items) {
-      if (auto* id = std::get_if<Ident>(&i)) s.name = std::move(*id);
-      else if (auto* c = std::get_if<CapItem>(&i)) s.cap = std::move(c->n);
-      else if (auto* f = std::get_if<FloorItem>(&i)) s.floor = std::move(f->n);
-      else if (auto* r = std::get_if<PointsRule>(&i)) s.rules.push_back(std::move(*r));
+      if (auto* id = std::get_if<Ident>(&i))
+        s.name = std::move(*id);
+      else if (auto* c = std::get_if<CapItem>(&i))
+        s.cap = std::move(c->n);
+      else if (auto* f = std::get_if<FloorItem>(&i))
+        s.floor = std::move(f->n);
+      else if (auto* r = std::get_if<PointsRule>(&i))
+        s.rules.push_back(std::move(*r));
     }
     st.push(DeclItem{std::move(s)});
   }
@@ -288,7 +329,9 @@ struct action<g::score_block> {
 template <>
 struct action<g::decay_per> {
   template <typename In>
-  static void apply(In const&, State& st) { st.push(LinearItem{}); }
+  static void apply(In const&, State& st) {
+    st.push(LinearItem{});
+  }
 };
 
 template <>
@@ -407,7 +450,9 @@ struct action<g::max_count> {
 template <>
 struct action<g::q_once> {
   template <typename In>
-  static void apply(In const&, State& st) { st.push(QualItem{RuleDecl::Qualifier::Once, nullptr, {}}); }
+  static void apply(In const&, State& st) {
+    st.push(QualItem{RuleDecl::Qualifier::Once, nullptr, {}});
+  }
 };
 template <>
 struct action<g::q_always> {
@@ -458,7 +503,9 @@ struct action<g::set_action> {
 template <>
 struct action<g::action_comma> {
   template <typename In>
-  static void apply(In const& in, State& st) { st.last_comma = st.span(in); }
+  static void apply(In const& in, State& st) {
+    st.last_comma = st.span(in);
+  }
 };
 template <>
 struct action<g::trailing_comma> {
@@ -536,20 +583,26 @@ inline void push_prospect(In const& in, State& st, bool colleague) {
   ProspectItem p{{}, colleague};
   p.p.span = st.span(in);
   for (auto& i : items) {
-    if (auto* f = std::get_if<TestField>(&i)) p.p.fields.push_back(std::move(*f));
-    else if (auto* a = std::get_if<TestActivity>(&i)) p.p.activities.push_back(std::move(*a));
+    if (auto* f = std::get_if<TestField>(&i))
+      p.p.fields.push_back(std::move(*f));
+    else if (auto* a = std::get_if<TestActivity>(&i))
+      p.p.activities.push_back(std::move(*a));
   }
   st.push(std::move(p));
 }
 template <>
 struct action<g::test_prospect> {
   template <typename In>
-  static void apply(In const& in, State& st) { push_prospect(in, st, false); }
+  static void apply(In const& in, State& st) {
+    push_prospect(in, st, false);
+  }
 };
 template <>
 struct action<g::test_colleague> {
   template <typename In>
-  static void apply(In const& in, State& st) { push_prospect(in, st, true); }
+  static void apply(In const& in, State& st) {
+    push_prospect(in, st, true);
+  }
 };
 
 template <>
@@ -570,7 +623,9 @@ struct action<g::test_history> {
 template <>
 struct action<g::test_now> {
   template <typename In>
-  static void apply(In const& in, State& st) { st.push(NowItem{std::move(st.pop<ExprItem>().e), st.span(in)}); }
+  static void apply(In const& in, State& st) {
+    st.push(NowItem{std::move(st.pop<ExprItem>().e), st.span(in)});
+  }
 };
 
 template <>
@@ -608,7 +663,9 @@ struct action<g::expect_condition> {
 template <>
 struct action<g::test_expect> {
   template <typename In>
-  static void apply(In const& in, State& st) { std::get<Expect>(st.items.back()).span = st.span(in); }
+  static void apply(In const& in, State& st) {
+    std::get<Expect>(st.items.back()).span = st.span(in);
+  }
 };
 
 template <>

@@ -46,7 +46,8 @@ struct action<g::bad_escape> {
     if (t[1] == 'u')
       fail(st.span(in), "malformed `\\u` escape", "write \\u{XXXX} with 1 to 6 hex digits, e.g. \\u{1F600}");
     fail(st.span(in), fmt::format("unknown escape `{}` in a string", t),
-         "escapes are \\\" \\\\ \\n \\t and \\u{XXXX}; in a regular expression write the backslash twice: \"\\\\d\"");
+         "escapes are \\\" \\\\ \\n \\t and \\u{XXXX}; in a regular expression write the backslash twice: "
+         "\"\\\\d\"");
   }
 };
 
@@ -60,7 +61,8 @@ struct action<g::unterminated_string> {
       t.remove_suffix(1);
       --s.end;
     }
-    fail(s, "unterminated string", "a string ends with `\"` on the line where it starts; write \\n for a line break");
+    fail(s, "unterminated string",
+         "a string ends with `\"` on the line where it starts; write \\n for a line break");
   }
 };
 
@@ -83,8 +85,9 @@ struct action<g::bad_number> {
     while (i < t.size() && ((t[i] >= '0' && t[i] <= '9') || t[i] == '.')) ++i;
     std::string_view num = t.substr(0, i), suffix = t.substr(i);
     bool looks_duration = false;
-    for (std::string_view u : {"min", "h", "d", "w", "m", "s", "y", "sec", "mins", "hr", "hrs", "hour",
-                               "hours", "day", "days", "week", "weeks", "month", "months", "year", "years"})
+    for (std::string_view u :
+         {"min",  "h",     "d",   "w",    "m",    "s",     "y",     "sec",    "mins", "hr",   "hrs",
+          "hour", "hours", "day", "days", "week", "weeks", "month", "months", "year", "years"})
       looks_duration |= suffix == u;
     if (looks_duration || num.find('.') != std::string_view::npos)
       fail(st.span(in), fmt::format("`{}` is not a duration", t), kDurations);
@@ -113,25 +116,33 @@ struct action<g::time_lit> {
 template <>
 struct action<g::number_expr> {
   template <typename In>
-  static void apply(In const& in, State& st) { st.push(number_node(in.string_view(), st.span(in))); }
+  static void apply(In const& in, State& st) {
+    st.push(number_node(in.string_view(), st.span(in)));
+  }
 };
 
 template <>
 struct action<g::duration_expr> {
   template <typename In>
-  static void apply(In const& in, State& st) { st.push(duration_node(in.string_view(), st.span(in))); }
+  static void apply(In const& in, State& st) {
+    st.push(duration_node(in.string_view(), st.span(in)));
+  }
 };
 
 template <>
 struct action<g::duration_req> {
   template <typename In>
-  static void apply(In const& in, State& st) { st.push(duration_node(in.string_view(), st.span(in))); }
+  static void apply(In const& in, State& st) {
+    st.push(duration_node(in.string_view(), st.span(in)));
+  }
 };
 
 template <>
 struct action<g::signed_number> {
   template <typename In>
-  static void apply(In const& in, State& st) { st.push(number_struct(in.string_view(), st.span(in))); }
+  static void apply(In const& in, State& st) {
+    st.push(number_struct(in.string_view(), st.span(in)));
+  }
 };
 
 template <>
@@ -151,10 +162,12 @@ template <ExprKind K>
 inline void signed_literal(std::string_view t, Span s, State& st) {
   uint32_t skip = (t[0] == '+' || t[0] == '-') ? 1 : 0;
   Span inner{s.begin + skip, s.end};
-  ExprItem v = K == ExprKind::Duration ? duration_node(t.substr(skip), inner)
-                                       : number_node(t.substr(skip), inner);
-  if (t[0] == '-') v = unary(UnOp::Neg, {s.begin, s.begin + 1}, std::move(v));
-  else v.outer = s;
+  ExprItem v =
+      K == ExprKind::Duration ? duration_node(t.substr(skip), inner) : number_node(t.substr(skip), inner);
+  if (t[0] == '-')
+    v = unary(UnOp::Neg, {s.begin, s.begin + 1}, std::move(v));
+  else
+    v.outer = s;
   st.push(std::move(v));
 }
 template <>
@@ -193,12 +206,16 @@ inline void push_grade(In const& in, State& st) {
 template <>
 struct action<g::grade_expr> {
   template <typename In>
-  static void apply(In const& in, State& st) { push_grade(in, st); }
+  static void apply(In const& in, State& st) {
+    push_grade(in, st);
+  }
 };
 template <>
 struct action<g::grade_req> {
   template <typename In>
-  static void apply(In const& in, State& st) { push_grade(in, st); }
+  static void apply(In const& in, State& st) {
+    push_grade(in, st);
+  }
 };
 
 template <>
@@ -235,7 +252,8 @@ struct action<g::bad_name<Ctx>> {
     if (g::is_reserved(w))
       fail(st.span(in), fmt::format("`{}` is a reserved word and cannot name {}", w, ctx_info<Ctx>::what),
            std::string_view(ctx_info<Ctx>::what) == "a field"
-               ? fmt::format("rename the field and keep reading its column: e.g. `{0}_value: TYPE from \"{0}\"`", w)
+               ? fmt::format(
+                     "rename the field and keep reading its column: e.g. `{0}_value: TYPE from \"{0}\"`", w)
                : fmt::format("choose another name, e.g. `{}_name` or something more specific", w));
     fail(st.span(in), fmt::format("`{}` is a grade and cannot name {}", w, ctx_info<Ctx>::what),
          "the letters A, B, C, D and F alone are grade literals; choose a longer name");
@@ -257,11 +275,13 @@ inline void push_ident(In const& in, State& st) {
   st.take();
   st.push(Ident{in.string(), st.span(in)});
 }
-#define LEADRULES_IDENT_ACTION(rule)                                      \
-  template <>                                                             \
-  struct action<rule> {                                                   \
-    template <typename In>                                                \
-    static void apply(In const& in, State& st) { push_ident(in, st); }    \
+#define LEADRULES_IDENT_ACTION(rule)             \
+  template <>                                    \
+  struct action<rule> {                          \
+    template <typename In>                       \
+    static void apply(In const& in, State& st) { \
+      push_ident(in, st);                        \
+    }                                            \
   }
 LEADRULES_IDENT_ACTION(g::callee);
 LEADRULES_IDENT_ACTION(g::once_field);
@@ -275,7 +295,9 @@ LEADRULES_IDENT_ACTION(g::field_name);
 template <typename Ctx>
 struct action<g::agg_kind<Ctx>> {
   template <typename In>
-  static void apply(In const& in, State& st) { push_ident(in, st); }
+  static void apply(In const& in, State& st) {
+    push_ident(in, st);
+  }
 };
 
 template <>
@@ -368,17 +390,23 @@ struct action<g::call> {
 template <>
 struct action<g::agg_where> {
   template <typename In>
-  static void apply(In const&, State& st) { st.push(WhereItem{st.pop<ExprItem>(), false}); }
+  static void apply(In const&, State& st) {
+    st.push(WhereItem{st.pop<ExprItem>(), false});
+  }
 };
 template <>
 struct action<g::colleague_where> {
   template <typename In>
-  static void apply(In const&, State& st) { st.push(WhereItem{st.pop<ExprItem>(), true}); }
+  static void apply(In const&, State& st) {
+    st.push(WhereItem{st.pop<ExprItem>(), true});
+  }
 };
 template <>
 struct action<g::agg_within> {
   template <typename In>
-  static void apply(In const&, State& st) { st.push(WithinItem{st.pop<ExprItem>()}); }
+  static void apply(In const&, State& st) {
+    st.push(WithinItem{st.pop<ExprItem>()});
+  }
 };
 
 template <>
@@ -395,8 +423,7 @@ template <>
 struct action<g::no_colleague> {
   template <typename In>
   static void apply(In const& in, State& st) {
-    fail(st.span(in), "`no colleague` is not an aggregate",
-         "write `not any colleague where …`");
+    fail(st.span(in), "`no colleague` is not an aggregate", "write `not any colleague where …`");
   }
 };
 
@@ -418,14 +445,14 @@ inline ExprItem aggregate(AggFn fn, Span span, std::vector<Item>& items) {
   return it;
 }
 
-#define LEADRULES_AGG_ACTION(rule, fn)                                     \
-  template <>                                                              \
-  struct action<rule> {                                                    \
-    template <typename In>                                                 \
-    static void apply(In const& in, State& st) {                           \
-      auto items = st.take();                                              \
-      st.push(aggregate(fn, st.span(in), items));                          \
-    }                                                                      \
+#define LEADRULES_AGG_ACTION(rule, fn)            \
+  template <>                                     \
+  struct action<rule> {                           \
+    template <typename In>                        \
+    static void apply(In const& in, State& st) {  \
+      auto items = st.take();                     \
+      st.push(aggregate(fn, st.span(in), items)); \
+    }                                             \
   }
 LEADRULES_AGG_ACTION(g::count_agg, AggFn::Count);
 LEADRULES_AGG_ACTION(g::any_agg, AggFn::Any);
@@ -472,12 +499,16 @@ struct action<g::past_expr> {
 template <>
 struct action<g::neg_op> {
   template <typename In>
-  static void apply(In const& in, State& st) { st.push(PrefixItem{UnOp::Neg, st.span(in)}); }
+  static void apply(In const& in, State& st) {
+    st.push(PrefixItem{UnOp::Neg, st.span(in)});
+  }
 };
 template <>
 struct action<g::not_op> {
   template <typename In>
-  static void apply(In const& in, State& st) { st.push(PrefixItem{UnOp::Not, st.span(in)}); }
+  static void apply(In const& in, State& st) {
+    st.push(PrefixItem{UnOp::Not, st.span(in)});
+  }
 };
 
 // Wraps the operand (last item) in the prefix operators pushed before it, innermost first.
@@ -497,19 +528,25 @@ inline void fold_prefix(State& st) {
 template <>
 struct action<g::unary> {
   template <typename In>
-  static void apply(In const&, State& st) { fold_prefix(st); }
+  static void apply(In const&, State& st) {
+    fold_prefix(st);
+  }
 };
 template <bool W>
 struct action<g::not_expr<W>> {
   template <typename In>
-  static void apply(In const&, State& st) { fold_prefix(st); }
+  static void apply(In const&, State& st) {
+    fold_prefix(st);
+  }
 };
 
-#define LEADRULES_OP_ACTION(rule, opv)                                      \
-  template <>                                                               \
-  struct action<rule> {                                                     \
-    template <typename In>                                                  \
-    static void apply(In const& in, State& st) { st.push(OpItem{opv, st.span(in)}); } \
+#define LEADRULES_OP_ACTION(rule, opv)           \
+  template <>                                    \
+  struct action<rule> {                          \
+    template <typename In>                       \
+    static void apply(In const& in, State& st) { \
+      st.push(OpItem{opv, st.span(in)});         \
+    }                                            \
   }
 LEADRULES_OP_ACTION(g::op_eq, BinOp::Eq);
 LEADRULES_OP_ACTION(g::op_ne, BinOp::Ne);
@@ -548,17 +585,23 @@ inline void fold_tail(State& st) {
 template <>
 struct action<g::mul_tail> {
   template <typename In>
-  static void apply(In const&, State& st) { fold_tail(st); }
+  static void apply(In const&, State& st) {
+    fold_tail(st);
+  }
 };
 template <>
 struct action<g::add_tail> {
   template <typename In>
-  static void apply(In const&, State& st) { fold_tail(st); }
+  static void apply(In const&, State& st) {
+    fold_tail(st);
+  }
 };
 template <bool W>
 struct action<g::cmp_tail<W>> {
   template <typename In>
-  static void apply(In const&, State& st) { fold_tail(st); }
+  static void apply(In const&, State& st) {
+    fold_tail(st);
+  }
 };
 
 template <bool W>
@@ -566,7 +609,8 @@ struct action<g::cmp_chain<W>> {
   template <typename In>
   static void apply(In const&, State& st) {
     OpItem op = st.pop<OpItem>();
-    fail(op.span, fmt::format("comparisons cannot be chained: `{}` follows another comparison", op_text(op.op)),
+    fail(op.span,
+         fmt::format("comparisons cannot be chained: `{}` follows another comparison", op_text(op.op)),
          "combine two comparisons with `and`: `a < b and b < c`");
   }
 };

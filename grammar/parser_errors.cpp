@@ -43,9 +43,11 @@ std::string hint_for_found(State const& st, char const* p) {
   if (rest.starts_with("'")) return "strings are written in double quotes: \"…\"";
   if (rest.starts_with(";")) return "declarations end at the end of the line; no `;` is needed";
   if (rest.starts_with("["))
-    return "a list literal can only be a test value; test membership with `\"vip\" in tags`, or the size with `len(tags)`";
+    return "a list literal can only be a test value; test membership with `\"vip\" in tags`, or the size "
+           "with `len(tags)`";
   if (rest.starts_with("{"))
-    return "a set literal can only stand right of `in`; to name a set, declare it: `set NAME = {\"a\", \"b\"}`";
+    return "a set literal can only stand right of `in`; to name a set, declare it: `set NAME = {\"a\", "
+           "\"b\"}`";
   return {};
 }
 

@@ -29,20 +29,20 @@ struct error {
   static constexpr bool defined = false;
 };
 
-#define LEADRULES_ERROR(rule, message, hint_text)                         \
-  template <>                                                            \
-  struct error<rule> {                                                   \
-    static constexpr bool defined = true;                                \
-    static Msg get(State const&) { return {message, hint_text}; }        \
+#define LEADRULES_ERROR(rule, message, hint_text)                 \
+  template <>                                                     \
+  struct error<rule> {                                            \
+    static constexpr bool defined = true;                         \
+    static Msg get(State const&) { return {message, hint_text}; } \
   }
 
 // Messages that depend on what is being parsed.
-#define LEADRULES_ERROR_FN(rule)                                         \
-  template <>                                                            \
-  struct error<rule> {                                                   \
-    static constexpr bool defined = true;                                \
-    static Msg get(State const& st);                                     \
-  };                                                                     \
+#define LEADRULES_ERROR_FN(rule)          \
+  template <>                             \
+  struct error<rule> {                    \
+    static constexpr bool defined = true; \
+    static Msg get(State const& st);      \
+  };                                      \
   inline Msg error<rule>::get(State const& st)
 
 constexpr char const* kTypes = "types are string, number, bool, time, duration, grade and [string]";
@@ -53,7 +53,8 @@ constexpr char const* kValue =
 
 LEADRULES_ERROR(g::declaration,
                 "expected a declaration (schema, set, let, score, points, decay, grade, zone, "
-                "segment, rule, test)", "");
+                "segment, rule, test)",
+                "");
 LEADRULES_ERROR(g::expression_req, "expected an expression", "");
 LEADRULES_ERROR(g::expression_end, "unexpected text after the expression", "");
 
@@ -82,13 +83,11 @@ inline std::string_view word_at(State const& st, char const* b) {
 
 LEADRULES_ERROR_FN(g::paren_close) {
   auto pos = st.src.position(st.off(enclosing_begin(st)));
-  return {"expected `)` to close `(`",
-          fmt::format("the `(` is at line {}, column {}", pos.line, pos.column)};
+  return {"expected `)` to close `(`", fmt::format("the `(` is at line {}, column {}", pos.line, pos.column)};
 }
 LEADRULES_ERROR(g::set_close, "expected `}` to close the set",
                 "set members are strings separated by commas: {\"a\", \"b\"}");
-LEADRULES_ERROR(g::call_arg_next, "expected an argument after `,`",
-                "an argument list has no trailing comma");
+LEADRULES_ERROR(g::call_arg_next, "expected an argument after `,`", "an argument list has no trailing comma");
 LEADRULES_ERROR_FN(g::call_close) {
   return {fmt::format("expected `)` to close the call to `{}`", word_at(st, enclosing_begin(st))),
           "arguments are separated by commas"};
@@ -99,8 +98,7 @@ LEADRULES_ERROR_FN(g::agg_close) {
 LEADRULES_ERROR(g::agg_kind<g::ctx_count>,
                 "expected an activity kind, `activity` or `colleague` after `count(`",
                 "count(visit where page ~ \"^/pricing\" within 14d), count(colleague where …)");
-LEADRULES_ERROR(g::agg_kind<g::ctx_any>,
-                "expected an activity kind, `activity` or `colleague` after `any`",
+LEADRULES_ERROR(g::agg_kind<g::ctx_any>, "expected an activity kind, `activity` or `colleague` after `any`",
                 "any form where form == \"contact\", any activity within 30d");
 LEADRULES_ERROR(g::agg_kind<g::ctx_no>, "expected an activity kind or `activity` after `no`",
                 "no activity within 90d");
@@ -165,14 +163,43 @@ LEADRULES_ERROR_FN(g::zone_condition) {
 LEADRULES_ERROR(g::let_value, "expected an expression after `=`", "");
 
 // Names
-template <typename Ctx> struct ctx_info;
-template <> struct ctx_info<g::ctx_let> { static constexpr char const* what = "a let"; static constexpr char const* after = "after `let`"; };
-template <> struct ctx_info<g::ctx_set> { static constexpr char const* what = "a set"; static constexpr char const* after = "after `set`"; };
-template <> struct ctx_info<g::ctx_score> { static constexpr char const* what = "a score block"; static constexpr char const* after = "after `score`"; };
-template <> struct ctx_info<g::ctx_zone> { static constexpr char const* what = "a zone"; static constexpr char const* after = "after `zone`"; };
-template <> struct ctx_info<g::ctx_segment> { static constexpr char const* what = "a segment"; static constexpr char const* after = "after `segment`"; };
-template <> struct ctx_info<g::ctx_field> { static constexpr char const* what = "a field"; static constexpr char const* after = "here"; };
-template <> struct ctx_info<g::ctx_kind> { static constexpr char const* what = "an activity kind"; static constexpr char const* after = "after `kinds`"; };
+template <typename Ctx>
+struct ctx_info;
+template <>
+struct ctx_info<g::ctx_let> {
+  static constexpr char const* what = "a let";
+  static constexpr char const* after = "after `let`";
+};
+template <>
+struct ctx_info<g::ctx_set> {
+  static constexpr char const* what = "a set";
+  static constexpr char const* after = "after `set`";
+};
+template <>
+struct ctx_info<g::ctx_score> {
+  static constexpr char const* what = "a score block";
+  static constexpr char const* after = "after `score`";
+};
+template <>
+struct ctx_info<g::ctx_zone> {
+  static constexpr char const* what = "a zone";
+  static constexpr char const* after = "after `zone`";
+};
+template <>
+struct ctx_info<g::ctx_segment> {
+  static constexpr char const* what = "a segment";
+  static constexpr char const* after = "after `segment`";
+};
+template <>
+struct ctx_info<g::ctx_field> {
+  static constexpr char const* what = "a field";
+  static constexpr char const* after = "here";
+};
+template <>
+struct ctx_info<g::ctx_kind> {
+  static constexpr char const* what = "an activity kind";
+  static constexpr char const* after = "after `kinds`";
+};
 
 template <typename Ctx>
 struct error<g::decl_name<Ctx>> {
@@ -224,8 +251,7 @@ LEADRULES_ERROR_FN(g::close_brace<g::ctx_score>) {
 LEADRULES_ERROR(g::points_amount, "expected the points after `points`, like `+10` or `-5`", "");
 LEADRULES_ERROR(g::points_body, "expected `per` or `if` after the points",
                 "points +10 per visit … or points -20 if …");
-LEADRULES_ERROR(g::per_kind, "expected an activity kind or `activity` after `per`",
-                "points +1 per visit");
+LEADRULES_ERROR(g::per_kind, "expected an activity kind or `activity` after `per`", "points +1 per visit");
 LEADRULES_ERROR(g::cap_number, "expected a number after `cap`", "");
 LEADRULES_ERROR(g::once_per_kw, "expected `per` after `once`", "once per asset");
 LEADRULES_ERROR(g::once_field, "expected a field name after `once per`", "once per asset");
@@ -298,7 +324,8 @@ LEADRULES_ERROR(g::history_rule, "expected the rule's name as a string after `hi
                 "history \"Hot list\" { count: 1, last: -3d }");
 LEADRULES_ERROR(g::test_colon, "expected `:` and a value after the field name", kValue);
 LEADRULES_ERROR(g::test_time, "expected a time like `@2026-11-22T00:00:00Z` after `now`", "");
-LEADRULES_ERROR(g::expect_body, "expected a condition, `set FIELD == value` or `action NAME(…)` after `expect`", "");
+LEADRULES_ERROR(g::expect_body,
+                "expected a condition, `set FIELD == value` or `action NAME(…)` after `expect`", "");
 LEADRULES_ERROR(g::expect_field, "expected a field name after `expect set`", "expect set status == \"MQL\"");
 LEADRULES_ERROR(g::expect_eq, "expected `==` after the field name", "expect set status == \"MQL\"");
 LEADRULES_ERROR(g::expect_value, "expected a value after `==`", "expect set status == \"MQL\"");

@@ -39,37 +39,98 @@ struct ExprItem {
   Span outer;      // the span including enclosing parentheses (what a parent's span starts at)
   int height = 1;  // height of the tree
 };
-struct OpItem { BinOp op; Span span; };
-struct PrefixItem { UnOp op; Span span; };
-struct StrItem { std::string text; Span span; };
-struct WhereItem { ExprItem cond; bool colleague = false; };
-struct WithinItem { ExprItem window; };
-struct CapItem { Number n; };
-struct FloorItem { Number n; };
-struct MaxItem { Number n; };
-struct OnceItem { Ident field; };
-struct FnItem { AggFn fn; Span span; };
-struct MoveItem { int thirds; std::string text; Span span; };
-struct FallbackItem { std::string text; };
-struct PieceItem { TemplatePiece piece; int height = 0; };
-struct FromItem { std::string column; };
-struct MissingItem { std::vector<std::string> values; };
-struct FileItem { std::string path; };
-struct KindItem { Ident kind; };
-struct TargetItem { bool activity; };
+struct OpItem {
+  BinOp op;
+  Span span;
+};
+struct PrefixItem {
+  UnOp op;
+  Span span;
+};
+struct StrItem {
+  std::string text;
+  Span span;
+};
+struct WhereItem {
+  ExprItem cond;
+  bool colleague = false;
+};
+struct WithinItem {
+  ExprItem window;
+};
+struct CapItem {
+  Number n;
+};
+struct FloorItem {
+  Number n;
+};
+struct MaxItem {
+  Number n;
+};
+struct OnceItem {
+  Ident field;
+};
+struct FnItem {
+  AggFn fn;
+  Span span;
+};
+struct MoveItem {
+  int thirds;
+  std::string text;
+  Span span;
+};
+struct FallbackItem {
+  std::string text;
+};
+struct PieceItem {
+  TemplatePiece piece;
+  int height = 0;
+};
+struct FromItem {
+  std::string column;
+};
+struct MissingItem {
+  std::vector<std::string> values;
+};
+struct FileItem {
+  std::string path;
+};
+struct KindItem {
+  Ident kind;
+};
+struct TargetItem {
+  bool activity;
+};
 struct LinearItem {};
-struct QualItem { RuleDecl::Qualifier q; ExprPtr every; std::optional<Number> max; };
-struct NowItem { ExprPtr time; Span span; };
-struct ProspectItem { TestProspect p; bool colleague; };
-struct PolicyItem { std::string name; Span name_span; std::optional<std::string> tz; Span tz_span; Span span; };
-struct DeclItem { Decl decl; };
+struct QualItem {
+  RuleDecl::Qualifier q;
+  ExprPtr every;
+  std::optional<Number> max;
+};
+struct NowItem {
+  ExprPtr time;
+  Span span;
+};
+struct ProspectItem {
+  TestProspect p;
+  bool colleague;
+};
+struct PolicyItem {
+  std::string name;
+  Span name_span;
+  std::optional<std::string> tz;
+  Span tz_span;
+  Span span;
+};
+struct DeclItem {
+  Decl decl;
+};
 
-using Item = std::variant<ExprItem, OpItem, PrefixItem, StrItem, WhereItem, WithinItem, CapItem,
-                          FloorItem, MaxItem, OnceItem, FnItem, MoveItem, FallbackItem, PieceItem,
-                          FromItem, MissingItem, FileItem, KindItem, TargetItem, LinearItem,
-                          QualItem, NowItem, ProspectItem, PolicyItem, DeclItem, Ident, Number,
-                          TypeRef, FieldDecl, PointsRule, ZoneRow, Action, TestField, TestActivity,
-                          TestHistory, Expect>;
+using Item = std::variant<ExprItem, OpItem, PrefixItem, StrItem, WhereItem, WithinItem, CapItem, FloorItem,
+                          MaxItem, OnceItem, FnItem, MoveItem, FallbackItem, PieceItem, FromItem, MissingItem,
+                          FileItem, KindItem, TargetItem, LinearItem, QualItem, NowItem, ProspectItem,
+                          PolicyItem, DeclItem, Ident, Number, TypeRef, FieldDecl, PointsRule, ZoneRow,
+                          Action, TestField, TestActivity, TestHistory, Expect>;
 
 struct Mark {
   size_t items;
@@ -83,8 +144,8 @@ struct State {
   std::vector<Item> items;
   std::vector<Mark> marks;
   int depth = 0;
-  std::string open_name;          // the score block, zone or test being parsed (for messages)
-  Span last_comma{};              // the last comma of an action list
+  std::string open_name;  // the score block, zone or test being parsed (for messages)
+  Span last_comma{};      // the last comma of an action list
   std::map<uint32_t, Comment> comments;
 
   explicit State(SourceFile const& s)
@@ -102,7 +163,9 @@ struct State {
 
   uint32_t off(char const* p) const { return uint32_t(p - base); }
   template <typename In>
-  Span span(In const& in) const { return {off(in.begin()), off(in.end())}; }
+  Span span(In const& in) const {
+    return {off(in.begin()), off(in.end())};
+  }
 
   // The items pushed by the sub-rules of the rule whose action runs now.
   std::vector<Item> take() {
@@ -120,7 +183,9 @@ struct State {
     return v;
   }
   template <typename T>
-  void push(T&& v) { items.emplace_back(std::forward<T>(v)); }
+  void push(T&& v) {
+    items.emplace_back(std::forward<T>(v));
+  }
 };
 
 [[noreturn]] inline void fail(Span span, std::string message, std::string hint = {}) {

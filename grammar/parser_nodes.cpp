@@ -13,7 +13,6 @@
 
 namespace leadrules::parser_detail {
 
-
 // Unescapes the raw text of a string (or a template's literal run) that the grammar has
 // already validated, at byte offset `at`. In templates `{{`/`}}` are literal braces.
 std::string unescape(State const& st, std::string_view raw, uint32_t at, bool braces) {

@@ -1,14 +1,13 @@
 #include "grammar/source.hpp"
 
-#include <algorithm>
 #include <utf8proc.h>
+#include <algorithm>
 
 #include <fmt/format.h>
 
 namespace leadrules {
 
-SourceFile::SourceFile(std::string path, std::string text)
-    : path_(std::move(path)), text_(std::move(text)) {
+SourceFile::SourceFile(std::string path, std::string text) : path_(std::move(path)), text_(std::move(text)) {
   line_starts_.push_back(0);
   for (uint32_t i = 0; i < text_.size(); ++i)
     if (text_[i] == '\n') line_starts_.push_back(i + 1);
@@ -37,15 +36,15 @@ SourceFile::Position SourceFile::position(uint32_t offset) const {
 std::string_view SourceFile::line_text(uint32_t line) const {
   if (line == 0 || line > line_starts_.size()) return {};
   uint32_t b = line_starts_[line - 1];
-  if (line == 1 && text_.compare(0, 3, "\xEF\xBB\xBF") == 0) b = std::min<uint32_t>(3, uint32_t(text_.size()));
+  if (line == 1 && text_.compare(0, 3, "\xEF\xBB\xBF") == 0)
+    b = std::min<uint32_t>(3, uint32_t(text_.size()));
   uint32_t e = line < line_starts_.size() ? line_starts_[line] : uint32_t(text_.size());
   std::string_view s = std::string_view(text_).substr(b, e - b);
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
   return s;
 }
 
-Diagnostic SourceFile::diagnostic(Severity sev, ast::Span span, std::string message,
-                                  std::string hint) const {
+Diagnostic SourceFile::diagnostic(Severity sev, ast::Span span, std::string message, std::string hint) const {
   Diagnostic d;
   d.severity = sev;
   d.file = path_;
@@ -86,7 +85,11 @@ size_t display_width(std::string_view s) {
     utf8proc_int32_t cp;
     auto n = utf8proc_iterate(reinterpret_cast<utf8proc_uint8_t const*>(s.data() + i),
                               utf8proc_ssize_t(s.size() - i), &cp);
-    if (n <= 0) { ++w; ++i; continue; }
+    if (n <= 0) {
+      ++w;
+      ++i;
+      continue;
+    }
     // Control characters print as '?' (see printable), one column.
     int cw = (cp < 0x20 || cp == 0x7F) ? 1 : utf8proc_charwidth(cp);
     w += cw > 0 ? size_t(cw) : 0;
@@ -104,10 +107,17 @@ std::string printable(std::string_view s) {
     utf8proc_int32_t cp;
     auto n = utf8proc_iterate(reinterpret_cast<utf8proc_uint8_t const*>(s.data() + i),
                               utf8proc_ssize_t(s.size() - i), &cp);
-    if (n <= 0) { out += '?'; ++i; continue; }
-    if (cp == '\t') out += '\t';
-    else if (cp < 0x20 || cp == 0x7F) out += '?';
-    else out.append(s.substr(i, size_t(n)));
+    if (n <= 0) {
+      out += '?';
+      ++i;
+      continue;
+    }
+    if (cp == '\t')
+      out += '\t';
+    else if (cp < 0x20 || cp == 0x7F)
+      out += '?';
+    else
+      out.append(s.substr(i, size_t(n)));
     i += size_t(n);
   }
   return out;
@@ -119,10 +129,12 @@ std::string render(Diagnostic const& d, bool colour) {
   auto paint = [&](char const* code, std::string_view s) {
     return colour ? fmt::format("\x1b[{}m{}\x1b[0m", code, s) : std::string(s);
   };
-  char const* label = d.severity == Severity::Error ? "error"
-                      : d.severity == Severity::Warning ? "warning" : "note";
-  char const* label_colour = d.severity == Severity::Error ? "1;31"
-                             : d.severity == Severity::Warning ? "1;35" : "1;36";
+  char const* label = d.severity == Severity::Error     ? "error"
+                      : d.severity == Severity::Warning ? "warning"
+                                                        : "note";
+  char const* label_colour = d.severity == Severity::Error     ? "1;31"
+                             : d.severity == Severity::Warning ? "1;35"
+                                                               : "1;36";
   std::string out;
   std::string where = d.file;
   if (d.line) where += fmt::format(":{}:{}", d.line, d.column);
@@ -136,7 +148,11 @@ std::string render(Diagnostic const& d, bool colour) {
     std::string pad;
     std::string_view before = line.substr(0, std::min<size_t>(d.byte_begin, line.size()));
     for (size_t i = 0; i < before.size();) {
-      if (before[i] == '\t') { pad += '\t'; ++i; continue; }
+      if (before[i] == '\t') {
+        pad += '\t';
+        ++i;
+        continue;
+      }
       size_t j = i;
       while (j < before.size() && before[j] != '\t') ++j;
       pad.append(display_width(before.substr(i, j - i)), ' ');
@@ -170,16 +186,20 @@ std::string closest_name(std::string_view word, std::vector<std::string> const& 
     for (size_t i = 1; i <= a.size(); ++i)
       for (size_t j = 1; j <= b.size(); ++j) {
         d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])});
-        if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+        if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+          d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
       }
     return d[a.size()][b.size()];
   };
   std::string best;
   size_t best_d = SIZE_MAX;
   for (auto const& c : candidates) {
-    if (c == word) continue;   // the same word is no suggestion
+    if (c == word) continue;  // the same word is no suggestion
     size_t dist = distance(word, c);
-    if (dist < best_d) { best_d = dist; best = c; }
+    if (dist < best_d) {
+      best_d = dist;
+      best = c;
+    }
   }
   // Suggest only when the typo is small relative to the word.
   size_t limit = std::max<size_t>(1, std::min(word.size(), best.size()) / 3);

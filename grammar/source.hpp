@@ -19,15 +19,14 @@ class SourceFile {
   std::string_view slice(ast::Span s) const;
 
   struct Position {
-    uint32_t line;         // 1-based
-    uint32_t column;       // 1-based, code points
-    uint32_t line_begin;   // byte offset of the line's start
+    uint32_t line;        // 1-based
+    uint32_t column;      // 1-based, code points
+    uint32_t line_begin;  // byte offset of the line's start
   };
   Position position(uint32_t offset) const;
   std::string_view line_text(uint32_t line) const;
 
-  Diagnostic diagnostic(Severity sev, ast::Span span, std::string message,
-                        std::string hint = {}) const;
+  Diagnostic diagnostic(Severity sev, ast::Span span, std::string message, std::string hint = {}) const;
 
  private:
   std::string path_;

@@ -20,7 +20,7 @@ struct LrColumn {
   const uint32_t* codes;
   const uint32_t* list_offsets;
   const uint32_t* list_codes;
-  const char* const* dict_ptr;     // dictionary strings, by code
+  const char* const* dict_ptr;  // dictionary strings, by code
   const uint32_t* dict_len;
   uint32_t dict_size;
   uint32_t pad;
@@ -42,14 +42,14 @@ struct LrEnv {
   const int64_t* act_at;
   const uint32_t* hist_offsets;
   const LrHistory* history;
-  const uint8_t* const* preds;      // per precomputed predicate: value by code (last = missing)
-  const uint32_t* group_rows;       // the group being evaluated (colleagues), ascending rows
+  const uint8_t* const* preds;  // per precomputed predicate: value by code (last = missing)
+  const uint32_t* group_rows;   // the group being evaluated (colleagues), ascending rows
   uint32_t group_size;
   uint32_t pad;
-  const uint32_t* frame_slot;       // row -> its slot within the group
-  uint8_t* frames;                  // group_size * offsets frames, zeroed per group
-  int64_t now;                      // the evaluation instant
-  void* host;                       // LrHost: string arena, action sink, time zone, plan
+  const uint32_t* frame_slot;  // row -> its slot within the group
+  uint8_t* frames;             // group_size * offsets frames, zeroed per group
+  int64_t now;                 // the evaluation instant
+  void* host;                  // LrHost: string arena, action sink, time zone, plan
 };
 
 // --- calls from generated code (string handling, formatting, rare arithmetic) ---------------

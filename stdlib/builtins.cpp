@@ -37,7 +37,11 @@ std::string map_code_points(std::string_view s, Map map) {
     utf8proc_int32_t cp;
     auto n = utf8proc_iterate(reinterpret_cast<utf8proc_uint8_t const*>(s.data() + i),
                               utf8proc_ssize_t(s.size() - i), &cp);
-    if (n <= 0) { out += s[i]; ++i; continue; }
+    if (n <= 0) {
+      out += s[i];
+      ++i;
+      continue;
+    }
     if (cp < 0x80) {
       out += char(map(cp));
     } else {
@@ -78,7 +82,7 @@ double round_half_away(double x) { return std::round(x); }
 
 TimeZone::TimeZone(std::string const& name) {
   if (name.empty() || name == "UTC" || name == "Etc/UTC") return;
-  zone_ = date::locate_zone(name);   // throws for an unknown name
+  zone_ = date::locate_zone(name);  // throws for an unknown name
 }
 
 int64_t TimeZone::local_seconds(int64_t micros) const {

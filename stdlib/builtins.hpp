@@ -28,12 +28,12 @@ double round_half_away(double x);
 // A time zone resolved once (IANA name); hour() and weekday() of an instant in it.
 class TimeZone {
  public:
-  explicit TimeZone(std::string const& name);   // throws std::runtime_error on an unknown zone
-  int hour(int64_t micros) const;                // 0..23
-  int weekday(int64_t micros) const;             // Monday = 1 .. Sunday = 7
+  explicit TimeZone(std::string const& name);  // throws std::runtime_error on an unknown zone
+  int hour(int64_t micros) const;              // 0..23
+  int weekday(int64_t micros) const;           // Monday = 1 .. Sunday = 7
  private:
   int64_t local_seconds(int64_t micros) const;
-  void const* zone_ = nullptr;                   // date::time_zone const*, null for UTC
+  void const* zone_ = nullptr;  // date::time_zone const*, null for UTC
 };
 
 }  // namespace leadrules::stdlib

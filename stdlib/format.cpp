@@ -10,7 +10,7 @@
 namespace leadrules::stdlib {
 
 void append_number(std::string& out, double v) {
-  if (v == 0) {            // 0 and -0
+  if (v == 0) {  // 0 and -0
     out += '0';
     return;
   }
@@ -37,9 +37,12 @@ std::string format_duration(int64_t micros) {
   uint64_t m = uint64_t(micros);
   if (micros < 0) {
     out += '-';
-    m = 0 - m;   // well defined for INT64_MIN too
+    m = 0 - m;  // well defined for INT64_MIN too
   }
-  struct Unit { uint64_t size; char const* name; };
+  struct Unit {
+    uint64_t size;
+    char const* name;
+  };
   static constexpr Unit units[] = {
       {uint64_t(kMicrosPerWeek), "w"},
       {uint64_t(kMicrosPerDay), "d"},
@@ -71,7 +74,7 @@ void append_json_string(std::string& out, std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
   out.reserve(out.size() + s.size() + 2);
   out += '"';
-  size_t run = 0;   // start of the pending run of characters that need no escape
+  size_t run = 0;  // start of the pending run of characters that need no escape
   for (size_t i = 0; i < s.size(); ++i) {
     unsigned char const c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c != '"' && c != '\\') continue;

@@ -74,8 +74,7 @@ namespace {
 // Every byte of w where mask has 0xFF is an ASCII digit (SWAR: no carry or borrow crosses a byte
 // unless some byte is already out of range, so a clean word is never rejected).
 inline bool swar_digits(uint64_t w, uint64_t mask) {
-  constexpr uint64_t k30 = 0x3030303030303030ull, k46 = 0x4646464646464646ull,
-                     k80 = 0x8080808080808080ull;
+  constexpr uint64_t k30 = 0x3030303030303030ull, k46 = 0x4646464646464646ull, k80 = 0x8080808080808080ull;
   uint64_t const x = (w & mask) | (k30 & ~mask);
   return ((x | (x - k30) | (x + k46)) & k80) == 0;
 }
@@ -99,13 +98,13 @@ std::optional<int64_t> parse_time(std::string_view s) {
     constexpr uint64_t ma = 0x00FFFF00FFFFFFFFull, mb = 0xFFFF00FFFF00FFFFull, mc = 0xFFFF000000000000ull;
     constexpr uint64_t k30 = 0x3030303030303030ull;
     uint64_t const a = load8(p), b = load8(p + 8), c = load8(p + 11);
-    if (!swar_digits(a, ma) || !swar_digits(b, mb) || !swar_digits(c, mc) || p[4] != '-' ||
-        p[7] != '-' || p[13] != ':' || p[16] != ':')
+    if (!swar_digits(a, ma) || !swar_digits(b, mb) || !swar_digits(c, mc) || p[4] != '-' || p[7] != '-' ||
+        p[13] != ':' || p[16] != ':')
       return std::nullopt;
     char const sep = p[10];
     if (sep != 'T' && sep != 't' && sep != ' ') return std::nullopt;
     auto pairs = [](uint64_t w, uint64_t mask) {
-      uint64_t const v = ((w & mask) | (k30 & ~mask)) - k30;   // digits 0-9, other bytes 0
+      uint64_t const v = ((w & mask) | (k30 & ~mask)) - k30;  // digits 0-9, other bytes 0
       return v * 10 + (v >> 8);
     };
     uint64_t const ta = pairs(a, ma), tb = pairs(b, mb), tc = pairs(c, mc);
@@ -116,8 +115,8 @@ std::optional<int64_t> parse_time(std::string_view s) {
     h = byte(tb, 3);
     mi = byte(tb, 6);
     sec = byte(tc, 6);
-  } else if (s.size() == 10 && digits_at(p, 4) && p[4] == '-' && digits_at(p + 5, 2) &&
-             p[7] == '-' && digits_at(p + 8, 2)) {
+  } else if (s.size() == 10 && digits_at(p, 4) && p[4] == '-' && digits_at(p + 5, 2) && p[7] == '-' &&
+             digits_at(p + 8, 2)) {
     y = digit2(p) * 100 + digit2(p + 2);
     mo = digit2(p + 5);
     d = digit2(p + 8);
@@ -148,7 +147,7 @@ std::optional<int64_t> parse_time(std::string_view s) {
     for (; taken < 6; ++taken) frac *= 10;
     micros += frac;
   }
-  if (pos >= s.size()) return std::nullopt;   // the zone is required with a time of day
+  if (pos >= s.size()) return std::nullopt;  // the zone is required with a time of day
   char z = s[pos];
   if (z == 'Z' || z == 'z') {
     if (pos + 1 != s.size()) return std::nullopt;
@@ -159,7 +158,7 @@ std::optional<int64_t> parse_time(std::string_view s) {
       return std::nullopt;
     if (oh > 23 || om > 59) return std::nullopt;
     int64_t const offset = oh * kMicrosPerHour + om * kMicrosPerMinute;
-    micros += z == '+' ? -offset : offset;   // local time minus its offset = UTC
+    micros += z == '+' ? -offset : offset;  // local time minus its offset = UTC
   } else {
     return std::nullopt;
   }
@@ -210,8 +209,10 @@ std::optional<int64_t> parse_epoch_seconds(std::string_view s) {
   int64_t whole = 0;
   bool too_big = false;
   while (pos < s.size() && is_digit(s[pos])) {
-    if (whole > 1'000'000'000'000'000LL) too_big = true;
-    else whole = whole * 10 + (s[pos] - '0');
+    if (whole > 1'000'000'000'000'000LL)
+      too_big = true;
+    else
+      whole = whole * 10 + (s[pos] - '0');
     ++pos;
   }
   bool const has_int = pos > int_start;
@@ -246,7 +247,7 @@ std::optional<int64_t> parse_epoch_seconds(std::string_view s) {
   }
   if (too_big || whole > kMaxTime / kMicrosPerSecond + 1) return std::nullopt;
   int64_t magnitude = whole * kMicrosPerSecond + frac;
-  if (neg && dropped) ++magnitude;   // truncate toward the past
+  if (neg && dropped) ++magnitude;  // truncate toward the past
   int64_t const micros = neg ? -magnitude : magnitude;
   if (!in_range(micros)) return std::nullopt;
   return micros;
@@ -283,16 +284,22 @@ std::optional<int64_t> parse_duration(std::string_view s) {
   }
   std::string_view const unit = s.substr(pos);
   int64_t scale;
-  if (unit == "s") scale = kMicrosPerSecond;
-  else if (has_point) return std::nullopt;   // fractions only for seconds
-  else if (unit == "min") scale = kMicrosPerMinute;
-  else if (unit == "h") scale = kMicrosPerHour;
-  else if (unit == "d") scale = kMicrosPerDay;
-  else if (unit == "w") scale = kMicrosPerWeek;
-  else return std::nullopt;
-  int64_t v;
-  if (__builtin_mul_overflow(whole, scale, &v) || __builtin_add_overflow(v, frac, &v))
+  if (unit == "s")
+    scale = kMicrosPerSecond;
+  else if (has_point)
+    return std::nullopt;  // fractions only for seconds
+  else if (unit == "min")
+    scale = kMicrosPerMinute;
+  else if (unit == "h")
+    scale = kMicrosPerHour;
+  else if (unit == "d")
+    scale = kMicrosPerDay;
+  else if (unit == "w")
+    scale = kMicrosPerWeek;
+  else
     return std::nullopt;
+  int64_t v;
+  if (__builtin_mul_overflow(whole, scale, &v) || __builtin_add_overflow(v, frac, &v)) return std::nullopt;
   return neg ? -v : v;
 }
 

@@ -16,20 +16,27 @@ namespace checker_detail {
 
 // Names that a declaration may not take: built-in functions and the implicit values.
 const std::set<std::string, std::less<>> kBuiltinNames = {
-    "lower", "upper", "len", "contains", "starts_with", "ends_with", "domain", "min", "max",
-    "abs", "round", "clamp", "since", "days_since", "hour", "weekday", "present", "count",
-    "last", "first", "sum", "past", "fired", "score", "grade"};
+    "lower", "upper", "len",   "contains", "starts_with", "ends_with", "domain",  "min",     "max",
+    "abs",   "round", "clamp", "since",    "days_since",  "hour",      "weekday", "present", "count",
+    "last",  "first", "sum",   "past",     "fired",       "score",     "grade"};
 
 const std::map<std::string, BuiltinSig, std::less<>> kBuiltins = {
-    {"lower", {plan::Builtin::Lower, 1, 1}},       {"upper", {plan::Builtin::Upper, 1, 1}},
-    {"len", {plan::Builtin::Len, 1, 1}},           {"contains", {plan::Builtin::Contains, 2, 2}},
+    {"lower", {plan::Builtin::Lower, 1, 1}},
+    {"upper", {plan::Builtin::Upper, 1, 1}},
+    {"len", {plan::Builtin::Len, 1, 1}},
+    {"contains", {plan::Builtin::Contains, 2, 2}},
     {"starts_with", {plan::Builtin::StartsWith, 2, 2}},
     {"ends_with", {plan::Builtin::EndsWith, 2, 2}},
-    {"domain", {plan::Builtin::Domain, 1, 1}},     {"min", {plan::Builtin::Min, 2, 64}},
-    {"max", {plan::Builtin::Max, 2, 64}},          {"abs", {plan::Builtin::Abs, 1, 1}},
-    {"round", {plan::Builtin::Round, 1, 1}},       {"clamp", {plan::Builtin::Clamp, 3, 3}},
-    {"since", {plan::Builtin::Since, 1, 1}},       {"days_since", {plan::Builtin::DaysSince, 1, 1}},
-    {"hour", {plan::Builtin::Hour, 1, 1}},         {"weekday", {plan::Builtin::Weekday, 1, 1}},
+    {"domain", {plan::Builtin::Domain, 1, 1}},
+    {"min", {plan::Builtin::Min, 2, 64}},
+    {"max", {plan::Builtin::Max, 2, 64}},
+    {"abs", {plan::Builtin::Abs, 1, 1}},
+    {"round", {plan::Builtin::Round, 1, 1}},
+    {"clamp", {plan::Builtin::Clamp, 3, 3}},
+    {"since", {plan::Builtin::Since, 1, 1}},
+    {"days_since", {plan::Builtin::DaysSince, 1, 1}},
+    {"hour", {plan::Builtin::Hour, 1, 1}},
+    {"weekday", {plan::Builtin::Weekday, 1, 1}},
     {"present", {plan::Builtin::Present, 1, 1}},
 };
 
@@ -49,7 +56,8 @@ std::string literal_kind(ast::Expr const& e) {
   using K = ast::ExprKind;
   switch (e.kind) {
     case K::Number: return "a number";
-    case K::String: case K::Template: return "a string";
+    case K::String:
+    case K::Template: return "a string";
     case K::Bool: return "true/false";
     case K::Duration: return "a duration";
     case K::Time: return "a time";
@@ -130,7 +138,8 @@ std::shared_ptr<plan::Plan const> Checker::run() {
         continue;
       }
       if (first && dd->linear) {
-        error(dd->span, "linear decay is given once", fmt::format("the first is on line {}", line_of(first->span)));
+        error(dd->span, "linear decay is given once",
+              fmt::format("the first is on line {}", line_of(first->span)));
         continue;
       }
       if (!first) first = dd;
@@ -163,18 +172,18 @@ std::shared_ptr<plan::Plan const> Checker::run() {
 
 }  // namespace checker_detail
 
-
 std::shared_ptr<plan::Plan const> check_policy(ast::Policy const& policy, SourceFile const& source,
                                                Diagnostics& diags) {
   return checker_detail::Checker(policy, source, diags).run();
 }
 
-int32_t checker_detail::Checker::extra_expression(ast::Expr const& e, SourceFile const& source, Diagnostics& diags) {
+int32_t checker_detail::Checker::extra_expression(ast::Expr const& e, SourceFile const& source,
+                                                  Diagnostics& diags) {
   SourceFile const* policy_source = src_;
   Diagnostics* policy_diags = diags_;
   src_ = &source;
   diags_ = &diags;
-  current_decl_ = -1;   // depends on nothing, nothing depends on it
+  current_decl_ = -1;  // depends on nothing, nothing depends on it
   checker_detail::Checker::Scope scope;
   scope.expect = true;
   int32_t node = expr(e, scope);
@@ -198,7 +207,8 @@ CheckedExpression check_expression(std::string path, std::string policy_text, st
   return out;
 }
 
-std::shared_ptr<plan::Plan const> compile_policy_text(std::string path, std::string text, Diagnostics& diags) {
+std::shared_ptr<plan::Plan const> compile_policy_text(std::string path, std::string text,
+                                                      Diagnostics& diags) {
   SourceFile source(std::move(path), std::move(text));
   auto tree = parse_policy(source, diags);
   if (!tree) return nullptr;

@@ -18,8 +18,7 @@ std::shared_ptr<plan::Plan const> check_policy(ast::Policy const& policy, Source
                                                Diagnostics& diags);
 
 // Parse + check. `path` names the policy in messages and anchors `file("...")` sets.
-std::shared_ptr<plan::Plan const> compile_policy_text(std::string path, std::string text,
-                                                      Diagnostics& diags);
+std::shared_ptr<plan::Plan const> compile_policy_text(std::string path, std::string text, Diagnostics& diags);
 // The REPL: a policy and one expression checked together. The expression's nodes are appended
 // to the plan (nothing of the policy refers to them); `node` is its root, -1 when the policy or
 // the expression has errors (the expression's, with positions in it, in expression_diags).

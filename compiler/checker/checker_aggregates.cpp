@@ -40,11 +40,11 @@ int32_t Checker::activity_agg(ast::Expr const& e, Scope s) {
   }
   switch (e.agg) {
     case ast::AggFn::Count: n.type = Type::Number; break;
-    case ast::AggFn::Any: case ast::AggFn::No: n.type = Type::Bool; break;
-    case ast::AggFn::Last: case ast::AggFn::First: n.type = Type::Time; break;
-    default:
-      error(e.span, "this aggregate does not apply to activities");
-      return -1;
+    case ast::AggFn::Any:
+    case ast::AggFn::No: n.type = Type::Bool; break;
+    case ast::AggFn::Last:
+    case ast::AggFn::First: n.type = Type::Time; break;
+    default: error(e.span, "this aggregate does not apply to activities"); return -1;
   }
   return add(n, e.span);
 }
@@ -90,9 +90,7 @@ int32_t Checker::colleague_agg(ast::Expr const& e, Scope s) {
       n.type = t;
       break;
     }
-    default:
-      error(e.span, "this aggregate does not apply to colleagues");
-      return -1;
+    default: error(e.span, "this aggregate does not apply to colleagues"); return -1;
   }
   return add(n, e.span);
 }

@@ -31,7 +31,8 @@ void Checker::field(ast::FieldDecl const& f, bool activity) {
   out.column = f.from ? *f.from : f.name.name;
   out.missing_values = f.missing;
   if (activity && (out.name == "at" || out.name == "type")) {
-    error(f.name.span, fmt::format("{} is an implicit activity field and cannot be declared", ticked(out.name)),
+    error(f.name.span,
+          fmt::format("{} is an implicit activity field and cannot be declared", ticked(out.name)),
           "every activity has `at` (its time) and `type` (its kind)");
     return;
   }
@@ -41,22 +42,24 @@ void Checker::field(ast::FieldDecl const& f, bool activity) {
       return;
     }
   if (kBuiltinNames.count(out.name) && !activity) {
-    error(f.name.span, fmt::format("{} shadows the built-in {}", ticked(out.name),
-                                   out.name == "score" || out.name == "grade" ? "value" : "function"),
-          fmt::format("rename the field and read the column with `from`: e.g. `{0}_value: {1}{2} from \"{0}\"`", out.name,
-                      type_name(out.type), out.optional ? "?" : ""));
+    error(
+        f.name.span,
+        fmt::format("{} shadows the built-in {}", ticked(out.name),
+                    out.name == "score" || out.name == "grade" ? "value" : "function"),
+        fmt::format("rename the field and read the column with `from`: e.g. `{0}_value: {1}{2} from \"{0}\"`",
+                    out.name, type_name(out.type), out.optional ? "?" : ""));
     return;
   }
   if (f.default_value) {
-    auto c = literal_value(*f.default_value, out.type, false, 0, fmt::format("the default of {}", ticked(out.name)));
+    auto c = literal_value(*f.default_value, out.type, false, 0,
+                           fmt::format("the default of {}", ticked(out.name)));
     if (!c) return;
     out.default_value = std::move(*c);
-    out.optional = false;   // a default fills every gap
+    out.optional = false;  // a default fills every gap
   }
   if (!activity && out.name == "id") {
     if (out.type != Type::String || f.type.optional || f.default_value)
-      error(f.span, "`id` must be a required string: `id: string`",
-            "every prospect needs a unique id");
+      error(f.span, "`id` must be a required string: `id: string`", "every prospect needs a unique id");
   }
   if (!activity && out.name == "account" && out.type != Type::String)
     error(f.type.span, "`account` must be a string (`account: string?`)",
@@ -96,7 +99,7 @@ void Checker::schemas() {
   }
   auto& schema = plan_->schema;
   if (!prospect_schema_) {
-    if (policy_.decls.empty()) {   // nothing to point at
+    if (policy_.decls.empty()) {  // nothing to point at
       Diagnostic d;
       d.file = src_->path();
       d.message = "the policy has no `schema prospect { ... }`";
@@ -151,7 +154,8 @@ void Checker::points(ast::PointsRule const& r, int32_t block) {
       out.once_per = schema.activity_field(r.once_per->name);
       if (out.once_per < 0) {
         std::vector<std::string> const names = names_of(schema.activity);
-        error(r.once_per->span, fmt::format("`once per` needs an activity field, and {} is not one", ticked(r.once_per->name)),
+        error(r.once_per->span,
+              fmt::format("`once per` needs an activity field, and {} is not one", ticked(r.once_per->name)),
               did_you_mean(r.once_per->name, names, "e.g. `once per asset`"));
       }
     }
@@ -192,8 +196,9 @@ void Checker::segments() {
       seg.condition = condition(*(*sd)->condition, Scope{}, "a segment");
     } else {
       auto const* z = std::get<ast::ZoneDecl const*>(segment_decls_[i]);
-      if (z->rows.empty()) error(z->span, fmt::format("zone {} has no rows", ticked(z->name.name)),
-                                 "a row is a grade and a condition: `A- score >= 20`");
+      if (z->rows.empty())
+        error(z->span, fmt::format("zone {} has no rows", ticked(z->name.name)),
+              "a row is a grade and a condition: `A- score >= 20`");
       // A zone row reads the grade.
       deps_[size_t(current_decl_)].push_back({decl_grade(), z->name.span, false});
       for (auto const& row : z->rows) {
@@ -215,7 +220,9 @@ ActionSig const* Checker::known_action(ast::Ident const& name, bool set_allowed)
   if (set_allowed) names.push_back("set");
   for (auto const& [k, v] : kActions) names.push_back(k);
   error(name.span, fmt::format("unknown action {}", ticked(name.name)),
-        did_you_mean(name.name, names, "the actions are add_to_list, remove_from_list, tag, untag, notify, task, flag, enroll and set"));
+        did_you_mean(
+            name.name, names,
+            "the actions are add_to_list, remove_from_list, tag, untag, notify, task, flag, enroll and set"));
   return nullptr;
 }
 
@@ -229,7 +236,8 @@ plan::Action Checker::action(ast::Action const& a, Scope s) {
     if (out.field < 0) {
       std::vector<std::string> const names = names_of(schema.prospect);
       error(a.field ? a.field->span : a.span,
-            fmt::format("`set` changes a prospect field, and {} is not one", ticked(a.field ? a.field->name : "")),
+            fmt::format("`set` changes a prospect field, and {} is not one",
+                        ticked(a.field ? a.field->name : "")),
             a.field ? did_you_mean(a.field->name, names) : std::string());
       return out;
     }
@@ -252,17 +260,20 @@ plan::Action Checker::action(ast::Action const& a, Scope s) {
   out.kind = sig->kind;
   auto const& params = sig->params;
   if (a.args.size() != params.size()) {
-    error(a.span, fmt::format("{} takes {} argument{}, not {}", ticked(a.name.name), params.size(),
-                              params.size() == 1 ? "" : "s", a.args.size()),
-          out.kind == plan::ActionKind::Task ? "e.g. `task(\"Call {email}\", 48h)`"
-          : out.kind == plan::ActionKind::Notify ? "e.g. `notify(\"owner\", \"{email} is hot\")`" : "");
+    error(a.span,
+          fmt::format("{} takes {} argument{}, not {}", ticked(a.name.name), params.size(),
+                      params.size() == 1 ? "" : "s", a.args.size()),
+          out.kind == plan::ActionKind::Task     ? "e.g. `task(\"Call {email}\", 48h)`"
+          : out.kind == plan::ActionKind::Notify ? "e.g. `notify(\"owner\", \"{email} is hot\")`"
+                                                 : "");
     return out;
   }
   for (size_t i = 0; i < params.size(); ++i) {
     int32_t v = expr(*a.args[i], s);
     if (v >= 0 && type_of(v) != params[i]) {
-      error(a.args[i]->span, fmt::format("argument {} of {} is a {}, but this is a {}", i + 1, ticked(a.name.name),
-                                         type_name(params[i]), type_name(type_of(v))),
+      error(a.args[i]->span,
+            fmt::format("argument {} of {} is a {}, but this is a {}", i + 1, ticked(a.name.name),
+                        type_name(params[i]), type_name(type_of(v))),
             params[i] == Type::Duration ? "a due time is a duration: `48h`, `4d`" : "");
       v = -1;
     }
@@ -276,19 +287,21 @@ void Checker::rules() {
     auto const& r = *rule_decls_[i];
     auto& out = plan_->rules[i];
     using Q = ast::RuleDecl::Qualifier;
-    out.qualifier = r.qualifier == Q::Once ? plan::Rule::Qualifier::Once
+    out.qualifier = r.qualifier == Q::Once     ? plan::Rule::Qualifier::Once
                     : r.qualifier == Q::Always ? plan::Rule::Qualifier::Always
-                                                : plan::Rule::Qualifier::Every;
+                                               : plan::Rule::Qualifier::Every;
     if (r.qualifier == Q::Every) {
       if (!r.every || r.every->kind != ast::ExprKind::Duration || r.every->micros <= 0)
         error(r.every ? r.every->span : r.span, "`every` needs a positive duration", "e.g. `every 7d`");
-      else out.every = r.every->micros;
+      else
+        out.every = r.every->micros;
     }
     if (r.max) {
       double m = r.max->value;
       if (m < 1 || m != double(int64_t(m)) || m > 1e15)
         error(r.max->span, "`max` is a whole number of firings, at least 1");
-      else out.max = int64_t(m);
+      else
+        out.max = int64_t(m);
     }
     out.condition = condition(*r.condition, Scope{}, "`when`");
     for (auto const& a : r.actions) out.actions.push_back(action(a, Scope{}));

@@ -12,7 +12,8 @@ int32_t Checker::condition(ast::Expr const& e, Scope s, std::string_view where_w
   if (n < 0) return -1;
   if (type_of(n) != Type::Bool) {
     error(e.span, fmt::format("{} needs a condition, but this is a {}", where_word, type_name(type_of(n))),
-          type_of(n) == Type::Number ? "compare it: e.g. `x >= 10`" : "compare it with `==`, `<`, `~`, `in` or `within`");
+          type_of(n) == Type::Number ? "compare it: e.g. `x >= 10`"
+                                     : "compare it with `==`, `<`, `~`, `in` or `within`");
     return -1;
   }
   return n;
@@ -22,7 +23,8 @@ int32_t Checker::typed(ast::Expr const& e, Scope s, Type want, std::string_view 
   int32_t n = expr(e, s);
   if (n < 0) return -1;
   if (type_of(n) != want) {
-    error(e.span, fmt::format("{} must be a {}, but this is a {}", what, type_name(want), type_name(type_of(n))));
+    error(e.span,
+          fmt::format("{} must be a {}, but this is a {}", what, type_name(want), type_name(type_of(n))));
     return -1;
   }
   return n;
@@ -72,10 +74,12 @@ int32_t Checker::expr(ast::Expr const& e, Scope s) {
     case K::Past: return past(e, s);
     case K::Template: return templ(e, s);
     case K::SetLiteral:
-      error(e.span, "a set literal can only stand right of `in`", "e.g. `industry in {\"SaaS\", \"Finance\"}`");
+      error(e.span, "a set literal can only stand right of `in`",
+            "e.g. `industry in {\"SaaS\", \"Finance\"}`");
       return -1;
     case K::List:
-      error(e.span, "a list literal can only be a test value", "lists appear in `test` data, e.g. `tags: [\"vip\"]`");
+      error(e.span, "a list literal can only be a test value",
+            "lists appear in `test` data, e.g. `tags: [\"vip\"]`");
       return -1;
   }
   return -1;
@@ -187,8 +191,9 @@ int32_t Checker::binary(ast::Expr const& e, Scope s) {
     int32_t b = expr(rhs, s);
     if (b < 0) return -1;
     if (type_of(b) != Type::StringList) {
-      error(rhs.span, fmt::format("right of `in` comes a set or a [string] field, but this is a {}",
-                                  type_name(type_of(b))),
+      error(rhs.span,
+            fmt::format("right of `in` comes a set or a [string] field, but this is a {}",
+                        type_name(type_of(b))),
             "declare a set (`set names = {\"a\", \"b\"}`) or write one inline: `x in {\"a\", \"b\"}`");
       return -1;
     }
@@ -204,7 +209,8 @@ int32_t Checker::binary(ast::Expr const& e, Scope s) {
     char const* word = e.bin == B::And ? "and" : "or";
     for (auto [node, side] : {std::pair{a, &lhs}, std::pair{b, &rhs}})
       if (type_of(node) != Type::Bool) {
-        error(side->span, fmt::format("`{}` joins conditions, but this is a {}", word, type_name(type_of(node))));
+        error(side->span,
+              fmt::format("`{}` joins conditions, but this is a {}", word, type_name(type_of(node))));
         return -1;
       }
     n.op = e.bin == B::And ? Op::And : Op::Or;
@@ -212,8 +218,10 @@ int32_t Checker::binary(ast::Expr const& e, Scope s) {
     // Flatten chains: `a and b and c` is one node with three operands, evaluated left to right.
     for (int32_t x : {a, b}) {
       auto const& xn = plan_->nodes[size_t(x)];
-      if (xn.op == n.op) n.args.insert(n.args.end(), xn.args.begin(), xn.args.end());
-      else n.args.push_back(x);
+      if (xn.op == n.op)
+        n.args.insert(n.args.end(), xn.args.begin(), xn.args.end());
+      else
+        n.args.push_back(x);
     }
     return add(n, e.span);
   }
@@ -243,7 +251,8 @@ int32_t Checker::binary(ast::Expr const& e, Scope s) {
 
   if (e.bin == B::Coalesce) {
     if (ta != tb) {
-      error(e.span, fmt::format("both sides of `??` must have one type, found {} and {}", type_name(ta), type_name(tb)));
+      error(e.span, fmt::format("both sides of `??` must have one type, found {} and {}", type_name(ta),
+                                type_name(tb)));
       return -1;
     }
     n.op = Op::Coalesce;
@@ -252,38 +261,53 @@ int32_t Checker::binary(ast::Expr const& e, Scope s) {
   }
 
   if (e.bin == B::Add || e.bin == B::Sub || e.bin == B::Mul || e.bin == B::Div) {
-    plan::Arith op = e.bin == B::Add ? plan::Arith::Add
+    plan::Arith op = e.bin == B::Add   ? plan::Arith::Add
                      : e.bin == B::Sub ? plan::Arith::Sub
-                     : e.bin == B::Mul ? plan::Arith::Mul : plan::Arith::Div;
+                     : e.bin == B::Mul ? plan::Arith::Mul
+                                       : plan::Arith::Div;
     std::optional<Type> result;
     auto both = [&](Type x, Type y) { return ta == x && tb == y; };
     switch (op) {
       case plan::Arith::Add:
-        if (both(Type::Number, Type::Number)) result = Type::Number;
-        else if (both(Type::Time, Type::Duration) || both(Type::Duration, Type::Time)) result = Type::Time;
-        else if (both(Type::Duration, Type::Duration)) result = Type::Duration;
+        if (both(Type::Number, Type::Number))
+          result = Type::Number;
+        else if (both(Type::Time, Type::Duration) || both(Type::Duration, Type::Time))
+          result = Type::Time;
+        else if (both(Type::Duration, Type::Duration))
+          result = Type::Duration;
         break;
       case plan::Arith::Sub:
-        if (both(Type::Number, Type::Number)) result = Type::Number;
-        else if (both(Type::Time, Type::Duration)) result = Type::Time;
-        else if (both(Type::Time, Type::Time)) result = Type::Duration;
-        else if (both(Type::Duration, Type::Duration)) result = Type::Duration;
+        if (both(Type::Number, Type::Number))
+          result = Type::Number;
+        else if (both(Type::Time, Type::Duration))
+          result = Type::Time;
+        else if (both(Type::Time, Type::Time))
+          result = Type::Duration;
+        else if (both(Type::Duration, Type::Duration))
+          result = Type::Duration;
         break;
       case plan::Arith::Mul:
-        if (both(Type::Number, Type::Number)) result = Type::Number;
-        else if (both(Type::Duration, Type::Number) || both(Type::Number, Type::Duration)) result = Type::Duration;
+        if (both(Type::Number, Type::Number))
+          result = Type::Number;
+        else if (both(Type::Duration, Type::Number) || both(Type::Number, Type::Duration))
+          result = Type::Duration;
         break;
       case plan::Arith::Div:
-        if (both(Type::Number, Type::Number)) result = Type::Number;
-        else if (both(Type::Duration, Type::Duration)) result = Type::Number;
-        else if (both(Type::Duration, Type::Number)) result = Type::Duration;
+        if (both(Type::Number, Type::Number))
+          result = Type::Number;
+        else if (both(Type::Duration, Type::Duration))
+          result = Type::Number;
+        else if (both(Type::Duration, Type::Number))
+          result = Type::Duration;
         break;
     }
     if (!result) {
       static char const* sym[] = {"+", "-", "*", "/"};
       std::string hint;
-      if (ta == Type::String || tb == Type::String) hint = "strings do not add up; use a template \"{a} {b}\" in an action";
-      else if (ta == Type::Time && tb == Type::Number) hint = "add a duration to a time: `assigned_at + 2d`";
+      if (ta == Type::String || tb == Type::String)
+        hint = "strings do not add up; use a template \"{a} {b}\" in an action";
+      else if (ta == Type::Time && tb == Type::Number)
+        hint = "add a duration to a time: `assigned_at + 2d`";
       error(e.span, fmt::format("cannot compute {} {} {}", type_name(ta), sym[int(op)], type_name(tb)), hint);
       return -1;
     }
@@ -294,9 +318,12 @@ int32_t Checker::binary(ast::Expr const& e, Scope s) {
   }
 
   // Comparisons.
-  plan::Cmp cmp = e.bin == B::Eq ? plan::Cmp::Eq : e.bin == B::Ne ? plan::Cmp::Ne
-                  : e.bin == B::Lt ? plan::Cmp::Lt : e.bin == B::Le ? plan::Cmp::Le
-                  : e.bin == B::Gt ? plan::Cmp::Gt : plan::Cmp::Ge;
+  plan::Cmp cmp = e.bin == B::Eq   ? plan::Cmp::Eq
+                  : e.bin == B::Ne ? plan::Cmp::Ne
+                  : e.bin == B::Lt ? plan::Cmp::Lt
+                  : e.bin == B::Le ? plan::Cmp::Le
+                  : e.bin == B::Gt ? plan::Cmp::Gt
+                                   : plan::Cmp::Ge;
   static char const* sym[] = {"==", "!=", "<", "<=", ">", ">="};
   if (ta != tb) {
     std::string hint;
@@ -306,13 +333,15 @@ int32_t Checker::binary(ast::Expr const& e, Scope s) {
       hint = "for an age use `since(t) > 48h` or `t within 48h`";
     else if (ta == Type::Duration && tb == Type::Number)
       hint = "write the number with a unit: `48h`, `7d`";
-    error(e.span, fmt::format("`{} {} {}` compares a {} with a {}", source_of(lhs.span), sym[int(cmp)],
-                              source_of(rhs.span), type_name(ta), type_name(tb)),
+    error(e.span,
+          fmt::format("`{} {} {}` compares a {} with a {}", source_of(lhs.span), sym[int(cmp)],
+                      source_of(rhs.span), type_name(ta), type_name(tb)),
           hint);
     return -1;
   }
   if (ta == Type::StringList) {
-    error(e.span, "lists cannot be compared", "test membership with `\"vip\" in tags`, or the size with `len(tags)`");
+    error(e.span, "lists cannot be compared",
+          "test membership with `\"vip\" in tags`, or the size with `len(tags)`");
     return -1;
   }
   if (ta == Type::Bool && cmp != plan::Cmp::Eq && cmp != plan::Cmp::Ne) {
@@ -355,7 +384,8 @@ int32_t Checker::call(ast::Expr const& e, Scope s) {
   auto it = kBuiltins.find(fn);
   if (fn == "sum") {
     error(e.span, "this aggregate does not apply to activities",
-          "`sum`, `min` and `max` aggregate over colleagues, e.g. `sum(colleague, score)`; count activities with "
+          "`sum`, `min` and `max` aggregate over colleagues, e.g. `sum(colleague, score)`; count activities "
+          "with "
           "`count(visit)`");
     return -1;
   }
@@ -391,7 +421,8 @@ int32_t Checker::call(ast::Expr const& e, Scope s) {
       if (t == ok) return true;
     std::string list;
     for (Type ok : types) list += (list.empty() ? "" : " or ") + std::string(type_name(ok));
-    error(e.args[i]->span, fmt::format("{} expects a {} here, but this is a {}", ticked(fn), list, type_name(t)));
+    error(e.args[i]->span,
+          fmt::format("{} expects a {} here, but this is a {}", ticked(fn), list, type_name(t)));
     return false;
   };
   plan::Node n;
@@ -400,7 +431,9 @@ int32_t Checker::call(ast::Expr const& e, Scope s) {
   n.args = args;
   using Bi = plan::Builtin;
   switch (sig.id) {
-    case Bi::Lower: case Bi::Upper: case Bi::Domain:
+    case Bi::Lower:
+    case Bi::Upper:
+    case Bi::Domain:
       if (!want(0, {Type::String})) return -1;
       n.type = Type::String;
       break;
@@ -408,11 +441,14 @@ int32_t Checker::call(ast::Expr const& e, Scope s) {
       if (!want(0, {Type::String, Type::StringList})) return -1;
       n.type = Type::Number;
       break;
-    case Bi::Contains: case Bi::StartsWith: case Bi::EndsWith:
+    case Bi::Contains:
+    case Bi::StartsWith:
+    case Bi::EndsWith:
       if (!want(0, {Type::String}) || !want(1, {Type::String})) return -1;
       n.type = Type::Bool;
       break;
-    case Bi::Min: case Bi::Max: {
+    case Bi::Min:
+    case Bi::Max: {
       Type t = type_of(args[0]);
       if (!is_ordered(t)) {
         error(e.args[0]->span, fmt::format("{} compares ordered values, not a {}", ticked(fn), type_name(t)));
@@ -423,7 +459,8 @@ int32_t Checker::call(ast::Expr const& e, Scope s) {
       n.type = t;
       break;
     }
-    case Bi::Abs: case Bi::Round:
+    case Bi::Abs:
+    case Bi::Round:
       if (!want(0, {Type::Number})) return -1;
       n.type = Type::Number;
       break;
@@ -436,13 +473,13 @@ int32_t Checker::call(ast::Expr const& e, Scope s) {
       if (!want(0, {Type::Time})) return -1;
       n.type = Type::Duration;
       break;
-    case Bi::DaysSince: case Bi::Hour: case Bi::Weekday:
+    case Bi::DaysSince:
+    case Bi::Hour:
+    case Bi::Weekday:
       if (!want(0, {Type::Time})) return -1;
       n.type = Type::Number;
       break;
-    case Bi::Present:
-      n.type = Type::Bool;
-      break;
+    case Bi::Present: n.type = Type::Bool; break;
   }
   return add(n, e.span);
 }

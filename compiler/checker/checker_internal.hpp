@@ -24,7 +24,7 @@ namespace leadrules::checker_detail {
 using plan::Op;
 using plan::Type;
 
-inline constexpr int64_t kDefaultTestNow = 1767225600LL * 1000000;   // 2026-01-01T00:00:00Z
+inline constexpr int64_t kDefaultTestNow = 1767225600LL * 1000000;  // 2026-01-01T00:00:00Z
 
 // Names that a declaration may not take: built-in functions and the implicit values.
 extern const std::set<std::string, std::less<>> kBuiltinNames;
@@ -42,8 +42,7 @@ struct ActionSig {
 extern const std::map<std::string, ActionSig, std::less<>> kActions;
 
 inline bool is_ordered(Type t) {
-  return t == Type::Number || t == Type::String || t == Type::Time || t == Type::Duration ||
-         t == Type::Grade;
+  return t == Type::Number || t == Type::String || t == Type::Time || t == Type::Duration || t == Type::Grade;
 }
 
 inline std::string ticked(std::string_view s) { return fmt::format("`{}`", s); }
@@ -126,7 +125,7 @@ class Checker {
     bool colleague;
   };
   std::vector<std::vector<Edge>> deps_;
-  int current_decl_ = -1;   // the declaration whose expressions are being checked (-1: none)
+  int current_decl_ = -1;  // the declaration whose expressions are being checked (-1: none)
   void depend(int to, ast::Span span, bool colleague) {
     if (current_decl_ >= 0) deps_[size_t(current_decl_)].push_back({to, span, colleague});
   }
@@ -135,9 +134,9 @@ class Checker {
 
   // --- expressions -------------------------------------------------------------------------
   struct Scope {
-    bool activity = false;     // inside an activity aggregate's `where` / a per rule
-    bool colleague = false;    // inside a colleague aggregate
-    bool expect = false;       // a test's expect: fired() allowed
+    bool activity = false;   // inside an activity aggregate's `where` / a per rule
+    bool colleague = false;  // inside a colleague aggregate
+    bool expect = false;     // a test's expect: fired() allowed
   };
   int32_t add(plan::Node n, ast::Span span) {
     auto pos = src_->position(span.begin);
@@ -170,7 +169,7 @@ class Checker {
   int32_t past(ast::Expr const& e, Scope s);
   int32_t templ(ast::Expr const& e, Scope s);
   int32_t regex(ast::Expr const& pattern, bool icase);
-  int32_t let_type_ready(int32_t let);   // checks a let on first use (names may come before)
+  int32_t let_type_ready(int32_t let);  // checks a let on first use (names may come before)
 
   // --- declarations --------------------------------------------------------------------------
   void schemas();
@@ -188,19 +187,19 @@ class Checker {
   // The signature of the action `name`, or null after an "unknown action" error (`set` among the
   // suggestions where it may stand).
   ActionSig const* known_action(ast::Ident const& name, bool set_allowed);
-  std::optional<plan::Constant> literal_value(ast::Expr const& e, Type want, bool optional,
-                                              int64_t now, std::string_view what);
+  std::optional<plan::Constant> literal_value(ast::Expr const& e, Type want, bool optional, int64_t now,
+                                              std::string_view what);
   plan::TestProspect test_record(ast::TestProspect const& rec, int64_t now, bool is_main);
   std::optional<plan::TestActivity> test_activity(ast::TestActivity const& a, int64_t now);
 
   ast::Policy const& policy_;
-  SourceFile const* src_;   // the policy's; an extra expression's while it is checked
+  SourceFile const* src_;  // the policy's; an extra expression's while it is checked
   Diagnostics* diags_;
   std::shared_ptr<plan::Plan> plan_;
 
   std::unordered_map<std::string, NameEntry> names_;
   std::vector<ast::LetDecl const*> let_decls_;
-  std::vector<int8_t> let_state_;   // 0 unchecked, 1 in progress, 2 done, 3 failed
+  std::vector<int8_t> let_state_;  // 0 unchecked, 1 in progress, 2 done, 3 failed
   std::vector<ast::SetDecl const*> set_decls_;
   std::vector<std::variant<ast::SegmentDecl const*, ast::ZoneDecl const*>> segment_decls_;
   std::vector<ast::RuleDecl const*> rule_decls_;

@@ -7,8 +7,9 @@ namespace leadrules::checker_detail {
 
 bool Checker::declare(ast::Ident const& id, NameKind kind, int32_t index) {
   if (kBuiltinNames.count(id.name)) {
-    error(id.span, fmt::format("{} shadows the built-in {}", ticked(id.name),
-                               id.name == "score" || id.name == "grade" ? "value" : "function"),
+    error(id.span,
+          fmt::format("{} shadows the built-in {}", ticked(id.name),
+                      id.name == "score" || id.name == "grade" ? "value" : "function"),
           "choose another name");
     return false;
   }
@@ -66,8 +67,9 @@ void Checker::register_names() {
       for (auto const* other : rule_decls_)
         if (other->name == r->name) {
           error(r->name_span, fmt::format("rule \"{}\" is declared twice", r->name),
-                fmt::format("the first is on line {}; rule names are unique (the firing history is kept by name)",
-                            line_of(other->span)));
+                fmt::format(
+                    "the first is on line {}; rule names are unique (the firing history is kept by name)",
+                    line_of(other->span)));
           dup = true;
         }
       if (!dup) rule_decls_.push_back(r);
@@ -89,11 +91,13 @@ void Checker::register_names() {
   }
   for (auto const& sd : segment_decls_) {
     plan::Segment seg;
-    std::visit([&](auto const* d) {
-      seg.name = d->name.name;
-      seg.line = line_of(d->span);
-      seg.zone = std::is_same_v<std::decay_t<decltype(*d)>, ast::ZoneDecl>;
-    }, sd);
+    std::visit(
+        [&](auto const* d) {
+          seg.name = d->name.name;
+          seg.line = line_of(d->span);
+          seg.zone = std::is_same_v<std::decay_t<decltype(*d)>, ast::ZoneDecl>;
+        },
+        sd);
     plan_->segments.push_back(std::move(seg));
   }
   for (auto const* r : rule_decls_) {
@@ -108,7 +112,7 @@ void Checker::register_names() {
 int32_t Checker::let_type_ready(int32_t let) {
   auto& state = let_state_[size_t(let)];
   if (state == 2) return 0;
-  if (state == 1 || state == 3) return -1;   // a cycle (reported by the graph) or a failed let
+  if (state == 1 || state == 3) return -1;  // a cycle (reported by the graph) or a failed let
   state = 1;
   int saved = current_decl_;
   current_decl_ = decl_let(let);
@@ -129,12 +133,21 @@ int32_t Checker::name(ast::Expr const& e, Scope s) {
   std::string const& id = e.text;
   plan::Node n;
   if (s.activity) {
-    if (id == "at") { n.op = Op::ActAt; n.type = Type::Time; return add(n, e.span); }
-    if (id == "type") { n.op = Op::ActType; n.type = Type::String; return add(n, e.span); }
+    if (id == "at") {
+      n.op = Op::ActAt;
+      n.type = Type::Time;
+      return add(n, e.span);
+    }
+    if (id == "type") {
+      n.op = Op::ActType;
+      n.type = Type::String;
+      return add(n, e.span);
+    }
     int32_t f = schema.activity_field(id);
     if (f >= 0) {
       if (schema.prospect_field(id) >= 0)
-        warning(e.span, fmt::format("activity field {} shadows the prospect field of the same name", ticked(id)),
+        warning(e.span,
+                fmt::format("activity field {} shadows the prospect field of the same name", ticked(id)),
                 "inside `where` the activity's field wins; compute the prospect's in a `let` to use both");
       n.op = Op::ActField;
       n.index = f;

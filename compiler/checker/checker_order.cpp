@@ -36,7 +36,7 @@ void Checker::check_strata() {
   std::function<bool(int)> reads = [&](int d) -> bool {
     auto& memo = reads_scoring[size_t(d)];
     if (memo >= 0) return memo == 1;
-    memo = 0;   // a cycle is reported elsewhere; treat the back edge as false
+    memo = 0;  // a cycle is reported elsewhere; treat the back edge as false
     bool r = scoring(d);
     for (auto const& e : deps_[size_t(d)]) r = r || reads(e.to);
     memo = r ? 1 : 0;
@@ -51,9 +51,11 @@ void Checker::check_strata() {
     seen[size_t(d)] = 1;
     for (auto const& e : deps_[size_t(d)]) {
       if (e.colleague && reads(e.to)) {
-        error(e.span, fmt::format("a colleague aggregate used by points or grades reads {} of the colleagues",
-                                  decl_label(e.to)),
-              "points and grade rules may count colleagues by their fields and activities (`count(colleague where "
+        error(e.span,
+              fmt::format("a colleague aggregate used by points or grades reads {} of the colleagues",
+                          decl_label(e.to)),
+              "points and grade rules may count colleagues by their fields and activities (`count(colleague "
+              "where "
               "any activity within 30d)`), not use their scores or grades; a segment can: "
               "`segment hot_account when sum(colleague, score) + score >= 150`");
         reported = true;
@@ -71,8 +73,8 @@ void Checker::order_declarations() {
   for (size_t b = 0; b < plan_->blocks.size(); ++b)
     deps_[size_t(decl_total())].push_back({decl_block(int(b)), {}, false});
   int n = decl_count();
-  std::vector<int8_t> state(size_t(n), 0);   // 0 new, 1 on stack, 2 done
-  std::vector<std::pair<int, Edge>> stack;   // the path, with the edge that entered each node
+  std::vector<int8_t> state(size_t(n), 0);  // 0 new, 1 on stack, 2 done
+  std::vector<std::pair<int, Edge>> stack;  // the path, with the edge that entered each node
   bool reported = false;
   std::function<void(int)> visit = [&](int d) {
     state[size_t(d)] = 1;

@@ -31,7 +31,7 @@ void Checker::sets() {
           ++n;
           if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
           auto b = line.find_first_not_of(" \t");
-          if (b == std::string_view::npos) continue;   // blank lines are skipped
+          if (b == std::string_view::npos) continue;  // blank lines are skipped
           auto e = line.find_last_not_of(" \t");
           std::string v(line.substr(b, e - b + 1));
           if (find_invalid_utf8(v) != std::string_view::npos) {

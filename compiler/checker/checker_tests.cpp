@@ -13,33 +13,50 @@ std::optional<plan::Constant> Checker::literal_value(ast::Expr const& e, Type wa
   auto mismatch = [&](std::string_view) {
     error(e.span, fmt::format("{} must be a {}, but this is {}", what, type_name(want), literal_kind(e)),
           want == Type::Time ? "write a time as @2026-11-22T10:00:00Z, or relative to the test's now: -2d"
-          : want == Type::StringList ? "write a list: [\"a\", \"b\"]" : "");
+          : want == Type::StringList ? "write a list: [\"a\", \"b\"]"
+                                     : "");
     return std::nullopt;
   };
   (void)optional;
   switch (want) {
     case Type::Number:
-      if (e.kind == K::Number) { c.number = e.number; return c; }
+      if (e.kind == K::Number) {
+        c.number = e.number;
+        return c;
+      }
       if (e.kind == K::Unary && e.un == ast::UnOp::Neg && e.args[0]->kind == K::Number) {
         c.number = -e.args[0]->number;
         return c;
       }
       return mismatch("not a number");
     case Type::String:
-      if (e.kind == K::String) { c.text = e.text; return c; }
+      if (e.kind == K::String) {
+        c.text = e.text;
+        return c;
+      }
       if (e.kind == K::Template && e.pieces.size() <= 1 && (e.pieces.empty() || !e.pieces[0].expr)) {
         c.text = e.pieces.empty() ? "" : e.pieces[0].text;
         return c;
       }
       return mismatch("not a string");
     case Type::Bool:
-      if (e.kind == K::Bool) { c.boolean = e.boolean; return c; }
+      if (e.kind == K::Bool) {
+        c.boolean = e.boolean;
+        return c;
+      }
       return mismatch("not true or false");
     case Type::Grade:
-      if (e.kind == K::Grade) { c.grade = e.grade; return c; }
+      if (e.kind == K::Grade) {
+        c.grade = e.grade;
+        return c;
+      }
       return mismatch("not a grade");
     case Type::Duration:
-      if (e.kind == K::Duration) { c.micros = e.micros; c.text = e.text; return c; }
+      if (e.kind == K::Duration) {
+        c.micros = e.micros;
+        c.text = e.text;
+        return c;
+      }
       if (e.kind == K::Unary && e.un == ast::UnOp::Neg && e.args[0]->kind == K::Duration) {
         c.micros = -e.args[0]->micros;
         c.text = "-" + e.args[0]->text;
@@ -47,9 +64,15 @@ std::optional<plan::Constant> Checker::literal_value(ast::Expr const& e, Type wa
       }
       return mismatch("not a duration");
     case Type::Time:
-      if (e.kind == K::Time) { c.micros = e.micros; return c; }
+      if (e.kind == K::Time) {
+        c.micros = e.micros;
+        return c;
+      }
       // Relative to the test's now: `-2d`, `+1h`, `2d`.
-      if (e.kind == K::Duration) { c.micros = now + e.micros; return c; }
+      if (e.kind == K::Duration) {
+        c.micros = now + e.micros;
+        return c;
+      }
       if (e.kind == K::Unary && e.un == ast::UnOp::Neg && e.args[0]->kind == K::Duration) {
         c.micros = now - e.args[0]->micros;
         return c;
@@ -133,8 +156,9 @@ plan::TestProspect Checker::test_record(ast::TestProspect const& rec, int64_t no
   for (size_t i = 0; i < schema.prospect.size(); ++i) {
     auto const& fd = schema.prospect[i];
     if (!given[i] && !fd.optional && !fd.default_value)
-      error(rec.span, fmt::format("this {} lacks the required field {}", is_main ? "prospect" : "colleague",
-                                  ticked(fd.name)),
+      error(rec.span,
+            fmt::format("this {} lacks the required field {}", is_main ? "prospect" : "colleague",
+                        ticked(fd.name)),
             fmt::format("add `{}: ...` (the schema declares it without `?`)", fd.name));
   }
   for (auto const& a : rec.activities)
@@ -147,13 +171,14 @@ plan::TestProspect Checker::test_record(ast::TestProspect const& rec, int64_t no
 void Checker::show_operands(ast::Expr const& e, Scope s, plan::Expect& ex) {
   using K = ast::ExprKind;
   auto show = [&](ast::Expr const& part) {
-    if (part.kind == K::Number || part.kind == K::String || part.kind == K::Bool || part.kind == K::Duration ||
-        part.kind == K::Time || part.kind == K::Grade || part.kind == K::SetLiteral)
+    if (part.kind == K::Number || part.kind == K::String || part.kind == K::Bool ||
+        part.kind == K::Duration || part.kind == K::Time || part.kind == K::Grade ||
+        part.kind == K::SetLiteral)
       return;
     if (part.kind == K::Call && part.text == "fired") return;
     size_t before = diags_->items.size();
     int32_t n = expr(part, s);
-    diags_->items.resize(before);   // already reported once, when the whole condition was checked
+    diags_->items.resize(before);  // already reported once, when the whole condition was checked
     if (n >= 0) ex.shown.emplace_back(source_of(part.span), n);
   };
   if (e.kind == K::Binary) {
@@ -180,10 +205,12 @@ void Checker::tests() {
     plan::Test out;
     out.name = t->name;
     out.line = line_of(t->span);
-    if (!names.insert(t->name).second) error(t->name_span, fmt::format("a second test named \"{}\"", t->name));
+    if (!names.insert(t->name).second)
+      error(t->name_span, fmt::format("a second test named \"{}\"", t->name));
     out.now = t->now ? t->now->micros : kDefaultTestNow;
     if (!t->prospect) {
-      error(t->span, "a test needs a `prospect { ... }`", "e.g. `prospect { id: \"t1\", email: \"a@b.example\" }`");
+      error(t->span, "a test needs a `prospect { ... }`",
+            "e.g. `prospect { id: \"t1\", email: \"a@b.example\" }`");
       continue;
     }
     out.prospect = test_record(*t->prospect, out.now, true);
@@ -206,7 +233,8 @@ void Checker::tests() {
           auto c = literal_value(*f.value, Type::Number, false, out.now, "`count`");
           if (c && (c->number < 0 || c->number != double(int64_t(c->number))))
             error(f.value->span, "`count` is a whole number of firings");
-          else if (c) hist.count = int64_t(c->number);
+          else if (c)
+            hist.count = int64_t(c->number);
         } else if (f.name.name == "last") {
           auto c = literal_value(*f.value, Type::Time, false, out.now, "`last`");
           if (c) hist.last = c->micros;
@@ -239,7 +267,8 @@ void Checker::tests() {
             break;
           }
           auto const& fd = plan_->schema.prospect[size_t(ex.field)];
-          auto c = literal_value(*x.value, fd.type, false, out.now, fmt::format("the value of {}", ticked(fd.name)));
+          auto c = literal_value(*x.value, fd.type, false, out.now,
+                                 fmt::format("the value of {}", ticked(fd.name)));
           if (c) ex.value = std::move(*c);
           break;
         }
@@ -254,8 +283,8 @@ void Checker::tests() {
           if (!sig) break;
           ex.action = sig->kind;
           if (a.args.size() != sig->params.size()) {
-            error(a.span, fmt::format("{} takes {} argument{}, not {}", ticked(a.name.name), sig->params.size(),
-                                      sig->params.size() == 1 ? "" : "s", a.args.size()));
+            error(a.span, fmt::format("{} takes {} argument{}, not {}", ticked(a.name.name),
+                                      sig->params.size(), sig->params.size() == 1 ? "" : "s", a.args.size()));
             break;
           }
           for (size_t i = 0; i < a.args.size(); ++i) {

@@ -10,7 +10,8 @@ Value* Codegen::decay_factor(Value* age) {
     case plan::Decay::Kind::None: return cf(1.0);
     case plan::Decay::Kind::Steps: {
       Value* factor = cf(1.0);
-      for (auto const& s : d.steps) factor = B.CreateSelect(B.CreateICmpSGT(age, c64(s.after)), cf(s.factor), factor);
+      for (auto const& s : d.steps)
+        factor = B.CreateSelect(B.CreateICmpSGT(age, c64(s.after)), cf(s.factor), factor);
       return factor;
     }
     case plan::Decay::Kind::Linear: {
@@ -34,8 +35,10 @@ Val Codegen::gen_activity_agg(plan::Node const& n, Ctx const& c) {
       case plan::Agg::Count: return {yes(), B.CreateSIToFP(k, f64)};
       case plan::Agg::Any: return boolean(B.CreateICmpSGT(k, c64(0)));
       case plan::Agg::No: return boolean(B.CreateICmpEQ(k, c64(0)));
-      case plan::Agg::Last: return {B.CreateICmpSGT(k, c64(0)), B.CreateLoad(i64, byte_gep(fp, L.item_b[size_t(item)]))};
-      case plan::Agg::First: return {B.CreateICmpSGT(k, c64(0)), B.CreateLoad(i64, byte_gep(fp, L.item_c[size_t(item)]))};
+      case plan::Agg::Last:
+        return {B.CreateICmpSGT(k, c64(0)), B.CreateLoad(i64, byte_gep(fp, L.item_b[size_t(item)]))};
+      case plan::Agg::First:
+        return {B.CreateICmpSGT(k, c64(0)), B.CreateLoad(i64, byte_gep(fp, L.item_c[size_t(item)]))};
       default: return missing(n.type);
     }
   }
@@ -116,7 +119,7 @@ void Codegen::gen_pass() {
   Value* at = elem(i64, ats, a);
   std::vector<Value*> visible(n_inst), factor(n_inst, nullptr);
   for (size_t j = 0; j < n_inst; ++j) {
-    visible[j] = B.CreateICmpSLE(at, inst[j].now);   // after the instant: invisible
+    visible[j] = B.CreateICmpSLE(at, inst[j].now);  // after the instant: invisible
     if (any_rule) factor[j] = decay_factor(B.CreateSub(inst[j].now, at));
   }
   // Branch-free where the condition compiled without control flow (the common case: lookups
@@ -134,7 +137,7 @@ void Codegen::gen_pass() {
       BasicBlock* before = B.GetInsertBlock();
       Val w = gen(it.where, inner);
       ok = B.CreateAnd(ok, is_true(w));
-      if (B.GetInsertBlock() != before) {   // the condition branches: keep the update behind a branch
+      if (B.GetInsertBlock() != before) {  // the condition branches: keep the update behind a branch
         skip = block("item.skip");
         BasicBlock* hit = block("item.hit");
         B.CreateCondBr(ok, hit, skip);
@@ -173,7 +176,8 @@ void Codegen::gen_pass() {
   Value* kind = B.CreateZExt(elem(i16, kinds, a), i32);
   auto* sw = B.CreateSwitch(kind, loop.next);
   for (size_t kd = 0; kd < P.schema.kinds.size(); ++kd) {
-    bool has = std::any_of(items.begin(), items.end(), [&](auto const& it) { return it.kind == int32_t(kd); });
+    bool has =
+        std::any_of(items.begin(), items.end(), [&](auto const& it) { return it.kind == int32_t(kd); });
     if (!has) continue;
     BasicBlock* kb = block("pass.kind");
     sw->addCase(llvm::cast<llvm::ConstantInt>(c32(int64_t(kd))), kb);
@@ -183,7 +187,7 @@ void Codegen::gen_pass() {
         for (size_t j = 0; j < n_inst; ++j) emit_item(i, j);
     B.CreateBr(loop.next);
   }
-  close_loop(loop, false);   // other kinds go straight to `next`
+  close_loop(loop, false);  // other kinds go straight to `next`
   for (size_t j = 0; j < n_inst; ++j) {
     Value* fp = frame(inst[j]);
     for (size_t i = 0; i < n_items; ++i) {

@@ -93,15 +93,19 @@ Val Codegen::gen_call(plan::Node const& n, Ctx const& c) {
       auto* f = runtime("lr_str_len", i64, {ptr, i64});
       return {v.present, B.CreateSIToFP(B.CreateCall(f, {v.v0, v.v1}), f64)};
     }
-    case Bi::Contains: case Bi::StartsWith: case Bi::EndsWith: {
+    case Bi::Contains:
+    case Bi::StartsWith:
+    case Bi::EndsWith: {
       Val s = arg(0), t = arg(1);
-      char const* name = plan::Builtin(n.sub) == Bi::Contains ? "lr_str_contains"
-                         : plan::Builtin(n.sub) == Bi::StartsWith ? "lr_str_starts" : "lr_str_ends";
+      char const* name = plan::Builtin(n.sub) == Bi::Contains     ? "lr_str_contains"
+                         : plan::Builtin(n.sub) == Bi::StartsWith ? "lr_str_starts"
+                                                                  : "lr_str_ends";
       auto* f = runtime(name, i32, {ptr, i64, ptr, i64});
       Value* both = B.CreateAnd(s.present, t.present);
       return {both, B.CreateZExt(B.CreateICmpNE(B.CreateCall(f, {s.v0, s.v1, t.v0, t.v1}), c32(0)), i64)};
     }
-    case Bi::Min: case Bi::Max: {
+    case Bi::Min:
+    case Bi::Max: {
       // Missing if any is missing; otherwise the first extreme (ties keep the earlier).
       Val best = arg(0);
       Value* present = best.present;
@@ -109,15 +113,22 @@ Val Codegen::gen_call(plan::Node const& n, Ctx const& c) {
         Val v = arg(k);
         present = B.CreateAnd(present, v.present);
         Value* cmp = compare3(v, best, n.type);
-        Value* take = plan::Builtin(n.sub) == Bi::Min ? B.CreateICmpSLT(cmp, c32(0)) : B.CreateICmpSGT(cmp, c32(0));
+        Value* take =
+            plan::Builtin(n.sub) == Bi::Min ? B.CreateICmpSLT(cmp, c32(0)) : B.CreateICmpSGT(cmp, c32(0));
         best.v0 = B.CreateSelect(take, v.v0, best.v0);
         if (best.v1) best.v1 = B.CreateSelect(take, v.v1, best.v1);
       }
       best.present = present;
       return best;
     }
-    case Bi::Abs: { Val v = arg(0); return {v.present, B.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, v.v0)}; }
-    case Bi::Round: { Val v = arg(0); return {v.present, B.CreateUnaryIntrinsic(llvm::Intrinsic::round, v.v0)}; }
+    case Bi::Abs: {
+      Val v = arg(0);
+      return {v.present, B.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, v.v0)};
+    }
+    case Bi::Round: {
+      Val v = arg(0);
+      return {v.present, B.CreateUnaryIntrinsic(llvm::Intrinsic::round, v.v0)};
+    }
     case Bi::Clamp: {
       Val v = arg(0), lo = arg(1), hi = arg(2);
       // std::min(std::max(v, lo), hi): max(a,b) = a < b ? b : a; min(a,b) = b < a ? b : a.
@@ -132,10 +143,12 @@ Val Codegen::gen_call(plan::Node const& n, Ctx const& c) {
     }
     case Bi::DaysSince: {
       Val t = arg(0);
-      Value* d = B.CreateFDiv(B.CreateFSub(B.CreateSIToFP(c.now, f64), B.CreateSIToFP(t.v0, f64)), cf(86400e6));
+      Value* d =
+          B.CreateFDiv(B.CreateFSub(B.CreateSIToFP(c.now, f64), B.CreateSIToFP(t.v0, f64)), cf(86400e6));
       return {t.present, d};
     }
-    case Bi::Hour: case Bi::Weekday: {
+    case Bi::Hour:
+    case Bi::Weekday: {
       Val t = arg(0);
       auto* f = runtime(plan::Builtin(n.sub) == Bi::Hour ? "lr_hour" : "lr_weekday", i32, {ptr, i64});
       Var out = var(Type::Number);

@@ -29,11 +29,14 @@ void Codegen::gen_entry() {
 }
 
 std::unique_ptr<llvm::Module> Codegen::run() {
-  for (size_t i = 0; i < P.lets.size(); ++i) let_fn.push_back(declare(("let." + P.lets[i].name).c_str(), B.getVoidTy()));
-  for (size_t b = 0; b < P.blocks.size(); ++b) block_fn.push_back(declare(("block." + P.blocks[b].name).c_str(), f64));
+  for (size_t i = 0; i < P.lets.size(); ++i)
+    let_fn.push_back(declare(("let." + P.lets[i].name).c_str(), B.getVoidTy()));
+  for (size_t b = 0; b < P.blocks.size(); ++b)
+    block_fn.push_back(declare(("block." + P.blocks[b].name).c_str(), f64));
   total_fn = declare("total", f64);
   grade_fn = declare("grade", i32);
-  for (size_t s = 0; s < P.segments.size(); ++s) seg_fn.push_back(declare(("segment." + P.segments[s].name).c_str(), i8));
+  for (size_t s = 0; s < P.segments.size(); ++s)
+    seg_fn.push_back(declare(("segment." + P.segments[s].name).c_str(), i8));
   rules_fn = declare("rules", B.getVoidTy());
   pass_fn = declare("activity_pass", B.getVoidTy());
   for (size_t i = 0; i < P.lets.size(); ++i) gen_let(i);

@@ -4,8 +4,8 @@
 // entry point is generate_module() in codegen.hpp.
 #pragma once
 
-#include <cstddef>
 #include <algorithm>
+#include <cstddef>
 #include <functional>
 #include <limits>
 #include <stdexcept>
@@ -35,7 +35,7 @@ using plan::Type;
 //   Number: v0 double | Time, Duration, Grade, Bool: v0 i64 | String: v0 ptr, v1 i64 length |
 //   StringList: v0 codes ptr, v1 i64 count, v2 dict_ptr, v3 dict_len (always present).
 struct Val {
-  Value* present = nullptr;   // i1
+  Value* present = nullptr;  // i1
   Value* v0 = nullptr;
   Value* v1 = nullptr;
   Value* v2 = nullptr;
@@ -45,10 +45,10 @@ struct Val {
 // Where an expression is evaluated: which prospect, at which instant, which activity.
 struct Ctx {
   Value* env;
-  Value* row;   // i32
-  Value* off;   // i32: index into FrameLayout::offsets
-  Value* now;   // i64
-  Value* act;   // i32 activity index, or null outside activities
+  Value* row;  // i32
+  Value* off;  // i32: index into FrameLayout::offsets
+  Value* now;  // i64
+  Value* act;  // i32 activity index, or null outside activities
 };
 
 class Codegen {
@@ -68,7 +68,7 @@ class Codegen {
     for (size_t k = 0; k < preds.size(); ++k) pred_of_node[size_t(preds[k].node)] = int32_t(k);
   }
 
-  std::unique_ptr<llvm::Module> run();   // codegen.cpp
+  std::unique_ptr<llvm::Module> run();  // codegen.cpp
 
  private:
   plan::Plan const& P;
@@ -107,7 +107,9 @@ class Codegen {
     Value* base = env_field(env, act ? offsetof(LrEnv, act_fields) : offsetof(LrEnv, fields), ptr);
     return byte_gep(base, int64_t(index) * int64_t(sizeof(LrColumn)));
   }
-  Value* col_member(Value* col, size_t off, llvm::Type* ty = nullptr) { return iload(ty ? ty : ptr, byte_gep(col, int64_t(off))); }
+  Value* col_member(Value* col, size_t off, llvm::Type* ty = nullptr) {
+    return iload(ty ? ty : ptr, byte_gep(col, int64_t(off)));
+  }
 
   Function* runtime(char const* name, llvm::Type* ret, std::vector<llvm::Type*> params) {
     auto callee = M->getOrInsertFunction(name, FunctionType::get(ret, params, false));
@@ -123,7 +125,8 @@ class Codegen {
   Value* frame(Ctx const& c) {
     Value* slots = env_field(c.env, offsetof(LrEnv, frame_slot), ptr);
     Value* slot = elem(i32, slots, c.row);
-    Value* idx = B.CreateAdd(B.CreateMul(B.CreateZExt(slot, i64), c64(int64_t(L.offsets.size()))), B.CreateZExt(c.off, i64));
+    Value* idx = B.CreateAdd(B.CreateMul(B.CreateZExt(slot, i64), c64(int64_t(L.offsets.size()))),
+                             B.CreateZExt(c.off, i64));
     Value* frames = env_field(c.env, offsetof(LrEnv, frames), ptr);
     return B.CreateInBoundsGEP(i8, frames, B.CreateMul(idx, c64(L.size)));
   }
@@ -151,7 +154,11 @@ class Codegen {
   }
   void store_slot(Value* p, Type t, Val const& v) {
     B.CreateStore(B.CreateZExt(v.present, i8), byte_gep(p, 1));
-    B.CreateStore(v.v0 ? v.v0 : llvm::Constant::getNullValue(t == Type::Number ? f64 : t == Type::String || t == Type::StringList ? ptr : i64), byte_gep(p, 8));
+    B.CreateStore(v.v0 ? v.v0
+                       : llvm::Constant::getNullValue(t == Type::Number                            ? f64
+                                                      : t == Type::String || t == Type::StringList ? ptr
+                                                                                                   : i64),
+                  byte_gep(p, 8));
     if (t == Type::String || t == Type::StringList) B.CreateStore(v.v1, byte_gep(p, 16));
     if (t == Type::StringList) {
       B.CreateStore(v.v2, byte_gep(p, 24));
@@ -175,14 +182,18 @@ class Codegen {
     v.present = B.getFalse();
     switch (t) {
       case Type::Number: v.v0 = cf(0); break;
-      case Type::String: v.v0 = llvm::ConstantPointerNull::get(llvm::PointerType::get(C, 0)); v.v1 = c64(0); break;
+      case Type::String:
+        v.v0 = llvm::ConstantPointerNull::get(llvm::PointerType::get(C, 0));
+        v.v1 = c64(0);
+        break;
       default: v.v0 = c64(0); break;
     }
     return v;
   }
-  Val number(Value* d) {   // a computed number: not finite -> missing (like Value::number)
+  Val number(Value* d) {  // a computed number: not finite -> missing (like Value::number)
     Val v;
-    Value* fin = B.CreateFCmpOLT(B.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, d), cf(std::numeric_limits<double>::infinity()));
+    Value* fin = B.CreateFCmpOLT(B.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, d),
+                                 cf(std::numeric_limits<double>::infinity()));
     v.present = fin;
     v.v0 = d;
     return v;
@@ -222,18 +233,18 @@ class Codegen {
     B.SetInsertPoint(cached);
   }
 
-  void gen_let(size_t i);          // declarations.cpp
+  void gen_let(size_t i);  // declarations.cpp
   void gen_block(size_t b);
   void gen_total();
   void gen_grade();
   void gen_segment(size_t s);
-  void gen_rules();                // rules.cpp
-  void gen_pass();                 // activity.cpp
-  void gen_entry();                // codegen.cpp
-  Value* rule_points(Ctx const& c, int32_t r, Value* fp);   // points.cpp
+  void gen_rules();                                        // rules.cpp
+  void gen_pass();                                         // activity.cpp
+  void gen_entry();                                        // codegen.cpp
+  Value* rule_points(Ctx const& c, int32_t r, Value* fp);  // points.cpp
 
   // --- expressions ---------------------------------------------------------------------------
-  Val gen(int32_t node, Ctx const& c);   // the dispatch on the node's op (expressions.cpp)
+  Val gen(int32_t node, Ctx const& c);  // the dispatch on the node's op (expressions.cpp)
   // values.cpp
   Val gen_predicate(int32_t index, Ctx const& c);
   Val gen_const(plan::Constant const& k);
@@ -247,15 +258,15 @@ class Codegen {
   Val gen_coalesce(plan::Node const& n, Ctx const& c);
   Val gen_arith(plan::Node const& n, Ctx const& c);
   Val gen_compare(plan::Node const& n, Ctx const& c);
-  Value* compare3(Val const& a, Val const& b, Type t);   // i32 -1/0/1 like the interpreter's compare
+  Value* compare3(Val const& a, Val const& b, Type t);  // i32 -1/0/1 like the interpreter's compare
   Val gen_within(plan::Node const& n, Ctx const& c);
   // builtins.cpp
   Val gen_match(plan::Node const& n, Ctx const& c);
   Val gen_in_set(plan::Node const& n, Ctx const& c);
   Val gen_in_list(plan::Node const& n, Ctx const& c);
   Val gen_call(plan::Node const& n, Ctx const& c);
-  Val gen_activity_agg(plan::Node const& n, Ctx const& c);    // activity.cpp
-  Val gen_colleague_agg(plan::Node const& n, Ctx const& c);   // colleagues.cpp
+  Val gen_activity_agg(plan::Node const& n, Ctx const& c);   // activity.cpp
+  Val gen_colleague_agg(plan::Node const& n, Ctx const& c);  // colleagues.cpp
   Value* string_global(std::string const& s) { return B.CreateGlobalString(s, "", 0, M.get()); }
 
   // Loops over the activities of c.row that match kind / window / where, in input order.
@@ -289,7 +300,7 @@ class Codegen {
     return loop;
   }
   void close_loop(ActivityLoop const& loop, bool fall_through = true) {
-    if (fall_through) B.CreateBr(loop.next);   // else every path already branched to `next`
+    if (fall_through) B.CreateBr(loop.next);  // else every path already branched to `next`
     B.SetInsertPoint(loop.next);
     loop.a->addIncoming(B.CreateAdd(loop.a, c32(1)), loop.next);
     B.CreateBr(loop.a->getParent());
@@ -297,9 +308,9 @@ class Codegen {
   }
   template <class Body>
   void for_matching(Ctx const& c, int32_t kind, int32_t where, int32_t within, Body body);
-  Value* decay_factor(Value* age);   // activity.cpp
+  Value* decay_factor(Value* age);  // activity.cpp
 
-  void emit_actions(Ctx const& c);   // rules.cpp
+  void emit_actions(Ctx const& c);  // rules.cpp
   void emit_value_arg(int32_t node, Ctx const& c, bool has_fallback, std::string const& fallback);
   void emit_arg(int32_t node, Ctx const& c);
 };
@@ -314,7 +325,7 @@ void Codegen::for_matching(Ctx const& c, int32_t kind, int32_t where, int32_t wi
     Val w = gen(within, c);
     BasicBlock* known = block("acts.window");
     unknown_window = block("acts.nowindow");
-    B.CreateCondBr(w.present, known, unknown_window);   // an unknown window matches nothing
+    B.CreateCondBr(w.present, known, unknown_window);  // an unknown window matches nothing
     B.SetInsertPoint(known);
     from = window_start(c.now, w.v0);
   }

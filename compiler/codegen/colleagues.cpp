@@ -35,7 +35,7 @@ Val Codegen::gen_colleague_agg(plan::Node const& n, Ctx const& c) {
   B.SetInsertPoint(body);
   Value* other = elem(i32, rows, i);
   BasicBlock* work = block("col.work");
-  B.CreateCondBr(B.CreateICmpEQ(other, c.row), next, work);   // never one's own colleague
+  B.CreateCondBr(B.CreateICmpEQ(other, c.row), next, work);  // never one's own colleague
   B.SetInsertPoint(work);
   Ctx cc = c;
   cc.row = other;
@@ -99,7 +99,8 @@ Val Codegen::gen_colleague_agg(plan::Node const& n, Ctx const& c) {
     case plan::Agg::Sum:
       if (t == Type::Number) return number(B.CreateLoad(f64, sum));
       return {B.CreateLoad(i1, isum_ok), B.CreateLoad(i64, isum)};
-    case plan::Agg::Min: case plan::Agg::Max: return get(best);
+    case plan::Agg::Min:
+    case plan::Agg::Max: return get(best);
     default: return missing(t);
   }
 }

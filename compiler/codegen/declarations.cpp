@@ -33,7 +33,8 @@ void Codegen::gen_total() {
     Value* sum = cf(0.0);
     for (size_t b = 0; b < P.blocks.size(); ++b) sum = B.CreateFAdd(sum, call_decl(block_fn[b], c));
     if (P.total_cap) sum = B.CreateSelect(B.CreateFCmpOLT(cf(*P.total_cap), sum), cf(*P.total_cap), sum);
-    if (P.total_floor) sum = B.CreateSelect(B.CreateFCmpOLT(sum, cf(*P.total_floor)), cf(*P.total_floor), sum);
+    if (P.total_floor)
+      sum = B.CreateSelect(B.CreateFCmpOLT(sum, cf(*P.total_floor)), cf(*P.total_floor), sum);
     B.CreateStore(sum, byte_gep(frame(c), L.total_value));
   });
   B.CreateRet(B.CreateLoad(f64, byte_gep(frame(c), L.total_value)));
@@ -47,7 +48,8 @@ void Codegen::gen_grade() {
       auto const& mv = P.grade_moves[m];
       Val v = gen(mv.condition, c);
       Value* t = B.CreateICmpNE(v.v0, c64(0));
-      Value* outcome = B.CreateSelect(v.present, B.CreateSelect(t, B.getInt8(1), B.getInt8(0)), B.getInt8(uint8_t(-1)));
+      Value* outcome =
+          B.CreateSelect(v.present, B.CreateSelect(t, B.getInt8(1), B.getInt8(0)), B.getInt8(uint8_t(-1)));
       B.CreateStore(outcome, byte_gep(frame(c), L.grade_outcome[m]));
       Value* move = B.CreateSelect(t, c32(mv.thirds), c32(mv.has_else ? mv.else_thirds : 0));
       thirds = B.CreateAdd(thirds, B.CreateSelect(v.present, move, c32(0)));

@@ -38,8 +38,7 @@ Val Codegen::gen(int32_t index, Ctx const& c) {
     case Op::ColAgg: return gen_colleague_agg(n, c);
     case Op::Past: return gen_past(n, index, c);
     case Op::Fired:
-    case Op::Template:
-      throw std::runtime_error("this expression only appears in tests and actions");
+    case Op::Template: throw std::runtime_error("this expression only appears in tests and actions");
   }
   throw std::runtime_error("unknown expression");
 }

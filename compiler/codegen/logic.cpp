@@ -25,7 +25,8 @@ Val Codegen::gen_and_or(plan::Node const& n, Ctx const& c, bool is_and) {
   put(out, boolean(is_and ? B.getTrue() : B.getFalse()));
   for (int32_t x : n.args) {
     Val v = gen(x, c);
-    Value* decides = B.CreateAnd(v.present, is_and ? B.CreateICmpEQ(v.v0, c64(0)) : B.CreateICmpNE(v.v0, c64(0)));
+    Value* decides =
+        B.CreateAnd(v.present, is_and ? B.CreateICmpEQ(v.v0, c64(0)) : B.CreateICmpNE(v.v0, c64(0)));
     B.CreateStore(B.CreateOr(B.CreateLoad(i1, unknown), B.CreateNot(v.present)), unknown);
     BasicBlock* decided = block("decided");
     BasicBlock* cont = block("next");
@@ -98,7 +99,8 @@ Val Codegen::gen_arith(plan::Node const& n, Ctx const& c) {
       if (tb == Type::Duration) {
         // Guard the divisor: a zero duration divides to missing.
         Value* nonzero = B.CreateICmpNE(b.v0, c64(0));
-        Value* q = B.CreateFDiv(B.CreateSIToFP(a.v0, f64), B.CreateSIToFP(B.CreateSelect(nonzero, b.v0, c64(1)), f64));
+        Value* q = B.CreateFDiv(B.CreateSIToFP(a.v0, f64),
+                                B.CreateSIToFP(B.CreateSelect(nonzero, b.v0, c64(1)), f64));
         Val v = number(q);
         v.present = B.CreateAnd(B.CreateAnd(v.present, both), nonzero);
         return v;

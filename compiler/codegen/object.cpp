@@ -35,7 +35,9 @@ namespace {
 constexpr char const* kCodegenVersion = "2";
 
 using Clock = std::chrono::steady_clock;
-double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+double ms_since(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
 
 std::string error_text(llvm::Error e) {
   std::string s;
@@ -71,8 +73,7 @@ void write_cache(std::string const& path, llvm::SmallVectorImpl<char> const& dat
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
   try {
     stdlib::write_file_atomically(path, std::string_view(data.data(), data.size()));
-  } catch (std::exception const&) {
-  }
+  } catch (std::exception const&) {}
 }
 
 // Identifies the code generator that runs: the size and modification time of the file this
@@ -142,8 +143,9 @@ ObjectCode compile_object(plan::Plan const& plan, ObjectOptions const& options) 
   Machine& m = machine();
   out.cpu = m.cpu;
   if (!options.cache_dir.empty())
-    st.cache_file = fmt::format("{}/{}-llvm{}-cg{}-{}-O{}-{}.o", options.cache_dir, plan_fingerprint(plan),
-                                LLVM_VERSION_STRING, kCodegenVersion, generator_identity(), st.opt_level, m.cpu);
+    st.cache_file =
+        fmt::format("{}/{}-llvm{}-cg{}-{}-O{}-{}.o", options.cache_dir, plan_fingerprint(plan),
+                    LLVM_VERSION_STRING, kCodegenVersion, generator_identity(), st.opt_level, m.cpu);
   if (!st.cache_file.empty()) {
     if (auto bytes = stdlib::read_whole_file(st.cache_file)) {
       out.bytes = std::move(*bytes);

@@ -11,26 +11,26 @@
 namespace leadrules::jit {
 
 struct ObjectOptions {
-  std::string cache_dir;      // "" = no object cache (the host picks the directory, if any)
-  int opt_level = -1;         // 0..3, or -1: chosen by the policy's size
-  std::string dump_ir;        // developers: write the optimised IR to this file
+  std::string cache_dir;  // "" = no object cache (the host picks the directory, if any)
+  int opt_level = -1;     // 0..3, or -1: chosen by the policy's size
+  std::string dump_ir;    // developers: write the optimised IR to this file
 };
 
 struct CompileStats {
   bool from_cache = false;
   int opt_level = 0;
   size_t plan_nodes = 0;
-  double generate_ms = 0;     // plan -> IR
-  double optimize_ms = 0;     // IR passes
-  double codegen_ms = 0;      // IR -> object code
-  double link_ms = 0;         // object -> callable (filled by the loader)
+  double generate_ms = 0;  // plan -> IR
+  double optimize_ms = 0;  // IR passes
+  double codegen_ms = 0;   // IR -> object code
+  double link_ms = 0;      // object -> callable (filled by the loader)
   double total_ms = 0;
   std::string cache_file;
 };
 
 struct ObjectCode {
-  std::string bytes;          // an ELF relocatable object defining kEntryName
-  std::string cpu;            // the CPU it was compiled for
+  std::string bytes;  // an ELF relocatable object defining kEntryName
+  std::string cpu;    // the CPU it was compiled for
   CompileStats stats;
 };
 

@@ -22,7 +22,8 @@ Value* Codegen::rule_points(Ctx const& c, int32_t index, Value* fp) {
     if (r.once_per >= 0) {
       // Collect, keep the most recent of each distinct value, then sum in input order.
       Value* offsets = env_field(c.env, offsetof(LrEnv, act_offsets), ptr);
-      Value* n_acts = B.CreateZExt(B.CreateSub(elem(i32, offsets, B.CreateAdd(c.row, c32(1))), elem(i32, offsets, c.row)), i64);
+      Value* n_acts = B.CreateZExt(
+          B.CreateSub(elem(i32, offsets, B.CreateAdd(c.row, c32(1))), elem(i32, offsets, c.row)), i64);
       Value* buf = B.CreateCall(runtime("lr_scratch", ptr, {ptr, i64}), {c.env, n_acts});
       auto* n = local(i64, "n");
       B.CreateStore(c64(0), n);
@@ -47,14 +48,16 @@ Value* Codegen::rule_points(Ctx const& c, int32_t index, Value* fp) {
       B.SetInsertPoint(body);
       Value* a = B.CreateLoad(i32, B.CreateInBoundsGEP(i32, buf, k));
       Value* age = B.CreateSub(c.now, elem(i64, ats, a));
-      B.CreateStore(B.CreateFAdd(B.CreateLoad(f64, total), B.CreateFMul(cf(r.points), decay_factor(age))), total);
+      B.CreateStore(B.CreateFAdd(B.CreateLoad(f64, total), B.CreateFMul(cf(r.points), decay_factor(age))),
+                    total);
       k->addIncoming(B.CreateAdd(k, c64(1)), body);
       B.CreateBr(head);
       B.SetInsertPoint(done);
     } else {
       for_matching(c, r.kind, r.where, r.within, [&](Value*, Value* at) {
         Value* age = B.CreateSub(c.now, at);
-        B.CreateStore(B.CreateFAdd(B.CreateLoad(f64, total), B.CreateFMul(cf(r.points), decay_factor(age))), total);
+        B.CreateStore(B.CreateFAdd(B.CreateLoad(f64, total), B.CreateFMul(cf(r.points), decay_factor(age))),
+                      total);
         B.CreateStore(B.CreateAdd(B.CreateLoad(i64, matches), c64(1)), matches);
       });
     }
@@ -66,13 +69,17 @@ Value* Codegen::rule_points(Ctx const& c, int32_t index, Value* fp) {
   Value* t = B.CreateLoad(f64, total);
   Value* bounded = t;
   if (r.cap) {
-    if (r.points >= 0) bounded = B.CreateSelect(B.CreateFCmpOLT(cf(*r.cap), t), cf(*r.cap), t);   // std::min
-    else bounded = B.CreateSelect(B.CreateFCmpOLT(t, cf(-*r.cap)), cf(-*r.cap), t);               // std::max
+    if (r.points >= 0)
+      bounded = B.CreateSelect(B.CreateFCmpOLT(cf(*r.cap), t), cf(*r.cap), t);  // std::min
+    else
+      bounded = B.CreateSelect(B.CreateFCmpOLT(t, cf(-*r.cap)), cf(-*r.cap), t);  // std::max
   }
   Value* frame_now = frame(c);
   B.CreateStore(bounded, byte_gep(frame_now, L.point_value[size_t(index)]));
-  B.CreateStore(B.CreateTrunc(B.CreateLoad(i64, matches), i32), byte_gep(frame_now, L.point_matches[size_t(index)]));
-  B.CreateStore(B.CreateZExt(B.CreateFCmpUNE(bounded, t), i8), byte_gep(frame_now, L.point_capped[size_t(index)]));
+  B.CreateStore(B.CreateTrunc(B.CreateLoad(i64, matches), i32),
+                byte_gep(frame_now, L.point_matches[size_t(index)]));
+  B.CreateStore(B.CreateZExt(B.CreateFCmpUNE(bounded, t), i8),
+                byte_gep(frame_now, L.point_capped[size_t(index)]));
   return bounded;
 }
 

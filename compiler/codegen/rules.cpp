@@ -29,7 +29,8 @@ void Codegen::gen_rules() {
         case plan::Rule::Qualifier::Once: ok = B.CreateAnd(ok, B.CreateICmpEQ(k, c64(0))); break;
         case plan::Rule::Qualifier::Always: break;
         case plan::Rule::Qualifier::Every: {
-          Value* never = B.CreateOr(B.CreateICmpEQ(k, c64(0)), B.CreateICmpEQ(B.CreateLoad(i32, has_last), c32(0)));
+          Value* never =
+              B.CreateOr(B.CreateICmpEQ(k, c64(0)), B.CreateICmpEQ(B.CreateLoad(i32, has_last), c32(0)));
           Value* due = B.CreateICmpSGE(B.CreateSub(c.now, B.CreateLoad(i64, last)), c64(r.every));
           ok = B.CreateAnd(ok, B.CreateOr(never, due));
           break;
@@ -48,7 +49,8 @@ void Codegen::emit_value_arg(int32_t node, Ctx const& c, bool has_fallback, std:
   auto const& n = P.nodes[size_t(node)];
   if (n.op == Op::Const && n.type == Type::Duration) {
     auto const& text = P.constants[size_t(n.index)].text;
-    B.CreateCall(runtime("lr_arg_text", B.getVoidTy(), {ptr, ptr, i64}), {c.env, string_global(text), c64(int64_t(text.size()))});
+    B.CreateCall(runtime("lr_arg_text", B.getVoidTy(), {ptr, ptr, i64}),
+                 {c.env, string_global(text), c64(int64_t(text.size()))});
     return;
   }
   Val v = gen(node, c);
@@ -63,8 +65,8 @@ void Codegen::emit_value_arg(int32_t node, Ctx const& c, bool has_fallback, std:
   Value* p = n.type == Type::String ? v.v0 : llvm::ConstantPointerNull::get(llvm::PointerType::get(C, 0));
   Value* len = n.type == Type::String ? v.v1 : c64(0);
   B.CreateCall(runtime("lr_arg_value", B.getVoidTy(), {ptr, i32, i32, f64, i64, ptr, i64, i32, ptr, i64}),
-               {c.env, c32(int32_t(n.type)), B.CreateZExt(v.present, i32), num, iv, p, len, c32(has_fallback), fb,
-                c64(int64_t(fallback.size()))});
+               {c.env, c32(int32_t(n.type)), B.CreateZExt(v.present, i32), num, iv, p, len, c32(has_fallback),
+                fb, c64(int64_t(fallback.size()))});
 }
 
 // One whole action argument: a template's pieces, or a value.
@@ -118,8 +120,9 @@ void Codegen::emit_actions(Ctx const& c) {
           Value* iv = (ft == Type::Number || ft == Type::String) ? c64(0) : v.v0;
           Value* p = ft == Type::String ? v.v0 : llvm::ConstantPointerNull::get(llvm::PointerType::get(C, 0));
           Value* len = ft == Type::String ? v.v1 : c64(0);
-          B.CreateCall(runtime("lr_set_value", B.getVoidTy(), {ptr, i32, i32, i32, f64, i64, ptr, i64}),
-                       {c.env, c32(a.field), c32(int32_t(ft)), B.CreateZExt(v.present, i32), num, iv, p, len});
+          B.CreateCall(
+              runtime("lr_set_value", B.getVoidTy(), {ptr, i32, i32, i32, f64, i64, ptr, i64}),
+              {c.env, c32(a.field), c32(int32_t(ft)), B.CreateZExt(v.present, i32), num, iv, p, len});
         }
         continue;
       }

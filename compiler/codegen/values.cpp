@@ -42,9 +42,13 @@ Val Codegen::gen_const(plan::Constant const& k) {
   v.present = yes();
   switch (k.type) {
     case Type::Number: v.v0 = cf(k.number); break;
-    case Type::String: v.v0 = string_global(k.text); v.v1 = c64(int64_t(k.text.size())); break;
+    case Type::String:
+      v.v0 = string_global(k.text);
+      v.v1 = c64(int64_t(k.text.size()));
+      break;
     case Type::Bool: v.v0 = c64(k.boolean ? 1 : 0); break;
-    case Type::Time: case Type::Duration: v.v0 = c64(k.micros); break;
+    case Type::Time:
+    case Type::Duration: v.v0 = c64(k.micros); break;
     case Type::Grade: v.v0 = c64(k.grade); break;
     case Type::StringList: throw std::runtime_error("list constants do not compile");
   }
@@ -69,9 +73,14 @@ Val Codegen::gen_column(Ctx const& c, bool act, int32_t index, Type t, Value* ro
   v.present = B.CreateICmpNE(elem(i8, col_member(col, offsetof(LrColumn, present)), rowv), B.getInt8(0));
   switch (t) {
     case Type::Number: v.v0 = elem(f64, col_member(col, offsetof(LrColumn, numbers)), rowv); break;
-    case Type::Time: case Type::Duration: v.v0 = elem(i64, col_member(col, offsetof(LrColumn, micros)), rowv); break;
-    case Type::Grade: v.v0 = B.CreateSExt(elem(i8, col_member(col, offsetof(LrColumn, grades)), rowv), i64); break;
-    case Type::Bool: v.v0 = B.CreateZExt(elem(i8, col_member(col, offsetof(LrColumn, bools)), rowv), i64); break;
+    case Type::Time:
+    case Type::Duration: v.v0 = elem(i64, col_member(col, offsetof(LrColumn, micros)), rowv); break;
+    case Type::Grade:
+      v.v0 = B.CreateSExt(elem(i8, col_member(col, offsetof(LrColumn, grades)), rowv), i64);
+      break;
+    case Type::Bool:
+      v.v0 = B.CreateZExt(elem(i8, col_member(col, offsetof(LrColumn, bools)), rowv), i64);
+      break;
     case Type::String: {
       // A missing value reads the sentinel entry at dict_size (an empty string).
       Value* code = elem(i32, col_member(col, offsetof(LrColumn, codes)), rowv);
@@ -95,8 +104,10 @@ Val Codegen::gen_activity_type(Ctx const& c) {
   }
   auto* pty = llvm::ArrayType::get(ptr, ptrs.size());
   auto* lty = llvm::ArrayType::get(i64, lens.size());
-  auto* gp = new llvm::GlobalVariable(*M, pty, true, llvm::GlobalValue::PrivateLinkage, llvm::ConstantArray::get(pty, ptrs));
-  auto* gl = new llvm::GlobalVariable(*M, lty, true, llvm::GlobalValue::PrivateLinkage, llvm::ConstantArray::get(lty, lens));
+  auto* gp = new llvm::GlobalVariable(*M, pty, true, llvm::GlobalValue::PrivateLinkage,
+                                      llvm::ConstantArray::get(pty, ptrs));
+  auto* gl = new llvm::GlobalVariable(*M, lty, true, llvm::GlobalValue::PrivateLinkage,
+                                      llvm::ConstantArray::get(lty, lens));
   Value* kind = B.CreateZExt(elem(i16, env_field(c.env, offsetof(LrEnv, act_kind), ptr), c.act), i64);
   Val v;
   v.present = yes();
@@ -113,7 +124,8 @@ Val Codegen::gen_past(plan::Node const& n, int32_t index, Ctx const& c) {
   for (int32_t x : L.past_map) entries.push_back(B.getInt32(uint32_t(x)));
   auto* g = new llvm::GlobalVariable(*M, table_ty, true, llvm::GlobalValue::PrivateLinkage,
                                      llvm::ConstantArray::get(table_ty, entries));
-  Value* at = B.CreateAdd(B.CreateMul(B.CreateZExt(c.off, i64), c64(L.past_count)), c64(L.past_slot[size_t(index)]));
+  Value* at =
+      B.CreateAdd(B.CreateMul(B.CreateZExt(c.off, i64), c64(L.past_count)), c64(L.past_slot[size_t(index)]));
   Ctx inner = c;
   inner.off = B.CreateLoad(i32, B.CreateInBoundsGEP(table_ty, g, {c64(0), at}));
   inner.now = B.CreateSub(c.now, c64(n.imm));

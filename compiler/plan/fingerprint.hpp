@@ -9,6 +9,6 @@
 
 namespace leadrules {
 
-std::string plan_fingerprint(plan::Plan const& plan);   // 32 hex digits
+std::string plan_fingerprint(plan::Plan const& plan);  // 32 hex digits
 
 }  // namespace leadrules

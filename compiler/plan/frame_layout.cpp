@@ -1,8 +1,8 @@
 #include "compiler/plan/frame_layout.hpp"
 
 #include <algorithm>
-#include <optional>
 #include <functional>
+#include <optional>
 #include <set>
 #include <stdexcept>
 
@@ -19,7 +19,7 @@ using plan::Op;
 struct OffsetWalker {
   plan::Plan const& p;
   std::set<int64_t> offsets;
-  std::set<std::tuple<int, int32_t, int64_t>> seen;   // (decl kind, index, offset)
+  std::set<std::tuple<int, int32_t, int64_t>> seen;  // (decl kind, index, offset)
 
   void decl(int kind, int32_t index, int64_t off) {
     if (!seen.insert({kind, index, off}).second) return;
@@ -79,9 +79,16 @@ bool pass_pure(plan::Plan const& p, int32_t n) {
   if (n < 0) return true;
   auto const& node = p.nodes[size_t(n)];
   switch (node.op) {
-    case Op::Let: case Op::Block: case Op::Total: case Op::Grade: case Op::Segment: case Op::ActAgg:
-    case Op::ColAgg: case Op::Past: case Op::Fired: case Op::Template:
-      return false;
+    case Op::Let:
+    case Op::Block:
+    case Op::Total:
+    case Op::Grade:
+    case Op::Segment:
+    case Op::ActAgg:
+    case Op::ColAgg:
+    case Op::Past:
+    case Op::Fired:
+    case Op::Template: return false;
     default: break;
   }
   if (!pass_pure(p, node.a) || !pass_pure(p, node.b)) return false;
@@ -114,9 +121,9 @@ FrameLayout FrameLayout::build(plan::Plan const& p) {
       for (int32_t x : a.args) w.expr(x, 0);
   }
   if (w.offsets.size() > 256)
-    throw std::runtime_error(fmt::format("the policy reaches {} distinct past() instants; at most 256 compile natively",
-                                         w.offsets.size()));
-  L.offsets.assign(w.offsets.begin(), w.offsets.end());   // ascending: 0 first
+    throw std::runtime_error(fmt::format(
+        "the policy reaches {} distinct past() instants; at most 256 compile natively", w.offsets.size()));
+  L.offsets.assign(w.offsets.begin(), w.offsets.end());  // ascending: 0 first
 
   L.past_slot.assign(p.nodes.size(), -1);
   std::vector<int64_t> past_imm;
@@ -203,23 +210,40 @@ struct PureScan {
       case Op::Field:
       case Op::ActField: {
         std::pair<bool, int32_t> c{node.op == Op::ActField, node.index};
-        if (node.type != plan::Type::String || (column && *column != c)) { ok = false; return; }
+        if (node.type != plan::Type::String || (column && *column != c)) {
+          ok = false;
+          return;
+        }
         column = c;
         return;
       }
       case Op::Call:
         switch (plan::Builtin(node.sub)) {
-          case plan::Builtin::Lower: case plan::Builtin::Upper: case plan::Builtin::Len:
-          case plan::Builtin::Contains: case plan::Builtin::StartsWith: case plan::Builtin::EndsWith:
-          case plan::Builtin::Domain: case plan::Builtin::Present: case plan::Builtin::Abs:
-          case plan::Builtin::Round: case plan::Builtin::Clamp: case plan::Builtin::Min: case plan::Builtin::Max:
-            break;
+          case plan::Builtin::Lower:
+          case plan::Builtin::Upper:
+          case plan::Builtin::Len:
+          case plan::Builtin::Contains:
+          case plan::Builtin::StartsWith:
+          case plan::Builtin::EndsWith:
+          case plan::Builtin::Domain:
+          case plan::Builtin::Present:
+          case plan::Builtin::Abs:
+          case plan::Builtin::Round:
+          case plan::Builtin::Clamp:
+          case plan::Builtin::Min:
+          case plan::Builtin::Max: break;
           default: ok = false; return;
         }
         break;
-      case Op::Match: case Op::InSet: case Op::Compare: case Op::Not: case Op::And: case Op::Or:
-      case Op::Coalesce: case Op::Arith: case Op::Neg:
-        break;
+      case Op::Match:
+      case Op::InSet:
+      case Op::Compare:
+      case Op::Not:
+      case Op::And:
+      case Op::Or:
+      case Op::Coalesce:
+      case Op::Arith:
+      case Op::Neg: break;
       default: ok = false; return;
     }
     visit(node.a);
@@ -258,10 +282,13 @@ std::vector<ColumnPredicate> find_column_predicates(plan::Plan const& p) {
       if (node.op == Op::Field || node.op == Op::ActField) {
         auto const* par = parent >= 0 ? &p.nodes[size_t(parent)] : nullptr;
         bool ok = par && par->op == Op::Call && par->args.size() == 1 &&
-                  (plan::Builtin(par->sub) == plan::Builtin::Domain || plan::Builtin(par->sub) == plan::Builtin::Lower ||
+                  (plan::Builtin(par->sub) == plan::Builtin::Domain ||
+                   plan::Builtin(par->sub) == plan::Builtin::Lower ||
                    plan::Builtin(par->sub) == plan::Builtin::Upper);
-        if (!ok || (via && *via != par->sub)) direct = true;
-        else via = par->sub;
+        if (!ok || (via && *via != par->sub))
+          direct = true;
+        else
+          via = par->sub;
         return;
       }
       reads(node.a, n);

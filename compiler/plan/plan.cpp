@@ -21,8 +21,8 @@ std::string_view type_name(Type t) {
 }
 
 std::string_view grade_name(int grade) {
-  static constexpr std::string_view names[] = {"F",  "D-", "D", "D+", "C-", "C", "C+",
-                                               "B-", "B",  "B+", "A-", "A", "A+"};
+  static constexpr std::string_view names[] = {"F",  "D-", "D",  "D+", "C-", "C", "C+",
+                                               "B-", "B",  "B+", "A-", "A",  "A+"};
   return grade >= 0 && grade <= kGradeAPlus ? names[grade] : "?";
 }
 
@@ -67,8 +67,9 @@ int32_t Plan::segment_index(std::string_view name) const {
 }
 
 bool Set::contains(std::string_view v) const {
-  return std::binary_search(values.begin(), values.end(), v,
-                            [](auto const& a, auto const& b) { return std::string_view(a) < std::string_view(b); });
+  return std::binary_search(values.begin(), values.end(), v, [](auto const& a, auto const& b) {
+    return std::string_view(a) < std::string_view(b);
+  });
 }
 
 std::string print_constant(plan::Constant const& c) {

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <fcntl.h>
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -16,7 +17,6 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
-#include <fcntl.h>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -56,7 +56,9 @@ struct JsonParser {
     throw std::runtime_error("bad JSON at byte " + std::to_string(pos + 1) + ": " + what);
   }
   void skip() {
-    while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\r' || text[pos] == '\n')) ++pos;
+    while (pos < text.size() &&
+           (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\r' || text[pos] == '\n'))
+      ++pos;
   }
   bool eat(char c) {
     skip();
@@ -92,10 +94,14 @@ struct JsonParser {
     for (int i = 0; i < 4; ++i) {
       char c = text[pos++];
       v <<= 4;
-      if (c >= '0' && c <= '9') v |= uint32_t(c - '0');
-      else if (c >= 'a' && c <= 'f') v |= uint32_t(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F') v |= uint32_t(c - 'A' + 10);
-      else fail("bad \\u escape");
+      if (c >= '0' && c <= '9')
+        v |= uint32_t(c - '0');
+      else if (c >= 'a' && c <= 'f')
+        v |= uint32_t(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F')
+        v |= uint32_t(c - 'A' + 10);
+      else
+        fail("bad \\u escape");
     }
     return v;
   }
@@ -122,7 +128,8 @@ struct JsonParser {
         case 't': out += '\t'; break;
         case 'u': {
           uint32_t cp = hex4();
-          if (cp >= 0xD800 && cp < 0xDC00 && pos + 6 <= text.size() && text[pos] == '\\' && text[pos + 1] == 'u') {
+          if (cp >= 0xD800 && cp < 0xDC00 && pos + 6 <= text.size() && text[pos] == '\\' &&
+              text[pos + 1] == 'u') {
             pos += 2;
             uint32_t lo = hex4();
             cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
@@ -227,8 +234,14 @@ Json to_json(leadrules::Value const& v) {
   Json j;
   if (v.missing) return j;
   switch (v.type) {
-    case leadrules::ValueType::number: j.kind = Json::number; j.n = v.number; break;
-    case leadrules::ValueType::boolean: j.kind = Json::boolean; j.b = v.boolean; break;
+    case leadrules::ValueType::number:
+      j.kind = Json::number;
+      j.n = v.number;
+      break;
+    case leadrules::ValueType::boolean:
+      j.kind = Json::boolean;
+      j.b = v.boolean;
+      break;
     case leadrules::ValueType::string_list:
       j.kind = Json::array;
       for (auto const& s : v.list) {
@@ -238,7 +251,10 @@ Json to_json(leadrules::Value const& v) {
         j.items.push_back(std::move(item));
       }
       break;
-    default: j.kind = Json::string; j.s = v.to_string(); break;   // string, time, duration, grade
+    default:
+      j.kind = Json::string;
+      j.s = v.to_string();
+      break;  // string, time, duration, grade
   }
   return j;
 }
@@ -252,7 +268,7 @@ constexpr int64_t max_age = int64_t(400) * 24 * 3600 * 1000000;  // 400 days: ol
 struct Activity {
   std::string type;
   int64_t at = 0;
-  std::vector<std::pair<std::string, Json>> fields;   // as given, `type` and `at` excluded
+  std::vector<std::pair<std::string, Json>> fields;  // as given, `type` and `at` excluded
 };
 
 struct Fired {
@@ -262,9 +278,9 @@ struct Fired {
 
 struct Prospect {
   std::string id;
-  std::map<std::string, Json> fields;   // by JSON key, as given (so a reloaded schema re-reads them)
-  std::deque<Activity> activities;      // oldest first
-  std::map<std::string, Fired> fired;   // firing history, kept across evaluations
+  std::map<std::string, Json> fields;  // by JSON key, as given (so a reloaded schema re-reads them)
+  std::deque<Activity> activities;     // oldest first
+  std::map<std::string, Fired> fired;  // firing history, kept across evaluations
   bool evaluated = false;
   double score = 0;
   std::string grade;
@@ -272,7 +288,7 @@ struct Prospect {
 };
 
 int64_t time_of(Json const& j, char const* what) {
-  if (j.kind == Json::number) return int64_t(std::llround(j.n * 1e6));   // epoch seconds
+  if (j.kind == Json::number) return int64_t(std::llround(j.n * 1e6));  // epoch seconds
   if (j.kind == Json::string)
     if (auto t = leadrules::parse_time(j.s)) return *t;
   throw std::runtime_error(std::string("`") + what + "` is not a time");
@@ -280,7 +296,8 @@ int64_t time_of(Json const& j, char const* what) {
 
 class Service {
  public:
-  Service(std::string path, leadrules::Policy initial) : path_(std::move(path)), holder_(std::move(initial)) {}
+  Service(std::string path, leadrules::Policy initial)
+      : path_(std::move(path)), holder_(std::move(initial)) {}
 
   void reload() {
     uint64_t before = holder_.version();
@@ -313,12 +330,13 @@ class Service {
           if (k == "activities" && v.kind == Json::array) {
             for (auto const& a : v.items) add_activity(*p, a);
           } else if (k != "fired") {
-            p->fields[k] = v;   // null: missing from now on
+            p->fields[k] = v;  // null: missing from now on
           }
         }
       } else if (auto const* activity = event.get("activity")) {
         auto const* id = event.get("id");
-        if (!id || id->kind != Json::string) throw std::runtime_error("an activity event needs a string `id`");
+        if (!id || id->kind != Json::string)
+          throw std::runtime_error("an activity event needs a string `id`");
         p = &prospect(id->s);
         add_activity(*p, *activity);
       } else {
@@ -370,20 +388,27 @@ class Service {
   }
 
   // Sets one stored JSON value on the builder by the field's type.
-  static void set_field(leadrules::ProspectBuilder& b, leadrules::FieldInfo const& f, Json const& v, bool activity) {
+  static void set_field(leadrules::ProspectBuilder& b, leadrules::FieldInfo const& f, Json const& v,
+                        bool activity) {
     auto set = [&](auto const& value) {
-      if (activity) b.with(f.name, value);
-      else b.set(f.name, value);
+      if (activity)
+        b.with(f.name, value);
+      else
+        b.set(f.name, value);
     };
     switch (v.kind) {
       case Json::null:
-        if (activity) b.with(f.name, leadrules::Value::missing_of(f.type));
-        else b.unset(f.name);
+        if (activity)
+          b.with(f.name, leadrules::Value::missing_of(f.type));
+        else
+          b.unset(f.name);
         break;
       case Json::boolean: set(v.b); break;
       case Json::number:
-        if (f.type == leadrules::ValueType::time) set(leadrules::Value::of_time(int64_t(std::llround(v.n * 1e6))));
-        else set(v.n);
+        if (f.type == leadrules::ValueType::time)
+          set(leadrules::Value::of_time(int64_t(std::llround(v.n * 1e6))));
+        else
+          set(v.n);
         break;
       case Json::string: set(std::string_view(v.s)); break;
       case Json::array: {
@@ -407,7 +432,7 @@ class Service {
     }
     auto const& kinds = policy.activity_kinds();
     for (auto const& a : p.activities) {
-      if (std::find(kinds.begin(), kinds.end(), a.type) == kinds.end()) continue;   // not in the schema
+      if (std::find(kinds.begin(), kinds.end(), a.type) == kinds.end()) continue;  // not in the schema
       b.activity(a.type, a.at);
       for (auto const& f : policy.activity_fields()) {
         for (auto const& [k, v] : a.fields)
@@ -429,7 +454,8 @@ class Service {
       for (auto const& [id, other] : prospects_) {
         if (&other == &p) continue;
         auto oa = other.fields.find("account");
-        if (oa == other.fields.end() || oa->second.kind != Json::string || oa->second.s != account->second.s) continue;
+        if (oa == other.fields.end() || oa->second.kind != Json::string || oa->second.s != account->second.s)
+          continue;
         b.colleague();
         fill(b, policy, other);
       }
@@ -531,7 +557,8 @@ int main(int argc, char** argv) {
   }
   if (!compiled.diagnostics.items.empty()) std::cerr << compiled.rendered();
   Service service(path, *compiled.policy);
-  std::cerr << "event_service: " << compiled.policy->name() << " (" << path << "), version 1; SIGHUP reloads\n";
+  std::cerr << "event_service: " << compiled.policy->name() << " (" << path
+            << "), version 1; SIGHUP reloads\n";
 
   if (pipe(wake_pipe) != 0) {
     std::perror("event_service: pipe");
@@ -541,7 +568,7 @@ int main(int argc, char** argv) {
   struct sigaction sa {};
   sa.sa_handler = on_sighup;
   sigemptyset(&sa.sa_mask);
-  sa.sa_flags = 0;   // no SA_RESTART: poll() returns EINTR and the loop looks at the flag
+  sa.sa_flags = 0;  // no SA_RESTART: poll() returns EINTR and the loop looks at the flag
   sigaction(SIGHUP, &sa, nullptr);
 
   std::string buffer;
@@ -550,14 +577,13 @@ int main(int argc, char** argv) {
     if (reload_requested) {
       reload_requested = 0;
       char drain[64];
-      while (read(wake_pipe[0], drain, sizeof drain) > 0) {
-      }
+      while (read(wake_pipe[0], drain, sizeof drain) > 0) {}
       service.reload();
     }
   };
   auto handle_line = [&](std::string_view line) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.find_first_not_of(" \t") == std::string_view::npos) return;   // blank
+    if (line.find_first_not_of(" \t") == std::string_view::npos) return;  // blank
     std::string out = service.handle(line, ++seq);
     out += '\n';
     std::fwrite(out.data(), 1, out.size(), stdout);
@@ -589,12 +615,14 @@ int main(int argc, char** argv) {
         std::perror("event_service: read");
         return 1;
       }
-      if (n == 0) eof = true;
-      else buffer.append(chunk, size_t(n));
+      if (n == 0)
+        eof = true;
+      else
+        buffer.append(chunk, size_t(n));
     }
   }
   check_reload();
-  if (!buffer.empty()) handle_line(buffer);   // a last line without '\n'
+  if (!buffer.empty()) handle_line(buffer);  // a last line without '\n'
   std::cerr << "event_service: " << seq << " events\n";
   return 0;
 }

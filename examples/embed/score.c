@@ -13,13 +13,13 @@
 
 #include <leadrules/leadrules.h>
 
-static const char *example =
+static const char* example =
     "{\"id\":\"p-100\",\"email\":\"ken.sato@initech.example\",\"first_name\":\"Ken\",\"company\":\"Initech\","
     "\"title\":\"Director of Marketing\",\"industry\":\"SaaS\",\"employees\":1200,\"country\":\"JP\","
     "\"activities\":[{\"type\":\"visit\",\"at\":\"2026-11-20T09:00:00Z\",\"page\":\"/pricing\"},"
     "{\"type\":\"form\",\"at\":\"2026-11-20T09:05:00Z\",\"form\":\"demo\"}]}";
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   const char *policy_path = NULL, *record = NULL, *now_text = "2026-11-22T00:00:00Z";
   for (int i = 1; i < argc; ++i) {
     if (strcmp(argv[i], "--now") == 0 && i + 1 < argc) {
@@ -47,8 +47,8 @@ int main(int argc, char **argv) {
     return 2;
   }
 
-  char *diagnostics = NULL;
-  lr_policy *policy = lr_compile_file(policy_path, &diagnostics);
+  char* diagnostics = NULL;
+  lr_policy* policy = lr_compile_file(policy_path, &diagnostics);
   if (!policy) {
     fputs(diagnostics, stderr);
     lr_free(diagnostics);
@@ -59,8 +59,8 @@ int main(int argc, char **argv) {
     lr_free(diagnostics);
   }
 
-  char *error = NULL;
-  char *result = lr_evaluate_json(policy, record, strlen(record), now, &error);
+  char* error = NULL;
+  char* result = lr_evaluate_json(policy, record, strlen(record), now, &error);
   int status = 0;
   if (!result) {
     fprintf(stderr, "score: %s\n", error);

@@ -12,15 +12,15 @@ enum class Severity : uint8_t { Error, Warning, Note };
 
 struct Diagnostic {
   Severity severity = Severity::Error;
-  std::string file;          // path as given by the user
-  uint32_t line = 0;         // 1-based; 0 when the problem has no position (e.g. an empty file)
-  uint32_t column = 0;       // 1-based, in Unicode code points
-  std::string source_line;   // the text of that line (for the caret), may be empty
-  uint32_t byte_begin = 0;   // the culprit within source_line, as byte offsets
+  std::string file;         // path as given by the user
+  uint32_t line = 0;        // 1-based; 0 when the problem has no position (e.g. an empty file)
+  uint32_t column = 0;      // 1-based, in Unicode code points
+  std::string source_line;  // the text of that line (for the caret), may be empty
+  uint32_t byte_begin = 0;  // the culprit within source_line, as byte offsets
   uint32_t byte_end = 0;
   std::string message;
-  std::string hint;          // "did you mean `visit`?" — empty when none helps
-  std::string field;         // data errors: the field or column concerned
+  std::string hint;   // "did you mean `visit`?" — empty when none helps
+  std::string field;  // data errors: the field or column concerned
 };
 
 // Collects diagnostics in the order they are found.

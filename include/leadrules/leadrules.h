@@ -27,55 +27,55 @@ typedef struct lr_holder lr_holder;
 /* NULL on failure, with *diagnostics set to the rendered messages (free with lr_free).
    `origin` names the policy in messages and anchors file("...") sets; may be NULL.
    On success *diagnostics holds the warnings, or NULL when there are none. `diagnostics` may be NULL. */
-lr_policy *lr_compile(const char *text, size_t length, const char *origin, char **diagnostics);
-lr_policy *lr_compile_file(const char *path, char **diagnostics);
+lr_policy* lr_compile(const char* text, size_t length, const char* origin, char** diagnostics);
+lr_policy* lr_compile_file(const char* path, char** diagnostics);
 /* The same with the engine chosen: "jit" (the default) or "interp"; `cache_dir` may be NULL
    (no object cache). */
-lr_policy *lr_compile_with(const char *text, size_t length, const char *origin, const char *engine,
-                           const char *cache_dir, char **diagnostics);
+lr_policy* lr_compile_with(const char* text, size_t length, const char* origin, const char* engine,
+                           const char* cache_dir, char** diagnostics);
 /* Releases this handle; the policy itself lives on while other handles (or a holder) keep it. */
-void lr_policy_free(lr_policy *policy);
+void lr_policy_free(lr_policy* policy);
 /* Another handle to the same compiled policy. */
-lr_policy *lr_policy_ref(const lr_policy *policy);
+lr_policy* lr_policy_ref(const lr_policy* policy);
 /* The policy's name and fingerprint (owned by the policy: do not free). */
-const char *lr_policy_name(const lr_policy *policy);
-const char *lr_policy_fingerprint(const lr_policy *policy);
+const char* lr_policy_name(const lr_policy* policy);
+const char* lr_policy_fingerprint(const lr_policy* policy);
 
 /* One prospect as one JSON Lines record (activities and "fired" history included), no
    colleagues; returns the result object exactly as `leadrules run` writes it for that record. */
-char *lr_evaluate_json(const lr_policy *policy, const char *record, size_t length,
-                       int64_t now_unix_micros, char **error);
+char* lr_evaluate_json(const lr_policy* policy, const char* record, size_t length, int64_t now_unix_micros,
+                       char** error);
 /* Many prospects as JSON Lines text (colleagues among them); results as JSON Lines, input order. */
-char *lr_evaluate_jsonl(const lr_policy *policy, const char *lines, size_t length,
-                        int64_t now_unix_micros, char **error);
+char* lr_evaluate_jsonl(const lr_policy* policy, const char* lines, size_t length, int64_t now_unix_micros,
+                        char** error);
 /* `leadrules explain` for the prospect with this id among the lines. */
-char *lr_explain_jsonl(const lr_policy *policy, const char *lines, size_t length, const char *id,
-                       int64_t now_unix_micros, char **error);
+char* lr_explain_jsonl(const lr_policy* policy, const char* lines, size_t length, const char* id,
+                       int64_t now_unix_micros, char** error);
 /* The policy's test blocks: 0 when all pass; *report (may be NULL) gets PASS/FAIL lines. */
-int lr_run_tests(const lr_policy *policy, char **report);
+int lr_run_tests(const lr_policy* policy, char** report);
 
 /* Hot reload: a holder keeps the current version; lr_holder_get returns a handle to it (free
    with lr_policy_free) that stays valid, on its version, however often the holder is swapped. */
-lr_holder *lr_holder_new(lr_policy *initial);           /* takes its own reference */
-void lr_holder_free(lr_holder *holder);
-lr_policy *lr_holder_get(const lr_holder *holder);
+lr_holder* lr_holder_new(lr_policy* initial); /* takes its own reference */
+void lr_holder_free(lr_holder* holder);
+lr_policy* lr_holder_get(const lr_holder* holder);
 /* Compiles the new text with the current version's options and swaps to it: 1 on success.
    On failure 0, the old version stays, and *diagnostics says why. */
-int lr_holder_reload(lr_holder *holder, const char *text, size_t length, const char *origin,
-                     char **diagnostics);
-int lr_holder_reload_file(lr_holder *holder, const char *path, char **diagnostics);
-uint64_t lr_holder_version(const lr_holder *holder);
+int lr_holder_reload(lr_holder* holder, const char* text, size_t length, const char* origin,
+                     char** diagnostics);
+int lr_holder_reload_file(lr_holder* holder, const char* path, char** diagnostics);
+uint64_t lr_holder_version(const lr_holder* holder);
 
 /* Times: microseconds since the Unix epoch, UTC. lr_parse_time takes RFC 3339 or YYYY-MM-DD;
    returns 1 and *out on success. */
 int64_t lr_now(void);
-int lr_parse_time(const char *text, int64_t *out);
+int lr_parse_time(const char* text, int64_t* out);
 
 /* The library's version, "0.1.0". */
-const char *lr_version(void);
+const char* lr_version(void);
 
 /* Frees any string the library returned. NULL is fine. */
-void lr_free(void *p);
+void lr_free(void* p);
 
 #ifdef __cplusplus
 }

@@ -53,23 +53,23 @@ class Scratch;
 class Policy;
 
 enum class Engine : uint8_t {
-  jit,      // native code through LLVM ORC (the default)
-  interp,   // the reference interpreter
+  jit,     // native code through LLVM ORC (the default)
+  interp,  // the reference interpreter
 };
 std::string_view engine_name(Engine e);
 
 struct CompileOptions {
   Engine engine = Engine::jit;
-  std::string cache_dir;      // JIT object cache directory; "" = no cache (the CLI maps
-                              // LEADRULES_CACHE_DIR / XDG_CACHE_HOME to this)
-  int opt_level = -1;         // JIT: 0..3, or -1 to choose by the policy's size
-  std::string dump_ir;        // developers: write the optimised LLVM IR to this file
+  std::string cache_dir;  // JIT object cache directory; "" = no cache (the CLI maps
+                          // LEADRULES_CACHE_DIR / XDG_CACHE_HOME to this)
+  int opt_level = -1;     // JIT: 0..3, or -1 to choose by the policy's size
+  std::string dump_ir;    // developers: write the optimised LLVM IR to this file
 };
 
 // How long compiling took, and whether the native code came from the cache.
 struct CompileStats {
-  double check_ms = 0;        // parse + check
-  double jit_ms = 0;          // plan -> runnable native code (0 for the interpreter)
+  double check_ms = 0;  // parse + check
+  double jit_ms = 0;    // plan -> runnable native code (0 for the interpreter)
   double generate_ms = 0, optimize_ms = 0, codegen_ms = 0, link_ms = 0;
   int opt_level = 0;
   bool from_cache = false;
@@ -84,7 +84,7 @@ struct FieldInfo {
   std::string name;
   ValueType type = ValueType::string;
   bool optional = false;
-  std::string column;         // the input column / JSON key it is read from
+  std::string column;  // the input column / JSON key it is read from
 };
 struct SegmentInfo {
   std::string name;
@@ -95,63 +95,62 @@ struct SegmentInfo {
 // Data in
 
 struct DataError {
-  std::string file;           // the file (or the origin given for a buffer)
-  uint32_t line = 0;          // 1-based; 0 = the input as a whole
-  std::string field;          // the field or column concerned, may be empty
+  std::string file;   // the file (or the origin given for a buffer)
+  uint32_t line = 0;  // 1-based; 0 = the input as a whole
+  std::string field;  // the field or column concerned, may be empty
   std::string reason;
-  std::string record;         // the offending line as read, when there is one
+  std::string record;  // the offending line as read, when there is one
   // "prospects.jsonl:7: data error in `email`: expected a string, got 42"
   std::string message() const;
 };
 
 struct InputOptions {
-  std::string prospects;      // .jsonl / .ndjson / .csv (by extension), or "-" for stdin (JSON Lines)
-  std::string activities;     // CSV activities file, optional
-  bool keep_going = false;    // collect bad records as rejects instead of stopping at the first
+  std::string prospects;    // .jsonl / .ndjson / .csv (by extension), or "-" for stdin (JSON Lines)
+  std::string activities;   // CSV activities file, optional
+  bool keep_going = false;  // collect bad records as rejects instead of stopping at the first
 };
-
 
 // Prospects with their activities and firing histories, column by column, in input order.
 // Immutable once read; may be evaluated by several threads at once.
 class Batch {
  public:
-  size_t size() const;                               // prospects
+  size_t size() const;  // prospects
   size_t activity_count() const;
   std::string_view id(size_t row) const;
   std::optional<size_t> find(std::string_view id) const;
-  uint32_t line(size_t row) const;                   // input line of a prospect (0 if built)
-  size_t bytes() const;                              // input size
-  size_t prospects_read() const;                     // records seen: size() + rejected
-  std::vector<DataError> const& rejects() const;     // with keep_going
-  std::map<std::string, size_t> const& skipped_kinds() const;   // activity types not in the schema
+  uint32_t line(size_t row) const;                             // input line of a prospect (0 if built)
+  size_t bytes() const;                                        // input size
+  size_t prospects_read() const;                               // records seen: size() + rejected
+  std::vector<DataError> const& rejects() const;               // with keep_going
+  std::map<std::string, size_t> const& skipped_kinds() const;  // activity types not in the schema
 
   // A columnar view without copies, for services that read the data themselves (bench's
   // hand-written baseline does). Valid while the Batch lives. `field` indexes Policy::fields()
   // or Policy::activity_fields().
   struct Column {
     ValueType type = ValueType::string;
-    std::span<uint8_t const> present;       // 0 = missing
-    std::span<double const> numbers;        // number
-    std::span<int64_t const> micros;        // time, duration
-    std::span<int8_t const> grades;         // grade: 0 = F .. 12 = A+
-    std::span<uint8_t const> bools;         // bool
-    std::span<uint32_t const> codes;        // string: dictionary code
-    std::span<uint32_t const> list_offsets; // [string]: row i is list_codes[off[i] .. off[i+1])
+    std::span<uint8_t const> present;        // 0 = missing
+    std::span<double const> numbers;         // number
+    std::span<int64_t const> micros;         // time, duration
+    std::span<int8_t const> grades;          // grade: 0 = F .. 12 = A+
+    std::span<uint8_t const> bools;          // bool
+    std::span<uint32_t const> codes;         // string: dictionary code
+    std::span<uint32_t const> list_offsets;  // [string]: row i is list_codes[off[i] .. off[i+1])
     std::span<uint32_t const> list_codes;
     size_t dictionary_size = 0;
     void const* dictionary_ = nullptr;
-    std::string_view text(uint32_t code) const;   // a dictionary value
+    std::string_view text(uint32_t code) const;  // a dictionary value
     std::string_view string_at(size_t row) const { return text(codes[row]); }
-    Value value_at(size_t row) const;             // the row's value, copied (missing included)
+    Value value_at(size_t row) const;  // the row's value, copied (missing included)
   };
   Column field(size_t field) const;
   Column activity_field(size_t field) const;
-  std::span<uint32_t const> activity_offsets() const;   // prospect p: [off[p], off[p+1])
-  std::span<uint16_t const> activity_kinds() const;     // index into Policy::activity_kinds()
+  std::span<uint32_t const> activity_offsets() const;  // prospect p: [off[p], off[p+1])
+  std::span<uint16_t const> activity_kinds() const;    // index into Policy::activity_kinds()
   std::span<int64_t const> activity_times() const;
   // A prospect's firing history (JSON "fired", or the --state database).
   struct Firing {
-    size_t rule = 0;                    // index into Policy::rules()
+    size_t rule = 0;  // index into Policy::rules()
     int64_t count = 0;
     std::optional<int64_t> last;
   };
@@ -171,8 +170,8 @@ class Batch {
 };
 
 struct LoadResult {
-  std::optional<Batch> batch;         // absent when stopped by a data error
-  std::vector<DataError> errors;      // the error that stopped the read (strict), else empty
+  std::optional<Batch> batch;     // absent when stopped by a data error
+  std::vector<DataError> errors;  // the error that stopped the read (strict), else empty
   explicit operator bool() const { return batch.has_value(); }
   LoadResult();
   ~LoadResult();
@@ -184,33 +183,33 @@ struct LoadResult {
 // Results out
 
 struct Action {
-  std::string rule;                  // the automation rule's name
-  std::string action;                // add_to_list, tag, notify, set, ...
-  std::vector<std::string> args;     // as they print ("48h", interpolated messages)
+  std::string rule;               // the automation rule's name
+  std::string action;             // add_to_list, tag, notify, set, ...
+  std::vector<std::string> args;  // as they print ("48h", interpolated messages)
 };
 
 struct SetField {
   std::string field;
-  Value value;                       // value.missing: the rule clears the field
-  std::vector<std::string> rules;    // every rule that set it, in order; more than one = a conflict
+  Value value;                     // value.missing: the rule clears the field
+  std::vector<std::string> rules;  // every rule that set it, in order; more than one = a conflict
 };
 
 // One prospect's result as plain values.
 struct Result {
   std::string id;
   double score = 0;
-  std::vector<std::pair<std::string, double>> scores;   // per score block, in source order
-  std::string grade;                                    // "B+"
-  std::vector<std::string> segments;                    // that hold (zones included), declaration order
-  std::vector<std::string> fired;                       // automation rules that fired, rule order
-  std::vector<Action> actions;                          // rule order, then written order
-  std::vector<SetField> set;                            // in order of the first set of each field
+  std::vector<std::pair<std::string, double>> scores;  // per score block, in source order
+  std::string grade;                                   // "B+"
+  std::vector<std::string> segments;                   // that hold (zones included), declaration order
+  std::vector<std::string> fired;                      // automation rules that fired, rule order
+  std::vector<Action> actions;                         // rule order, then written order
+  std::vector<SetField> set;                           // in order of the first set of each field
 };
 
 struct EvalOptions {
-  int64_t now = 0;            // microseconds since the epoch, UTC
-  bool explain = false;       // keep the rule-by-rule why (for explain() and JSON "why")
-  unsigned threads = 1;       // account groups split across this many threads
+  int64_t now = 0;       // microseconds since the epoch, UTC
+  bool explain = false;  // keep the rule-by-rule why (for explain() and JSON "why")
+  unsigned threads = 1;  // account groups split across this many threads
 };
 
 // The results of a batch, row by row in input order. Keeps what it needs of the batch (ids).
@@ -219,17 +218,17 @@ class Results {
   size_t size() const;
   double score(size_t row) const;
   std::string_view grade(size_t row) const;
-  double block(size_t row, size_t block) const;         // index into Policy::blocks()
-  bool in_segment(size_t row, size_t segment) const;    // index into Policy::segments()
-  bool fired(size_t row, size_t rule) const;            // index into Policy::rules()
-  std::span<double const> scores() const;               // every row's total
+  double block(size_t row, size_t block) const;       // index into Policy::blocks()
+  bool in_segment(size_t row, size_t segment) const;  // index into Policy::segments()
+  bool fired(size_t row, size_t rule) const;          // index into Policy::rules()
+  std::span<double const> scores() const;             // every row's total
   Result operator[](size_t row) const;
 
   // The JSON object `leadrules run` writes for the row (one line, '\n' included); `why` adds the
   // explanation (needs EvalOptions::explain).
   std::string json(size_t row, bool why = false) const;
   std::string to_jsonl(bool why = false) const;
-  std::string to_csv() const;                           // header + one line per prospect
+  std::string to_csv() const;  // header + one line per prospect
   // `leadrules explain`: points by rule, grade moves, zone rows, fired rules (needs explain).
   std::string explain(size_t row, bool colour = false) const;
 
@@ -269,19 +268,23 @@ class ProspectBuilder {
   // A field of the current record (the prospect, or the last colleague()).
   ProspectBuilder& set(std::string_view field, Value const& value);
   ProspectBuilder& set(std::string_view field, double number);
-  ProspectBuilder& set(std::string_view field, std::string_view text);   // string (also time, grade by text)
-  ProspectBuilder& set(std::string_view field, char const* text) { return set(field, std::string_view(text)); }
+  ProspectBuilder& set(std::string_view field, std::string_view text);  // string (also time, grade by text)
+  ProspectBuilder& set(std::string_view field, char const* text) {
+    return set(field, std::string_view(text));
+  }
   ProspectBuilder& set(std::string_view field, bool boolean);
   ProspectBuilder& set_time(std::string_view field, int64_t micros);
   ProspectBuilder& set_list(std::string_view field, std::vector<std::string_view> const& items);
-  ProspectBuilder& unset(std::string_view field);                         // missing
+  ProspectBuilder& unset(std::string_view field);  // missing
 
   // An activity of the current record; with() sets its fields.
   ProspectBuilder& activity(std::string_view kind, int64_t at_micros);
   ProspectBuilder& with(std::string_view field, Value const& value);
   ProspectBuilder& with(std::string_view field, double number);
   ProspectBuilder& with(std::string_view field, std::string_view text);
-  ProspectBuilder& with(std::string_view field, char const* text) { return with(field, std::string_view(text)); }
+  ProspectBuilder& with(std::string_view field, char const* text) {
+    return with(field, std::string_view(text));
+  }
   ProspectBuilder& with(std::string_view field, bool boolean);
 
   // The prospect's firing history of a rule (what `--state` or JSON "fired" provides).
@@ -290,8 +293,8 @@ class ProspectBuilder {
   // Starts a colleague (same account: set the account field to the prospect's).
   ProspectBuilder& colleague();
 
-  size_t records() const;                     // 1 + colleagues
-  size_t activities() const;                  // of the current record
+  size_t records() const;     // 1 + colleagues
+  size_t activities() const;  // of the current record
 
   struct Impl;
 
@@ -308,15 +311,15 @@ class ResultView {
   double score() const;
   std::string_view grade() const;
   double block(size_t block) const;
-  double block(std::string_view name) const;             // 0 when no such block
+  double block(std::string_view name) const;  // 0 when no such block
   bool in_segment(size_t segment) const;
-  bool in_segment(std::string_view name) const;          // false when no such segment
+  bool in_segment(std::string_view name) const;  // false when no such segment
   bool fired(size_t rule) const;
   bool fired(std::string_view rule) const;
   size_t action_count() const;
-  Result to_result() const;                              // everything, as values
-  std::string json(bool why = false) const;              // as `leadrules run` writes it
-  std::string explain(bool colour = false) const;        // needs an explaining evaluation
+  Result to_result() const;                        // everything, as values
+  std::string json(bool why = false) const;        // as `leadrules run` writes it
+  std::string explain(bool colour = false) const;  // needs an explaining evaluation
 
  private:
   friend class Policy;
@@ -350,13 +353,13 @@ struct TestOutcome {
   std::string name;
   uint32_t line = 0;
   bool passed = true;
-  std::vector<std::string> failures;   // one paragraph per failing expect
+  std::vector<std::string> failures;  // one paragraph per failing expect
 };
 
 struct FormatResult {
-  std::optional<std::string> text;     // the canonical text; absent on a syntax error
+  std::optional<std::string> text;  // the canonical text; absent on a syntax error
   Diagnostics diagnostics;
-  bool changed = false;                // text differs from the input
+  bool changed = false;  // text differs from the input
 };
 // `leadrules fmt`: the canonical formatting of a policy, every comment kept.
 FormatResult format_policy(std::string_view text, std::string origin = "<policy>");
@@ -372,22 +375,22 @@ class Policy {
                                CompileOptions const& options = {});
   static CompileResult compile_file(std::string const& path, CompileOptions const& options = {});
 
-  std::string const& name() const;           // `policy "Name"`
-  std::string const& path() const;           // the origin it was compiled from
-  std::string fingerprint() const;           // 32 hex digits: same plan, same fingerprint
+  std::string const& name() const;  // `policy "Name"`
+  std::string const& path() const;  // the origin it was compiled from
+  std::string fingerprint() const;  // 32 hex digits: same plan, same fingerprint
   Engine engine() const;
   CompileStats const& stats() const;
   // `leadrules check`'s summary: "12 scoring rules in 2 blocks, 3 grade moves, ..."
   std::string summary() const;
 
-  std::vector<FieldInfo> const& fields() const;           // prospect fields, schema order
+  std::vector<FieldInfo> const& fields() const;  // prospect fields, schema order
   std::vector<std::string> const& activity_kinds() const;
   std::vector<FieldInfo> const& activity_fields() const;
   std::vector<std::string> const& blocks() const;
   std::vector<SegmentInfo> const& segments() const;
   std::vector<std::string> const& rules() const;
-  size_t id_field() const;                                 // index into fields()
-  std::optional<size_t> account_field() const;            // colleagues share it; none without
+  size_t id_field() const;                      // index into fields()
+  std::optional<size_t> account_field() const;  // colleagues share it; none without
   std::optional<size_t> field_index(std::string_view name) const;
   std::optional<size_t> segment_index(std::string_view name) const;
   std::optional<size_t> rule_index(std::string_view name) const;
@@ -406,7 +409,8 @@ class Policy {
                       bool explain = false) const;
   // One row of a batch (its colleagues: the batch's rows with the same account), into the
   // scratch; the view also reads the batch, which must outlive it.
-  ResultView evaluate(Batch const& batch, size_t row, int64_t now, Scratch& scratch, bool explain = false) const;
+  ResultView evaluate(Batch const& batch, size_t row, int64_t now, Scratch& scratch,
+                      bool explain = false) const;
 
   // The policy's `test` blocks, on the interpreter.
   std::vector<TestOutcome> run_tests() const;
@@ -421,8 +425,9 @@ class Policy {
   // Why a segment or zone does not hold, or a rule does not fire, for the prospect: the
   // conditions that fail and the values they saw, one per line ("" when it holds / fires).
   // nullopt when the policy has no segment, zone or rule of that name.
-  std::optional<std::string> why_not(std::string_view name, ProspectBuilder const& prospect, int64_t now) const;
-  std::string const& source_text() const;    // the policy's text as compiled
+  std::optional<std::string> why_not(std::string_view name, ProspectBuilder const& prospect,
+                                     int64_t now) const;
+  std::string const& source_text() const;  // the policy's text as compiled
 
   struct Impl;
   explicit Policy(std::shared_ptr<Impl const> impl);
@@ -433,14 +438,14 @@ class Policy {
 };
 
 struct ExpressionValue {
-  std::optional<Value> value;          // absent when the expression has errors
+  std::optional<Value> value;  // absent when the expression has errors
   Diagnostics diagnostics;
   explicit operator bool() const { return value.has_value(); }
 };
 
 struct CompileResult {
-  std::optional<Policy> policy;        // absent when the policy has errors
-  Diagnostics diagnostics;             // errors and warnings, in the order found
+  std::optional<Policy> policy;  // absent when the policy has errors
+  Diagnostics diagnostics;       // errors and warnings, in the order found
   explicit operator bool() const { return policy.has_value(); }
   std::string rendered(bool colour = false) const { return render(diagnostics, colour); }
 };
@@ -459,7 +464,8 @@ class FiringStore {
   // Replaces the batch's firing history with the database's for every prospect it knows.
   std::optional<DataError> load(Policy const& policy, Batch& batch);
   // Adds this run's firings (count + 1, last = now), all or nothing.
-  std::optional<DataError> record(Policy const& policy, Batch const& batch, Results const& results, int64_t now);
+  std::optional<DataError> record(Policy const& policy, Batch const& batch, Results const& results,
+                                  int64_t now);
 
   FiringStore(FiringStore&&) noexcept;
   FiringStore& operator=(FiringStore&&) noexcept;
@@ -488,7 +494,7 @@ class PolicyHolder {
   // its diagnostics (warnings); on failure keeps the old version and returns why.
   CompileResult reload(std::string_view text, std::string origin);
   CompileResult reload_file(std::string const& path);
-  uint64_t version() const;                  // 1 for the initial policy, +1 per swap
+  uint64_t version() const;  // 1 for the initial policy, +1 per swap
 
  private:
   struct Impl;

@@ -10,25 +10,26 @@
 namespace leadrules {
 
 enum class ValueType : uint8_t { number, string, boolean, time, duration, grade, string_list };
-std::string_view type_name(ValueType t);   // "number", "string", "bool", "time", "duration", "grade", "[string]"
+std::string_view type_name(
+    ValueType t);  // "number", "string", "bool", "time", "duration", "grade", "[string]"
 
 // One typed value; `missing` is the language's missing value of that type.
 struct Value {
   ValueType type = ValueType::number;
   bool missing = false;
-  double number = 0;                 // number
-  int64_t micros = 0;                // time (since the epoch, UTC), duration
-  int grade = 0;                     // grade: 0 = F, 1 = D-, ... 12 = A+
-  bool boolean = false;              // boolean
-  std::string text;                  // string; a duration as written ("48h")
-  std::vector<std::string> list;     // string_list
+  double number = 0;              // number
+  int64_t micros = 0;             // time (since the epoch, UTC), duration
+  int grade = 0;                  // grade: 0 = F, 1 = D-, ... 12 = A+
+  bool boolean = false;           // boolean
+  std::string text;               // string; a duration as written ("48h")
+  std::vector<std::string> list;  // string_list
 
   static Value of_number(double v);
   static Value of_string(std::string v);
   static Value of_bool(bool v);
   static Value of_time(int64_t micros);
   static Value of_duration(int64_t micros);
-  static std::optional<Value> of_grade(std::string_view name);   // "B+"; nullopt if not a grade
+  static std::optional<Value> of_grade(std::string_view name);  // "B+"; nullopt if not a grade
   static Value of_list(std::vector<std::string> items);
   static Value missing_of(ValueType t);
 
@@ -53,7 +54,8 @@ std::string format_duration(int64_t micros);
 // `42`, `-1.5`, `true`, `missing`, `48h`, `B+`, `["a", "b"]`; a time as `@2026-11-22T10:00:00Z`,
 // `@2026-11-22`, or relative to `now` as `-1h`, `+2d`, `now`. nullopt with *error when it is not
 // one.
-std::optional<Value> parse_literal(std::string_view text, ValueType type, int64_t now, std::string* error = nullptr);
+std::optional<Value> parse_literal(std::string_view text, ValueType type, int64_t now,
+                                   std::string* error = nullptr);
 
 // Numbers as results print them: the shortest decimal that reads back, `-0` as `0`.
 std::string format_number(double v);

@@ -15,9 +15,9 @@
 namespace leadrules::runtime {
 
 struct EvalOptions {
-  int64_t now = 0;          // the evaluation instant, microseconds since the epoch (UTC)
-  bool explain = false;     // fill points_why / grade_why
-  unsigned threads = 1;     // evaluate account groups on this many threads (results keep input order)
+  int64_t now = 0;       // the evaluation instant, microseconds since the epoch (UTC)
+  bool explain = false;  // fill points_why / grade_why
+  unsigned threads = 1;  // evaluate account groups on this many threads (results keep input order)
   // One-prospect evaluation of rows of an immutable batch: a number naming that batch (never
   // reused in the process), so an engine may keep what it prepared from its columns. 0: the
   // batch may change between calls (the builder's).
@@ -53,8 +53,8 @@ class Engine {
 // Rows grouped so that colleagues (same non-missing account) share a group; a prospect without
 // an account is a group of its own. Groups in order of their first row; rows ascending inside.
 struct AccountGroups {
-  std::vector<uint32_t> rows;      // all rows, group by group
-  std::vector<uint32_t> begin;     // group g is rows[begin[g] .. begin[g+1])
+  std::vector<uint32_t> rows;   // all rows, group by group
+  std::vector<uint32_t> begin;  // group g is rows[begin[g] .. begin[g+1])
   size_t count() const { return begin.empty() ? 0 : begin.size() - 1; }
 };
 AccountGroups group_by_account(plan::Plan const& plan, Batch const& batch);

@@ -22,10 +22,10 @@ namespace {
 
 struct CsvRecord {
   std::vector<std::string_view> cells;
-  uint32_t line = 0;                 // physical line where the record starts
-  const char* begin = nullptr;       // raw text, without the line break
+  uint32_t line = 0;            // physical line where the record starts
+  const char* begin = nullptr;  // raw text, without the line break
   const char* end = nullptr;
-  const char* error = nullptr;       // a malformed record (still delimited, so reading goes on)
+  const char* error = nullptr;  // a malformed record (still delimited, so reading goes on)
   std::string_view text() const { return {begin, size_t(end - begin)}; }
   bool is_blank() const { return cells.size() == 1 && cells[0].empty() && end == begin; }
 };
@@ -72,7 +72,7 @@ class CsvScanner {
         }
       }
     }
-    const char* stop = end_;   // the last record, without a line break
+    const char* stop = end_;  // the last record, without a line break
     if (stop > cell && stop[-1] == '\r') --stop;
     r.cells.emplace_back(cell, size_t(stop - cell));
     r.end = stop;
@@ -81,7 +81,7 @@ class CsvScanner {
 #else
     const char* nl = static_cast<const char*>(std::memchr(p_, '\n', size_t(end_ - p_)));
     const char* const le = nl ? nl : end_;
-    if (!std::memchr(p_, '"', size_t(le - p_))) {   // the common case: no quotes on this line
+    if (!std::memchr(p_, '"', size_t(le - p_))) {  // the common case: no quotes on this line
       const char* stop = le;
       if (stop > p_ && stop[-1] == '\r') --stop;
       const char* q = p_;
@@ -146,7 +146,8 @@ class CsvScanner {
         }
         if (q < end_ && *q == '\r' && (q + 1 == end_ || q[1] == '\n')) ++q;
         if (q < end_ && *q != ',' && *q != '\n') {
-          if (!r.error) r.error = "unexpected text after a closing quote (a \" inside a value must be doubled)";
+          if (!r.error)
+            r.error = "unexpected text after a closing quote (a \" inside a value must be doubled)";
           while (q < end_ && *q != ',' && *q != '\n') ++q;
         }
       } else {
@@ -203,7 +204,7 @@ class CsvScanner {
 };
 
 struct CsvHeader {
-  std::vector<std::string_view> names;   // trimmed
+  std::vector<std::string_view> names;  // trimmed
   uint32_t line = 1;
   int32_t find(std::string_view name, std::string const& file, std::string_view field) const {
     int32_t found = -1;
@@ -233,8 +234,8 @@ CsvHeader read_header(CsvScanner& sc, CsvRecord& rec, std::string const& file) {
 void check_cells(CsvRecord const& rec, CsvHeader const& h) {
   if (rec.error) fail("", rec.error);
   if (rec.cells.size() != h.names.size())
-    fail("", fmt::format("expected {} cells as in the header (line {}), found {}", h.names.size(),
-                         h.line, rec.cells.size()));
+    fail("", fmt::format("expected {} cells as in the header (line {}), found {}", h.names.size(), h.line,
+                         rec.cells.size()));
 }
 
 void check_utf8(CsvRecord const& rec) {
@@ -247,11 +248,11 @@ struct ActivityStore {
   static constexpr int32_t kBad = INT32_MIN;
   std::string file;
   Dictionary pids;
-  std::vector<uint32_t> pid;          // per record: code in pids
+  std::vector<uint32_t> pid;  // per record: code in pids
   std::vector<uint32_t> line;
-  std::vector<int32_t> kind;          // >= 0 kind; -1 - code: unlisted kind `skipped.at(code)`; kBad
-  std::vector<int64_t> at;            // kBad: the index into `bad`
-  std::vector<Column> cols;           // per activity field, with their own dictionaries
+  std::vector<int32_t> kind;  // >= 0 kind; -1 - code: unlisted kind `skipped.at(code)`; kBad
+  std::vector<int64_t> at;    // kBad: the index into `bad`
+  std::vector<Column> cols;   // per activity field, with their own dictionaries
   Dictionary skipped;
   struct Bad {
     uint32_t record;
@@ -262,9 +263,9 @@ struct ActivityStore {
   // grouped by pid: records of pid c are order[start[c] .. start[c+1]), in file order
   std::vector<uint32_t> start, order;
   std::vector<uint8_t> consumed;
-  std::vector<std::vector<uint32_t>> remap;   // per column: store code -> batch code
-  std::vector<std::pair<uint32_t, uint32_t>> remap_log;   // (column, store code) set this line
-  uint32_t attached = kMissingCode;   // the group the current prospect line took
+  std::vector<std::vector<uint32_t>> remap;              // per column: store code -> batch code
+  std::vector<std::pair<uint32_t, uint32_t>> remap_log;  // (column, store code) set this line
+  uint32_t attached = kMissingCode;                      // the group the current prospect line took
   size_t bytes = 0;
 
   void group() {
@@ -299,8 +300,7 @@ void read_activities_csv(Builder& B, ActivityStore& st, std::string const& path,
   int32_t const c_pid = h.find("prospect_id", st.file, "prospect_id");
   int32_t const c_type = h.find("type", st.file, "type");
   int32_t const c_at = h.find("at", st.file, "at");
-  std::pair<int32_t, char const*> const required[] = {
-      {c_pid, "prospect_id"}, {c_type, "type"}, {c_at, "at"}};
+  std::pair<int32_t, char const*> const required[] = {{c_pid, "prospect_id"}, {c_type, "type"}, {c_at, "at"}};
   for (auto [c, name] : required)
     if (c < 0)
       throw DataError(st.file, h.line, name,
@@ -361,14 +361,16 @@ void read_activities_csv(Builder& B, ActivityStore& st, std::string const& path,
         if (!t) fail_text("at", Type::Time, at_text);
         at = *t;
         for (size_t i = 0; i < afs.size(); ++i) {
-          if (col_of[i] < 0) ValuePusher::absent(st.cols[i], afs[i]);
-          else pusher.text(st.cols[i], afs[i], rec.cells[size_t(col_of[i])], true);
+          if (col_of[i] < 0)
+            ValuePusher::absent(st.cols[i], afs[i]);
+          else
+            pusher.text(st.cols[i], afs[i], rec.cells[size_t(col_of[i])], true);
         }
       }
     } catch (LineError& e) {
       if (!B.keep_going()) throw DataError(st.file, rec.line, e.field, e.reason);
       for (auto& c : st.cols) c.truncate(n);
-      if (pid == kMissingCode) {   // cannot be attached to a prospect: a reject of its own
+      if (pid == kMissingCode) {  // cannot be attached to a prospect: a reject of its own
         r.rejects.push_back({st.file, rec.line, e.field, e.reason, std::string(rec.text())});
         continue;
       }
@@ -424,9 +426,7 @@ void attach_activities(Builder& B, ActivityStore& st, std::string_view id) {
         case Type::Duration: dst.micros.push_back(src.micros[i]); break;
         case Type::Grade: dst.grades.push_back(src.grades[i]); break;
         case Type::Bool: dst.bools.push_back(src.bools[i]); break;
-        case Type::String:
-          dst.codes.push_back(src.present[i] ? map_code(src.codes[i]) : kMissingCode);
-          break;
+        case Type::String: dst.codes.push_back(src.present[i] ? map_code(src.codes[i]) : kMissingCode); break;
         case Type::StringList:
           for (uint32_t j = src.list_offsets[i]; j < src.list_offsets[i + 1]; ++j)
             dst.list_codes.push_back(map_code(src.list_codes[j]));
@@ -438,10 +438,10 @@ void attach_activities(Builder& B, ActivityStore& st, std::string_view id) {
   }
   if (first_bad != kMissingCode) {
     auto const* bad = st.bad_of(first_bad);
-    fail("activities", fmt::format("its activity on line {} of {} is bad: {}{}{}", st.line[first_bad],
-                                   st.file, bad ? bad->error.field : "",
-                                   bad && !bad->error.field.empty() ? ": " : "",
-                                   bad ? bad->error.reason : ""));
+    fail("activities",
+         fmt::format("its activity on line {} of {} is bad: {}{}{}", st.line[first_bad], st.file,
+                     bad ? bad->error.field : "", bad && !bad->error.field.empty() ? ": " : "",
+                     bad ? bad->error.reason : ""));
   }
 }
 
@@ -497,13 +497,13 @@ ReadResult read_csv(plan::Plan const& plan, ReadOptions const& options) {
     if (col_of[i] >= 0) continue;
     Field const& f = *fs[i].f;
     if (int32_t(i) == B.id_field())
-      throw DataError(in.name, h.line, std::string(fs[i].label),
-                      fmt::format("no column {} in the header: every prospect needs its id",
-                                  show(fs[i].label)));
+      throw DataError(
+          in.name, h.line, std::string(fs[i].label),
+          fmt::format("no column {} in the header: every prospect needs its id", show(fs[i].label)));
     if (!f.optional && !f.default_value && f.type != Type::StringList)
-      throw DataError(in.name, h.line, std::string(fs[i].label),
-                      fmt::format("no column {} in the header for the required field {}",
-                                  show(fs[i].label), f.name));
+      throw DataError(
+          in.name, h.line, std::string(fs[i].label),
+          fmt::format("no column {} in the header for the required field {}", show(fs[i].label), f.name));
   }
   if (with_activities) {
     read_activities_csv(B, st, options.activities, options.activities_text, r);

@@ -41,7 +41,8 @@ class JsonLinesReader {
     auto err = parser_.parse(line_text.data(), line_text.size(), false).get(root);
     if (err) fail("", json_error_reason(err));
     if (!root.is_object())
-      fail("", fmt::format("expected a JSON object {{…}} on each line, found {}", ValuePusher::json_found(root)));
+      fail("",
+           fmt::format("expected a JSON object {{…}} on each line, found {}", ValuePusher::json_found(root)));
     bool seen_activities = false, seen_fired = false;
     dom::object const obj = root.get_object().value_unsafe();
     for (dom::key_value_pair kv : obj) {
@@ -65,8 +66,8 @@ class JsonLinesReader {
   void activities(dom::element v) {
     if (v.is_null()) return;
     if (!v.is_array())
-      fail("activities", fmt::format("expected an array of activity objects, found {}",
-                                     ValuePusher::json_found(v)));
+      fail("activities",
+           fmt::format("expected an array of activity objects, found {}", ValuePusher::json_found(v)));
     size_t index = 0;
     dom::array const arr = v.get_array().value_unsafe();
     for (dom::element a : arr) {
@@ -87,8 +88,8 @@ class JsonLinesReader {
     dom::element type;
     if (obj.at_key("type").get(type) || type.is_null()) fail("type", "missing required field");
     if (!type.is_string())
-      fail("type", fmt::format("expected the activity kind as a string, found {}",
-                               ValuePusher::json_found(type)));
+      fail("type",
+           fmt::format("expected the activity kind as a string, found {}", ValuePusher::json_found(type)));
     std::string_view const type_name = type.get_string().value_unsafe();
     int32_t const kind = B.kind_of(type_name);
     if (kind < 0) {
@@ -133,7 +134,7 @@ class JsonLinesReader {
     dom::object const obj = v.get_object().value_unsafe();
     for (dom::key_value_pair kv : obj) {
       int32_t const rule = B.rule_of(kv.key);
-      if (rule < 0) continue;   // a rule this policy does not have
+      if (rule < 0) continue;  // a rule this policy does not have
       std::string const label = fmt::format("fired[{}]", stdlib::json_escape(kv.key));
       for (size_t i = first; i < batch.history.size(); ++i)
         if (batch.history[i].rule == rule) fail(label, "the rule appears twice");
@@ -150,8 +151,8 @@ class JsonLinesReader {
           if (f.value.is_null()) continue;
           double const c = f.value.is_number() ? f.value.get_double().value_unsafe() : -1;
           if (!(c >= 0 && c == std::floor(c) && c < 9e15))
-            fail(label + ".count", fmt::format("expected a whole number >= 0, found {}",
-                                               ValuePusher::json_found(f.value)));
+            fail(label + ".count",
+                 fmt::format("expected a whole number >= 0, found {}", ValuePusher::json_found(f.value)));
           rec.count = int64_t(c);
           has_count = true;
         } else if (f.key == "last") {
@@ -197,8 +198,8 @@ ReadResult read_jsonl(plan::Plan const& plan, ReadOptions const& options) {
   Batch& b = B.batch();
   {
     size_t lines = 0;
-    for (const char* p = in.data(); (p = static_cast<const char*>(std::memchr(
-                                         p, '\n', size_t(in.data() + in.size() - p)))) != nullptr;
+    for (const char* p = in.data();
+         (p = static_cast<const char*>(std::memchr(p, '\n', size_t(in.data() + in.size() - p)))) != nullptr;
          ++p)
       ++lines;
     for (auto& c : b.fields) c.reserve(lines + 1);
@@ -214,7 +215,7 @@ ReadResult read_jsonl(plan::Plan const& plan, ReadOptions const& options) {
   }
   JsonLinesReader reader(B);
   const char* p = in.data();
-  if (in.size() >= 3 && std::memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3;   // a UTF-8 BOM
+  if (in.size() >= 3 && std::memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3;  // a UTF-8 BOM
   const char* const end = in.data() + in.size();
   uint32_t line = 0;
   while (p < end) {

@@ -165,10 +165,8 @@ std::string_view type_phrase(Type t) {
                               "48h, 90d or 2w (or seconds like 1.5s)",
                               show(text)));
     case Type::Grade:
-      fail(field, fmt::format("bad grade {}: expected one of A+ A A- B+ B B- C+ C C- D+ D D- F",
-                              show(text)));
-    default:
-      fail(field, fmt::format("expected {}, found {}", type_phrase(t), show(text)));
+      fail(field, fmt::format("bad grade {}: expected one of A+ A A- B+ B B- C+ C C- D+ D D- F", show(text)));
+    default: fail(field, fmt::format("expected {}, found {}", type_phrase(t), show(text)));
   }
 }
 
@@ -177,12 +175,13 @@ void read_stream(std::FILE* f, std::string const& name, Input& in) {
   char chunk[1 << 16];
   size_t n;
   while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0) all.append(chunk, n);
-  if (std::ferror(f)) throw DataError(name, 0, "", fmt::format("cannot read the file: {}", std::strerror(errno)));
+  if (std::ferror(f))
+    throw DataError(name, 0, "", fmt::format("cannot read the file: {}", std::strerror(errno)));
   in.own(simdjson::padded_string(all));
 }
 
 void load_input(std::string const& path, Input& in, std::optional<std::string_view> text) {
-  if (text) {   // a buffer in memory (the embedding API): `path` only names it in messages
+  if (text) {  // a buffer in memory (the embedding API): `path` only names it in messages
     in.name = path;
     in.own(simdjson::padded_string(text->data(), text->size()));
     return;
@@ -235,7 +234,7 @@ void load_input(std::string const& path, Input& in, std::optional<std::string_vi
     in.own(std::move(b));
     return;
   }
-  std::FILE* f = ::fdopen(fd, "rb");   // a pipe or a device: read until the end
+  std::FILE* f = ::fdopen(fd, "rb");  // a pipe or a device: read until the end
   if (!f) {
     ::close(fd);
     throw DataError(path, 0, "", fmt::format("cannot read the file: {}", std::strerror(errno)));
@@ -284,8 +283,7 @@ void ValuePusher::push_constant(Column& col, plan::Constant const& c) {
 void ValuePusher::text(Column& col, FieldInfo const& fi, std::string_view s, bool csv) {
   if (csv) {
     if (s.empty() || (fi.has_missing && fi.is_placeholder(s))) return absent(col, fi);
-    if (col.type != Type::String && col.type != Type::StringList && trim(s).empty())
-      return absent(col, fi);
+    if (col.type != Type::String && col.type != Type::StringList && trim(s).empty()) return absent(col, fi);
   } else if (fi.has_missing && fi.is_placeholder(s)) {
     return absent(col, fi);
   }
@@ -345,8 +343,7 @@ void ValuePusher::json(Column& col, FieldInfo const& fi, dom::element v) {
       for (dom::element item : arr) {
         if (item.is_null()) continue;
         if (!item.is_string())
-          fail(fi.label, fmt::format("expected a list of strings, found {} in the list",
-                                     json_found(item)));
+          fail(fi.label, fmt::format("expected a list of strings, found {} in the list", json_found(item)));
         std::string_view s = item.get_string().value_unsafe();
         if (fi.has_missing && fi.is_placeholder(s)) continue;
         items_.push_back(s);
@@ -401,8 +398,7 @@ int64_t ValuePusher::json_time(std::string_view field, dom::element v) {
   }
   if (v.is_number()) {
     if (auto t = json_epoch(v)) return *t;
-    fail(field, fmt::format("bad time {}: epoch seconds must lie in the years 0000-9999",
-                            number_text(v)));
+    fail(field, fmt::format("bad time {}: epoch seconds must lie in the years 0000-9999", number_text(v)));
   }
   fail(field, fmt::format("expected a time like 2026-11-22T10:00:00Z, found {}", json_found(v)));
 }
@@ -418,8 +414,8 @@ void ValuePusher::json_number(Column& col, FieldInfo const& fi, dom::element v) 
       break;
     case Type::Time:
       if (auto t = json_epoch(v)) return col.push_micros(*t);
-      fail(fi.label, fmt::format("bad time {}: epoch seconds must lie in the years 0000-9999",
-                                 number_text(v)));
+      fail(fi.label,
+           fmt::format("bad time {}: epoch seconds must lie in the years 0000-9999", number_text(v)));
     case Type::Duration: {
       double const x = std::round(d * 1e6);
       if (std::isfinite(x) && std::fabs(x) < 9e18) return col.push_micros(int64_t(x));
@@ -429,7 +425,6 @@ void ValuePusher::json_number(Column& col, FieldInfo const& fi, dom::element v) 
   }
   fail(fi.label, fmt::format("expected {}, found {}", type_phrase(col.type), number_text(v)));
 }
-
 
 }  // namespace readers_detail
 
@@ -452,8 +447,9 @@ ReadResult read_input(plan::Plan const& plan, ReadOptions const& options) {
   std::string const ext = lower_extension(options.prospects);
   if (ext == ".jsonl" || ext == ".ndjson") return read_jsonl(plan, options);
   if (ext == ".csv") return read_csv(plan, options);
-  std::string hint = "use .jsonl or .ndjson for JSON Lines, .csv for CSV, or - for JSON Lines on "
-                     "standard input";
+  std::string hint =
+      "use .jsonl or .ndjson for JSON Lines, .csv for CSV, or - for JSON Lines on "
+      "standard input";
   if (ext == ".json") hint += " (a .json file with one object a line can be renamed .jsonl)";
   throw DataError(options.prospects, 0, "",
                   fmt::format("cannot tell the format from the file name{}: {}",

@@ -59,9 +59,9 @@ std::string_view type_phrase(Type t);
 // A whole input file in memory, followed by at least SIMDJSON_PADDING readable bytes. A regular
 // file is mapped (no copy) when the tail of its last page provides the padding, else read.
 struct Input {
-  std::string name;                 // for messages
-  simdjson::padded_string buf;      // when read
-  void* map = nullptr;              // when mapped
+  std::string name;             // for messages
+  simdjson::padded_string buf;  // when read
+  void* map = nullptr;          // when mapped
   size_t map_size = 0;
   const char* ptr = nullptr;
   size_t len = 0;
@@ -117,7 +117,11 @@ class KeyIndex {
  private:
   // All bytes of a key of up to 8 bytes (with its length, unique); the first 8 of a longer one.
   static uint64_t signature(char const* p, size_t n) {
-    auto load4 = [](char const* q) { uint32_t w; std::memcpy(&w, q, 4); return uint64_t(w); };
+    auto load4 = [](char const* q) {
+      uint32_t w;
+      std::memcpy(&w, q, 4);
+      return uint64_t(w);
+    };
     if (n >= 8) {
       uint64_t w;
       std::memcpy(&w, p, 8);
@@ -148,11 +152,12 @@ using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>
 
 struct FieldInfo {
   Field const* f = nullptr;
-  std::string_view label;                 // the input name, for messages
-  std::vector<double> missing_numbers;    // placeholders that read as numbers
+  std::string_view label;               // the input name, for messages
+  std::vector<double> missing_numbers;  // placeholders that read as numbers
   bool has_missing = false;
 
-  explicit FieldInfo(Field const& field) : f(&field), label(field.column.empty() ? field.name : field.column) {
+  explicit FieldInfo(Field const& field)
+      : f(&field), label(field.column.empty() ? field.name : field.column) {
     has_missing = !field.missing_values.empty();
     for (auto const& m : field.missing_values)
       if (auto v = parse_number_text(m); v && trim(m) == m) missing_numbers.push_back(*v);
@@ -235,9 +240,7 @@ class Builder {
       pusher_.json(col, fields_[size_t(fi)], v);
     }
   }
-  void push_cell(size_t fi, std::string_view cell) {
-    pusher_.text(b_.fields[fi], fields_[fi], cell, true);
-  }
+  void push_cell(size_t fi, std::string_view cell) { pusher_.text(b_.fields[fi], fields_[fi], cell, true); }
 
   // ---- activities of the current line
   int32_t kind_of(std::string_view type) const { return kinds_.find_one(type); }
@@ -254,8 +257,7 @@ class Builder {
         uint32_t const code = col.codes[b_.rows];
         if (code < id_lines_.size())
           fail(fields_[size_t(id_)].label,
-               fmt::format("duplicate id {} (first on line {})", show(col.dict->at(code)),
-                           id_lines_[code]));
+               fmt::format("duplicate id {} (first on line {})", show(col.dict->at(code)), id_lines_[code]));
         id_lines_.push_back(line);
       }
     }
@@ -274,8 +276,10 @@ class Builder {
     ++b_.rows;
     for (auto const& k : pending_skips_) {
       auto it = skipped_.find(k);
-      if (it == skipped_.end()) skipped_.emplace(k, 1);
-      else ++it->second;
+      if (it == skipped_.end())
+        skipped_.emplace(k, 1);
+      else
+        ++it->second;
     }
     pending_skips_.clear();
   }
@@ -302,9 +306,7 @@ class Builder {
     return it == rules_.end() ? -1 : it->second;
   }
 
-  void reject(Reject rej) {
-    r_.rejects.push_back(std::move(rej));
-  }
+  void reject(Reject rej) { r_.rejects.push_back(std::move(rej)); }
 
   void finish() {
     for (auto& [k, n] : skipped_) r_.skipped_kinds[k] += n;
@@ -319,7 +321,7 @@ class Builder {
   KeyIndex field_keys_, act_keys_, kinds_;
   StringMap<int32_t> rules_;
   int32_t id_ = -1;
-  std::vector<uint32_t> id_lines_;     // first line of each id, by code of the id dictionary
+  std::vector<uint32_t> id_lines_;  // first line of each id, by code of the id dictionary
   std::vector<size_t> saved_dicts_;
   std::vector<std::string> pending_skips_;
   StringMap<size_t> skipped_;

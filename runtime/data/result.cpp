@@ -60,7 +60,8 @@ void Results::row_into(size_t i, ProspectResult& r, bool variable_parts) const {
   r.blocks.assign(blocks.begin() + long(i * n_blocks), blocks.begin() + long((i + 1) * n_blocks));
   r.grade = grade[i];
   r.segments.assign(segments.begin() + long(i * n_segments), segments.begin() + long((i + 1) * n_segments));
-  r.zone_rows.assign(zone_rows.begin() + long(i * n_segments), zone_rows.begin() + long((i + 1) * n_segments));
+  r.zone_rows.assign(zone_rows.begin() + long(i * n_segments),
+                     zone_rows.begin() + long((i + 1) * n_segments));
   r.fired.clear();
   for (size_t x = 0; x < n_rules; ++x)
     if (fired[i * n_rules + x]) r.fired.push_back(int32_t(x));

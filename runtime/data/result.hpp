@@ -13,38 +13,38 @@ namespace leadrules::runtime {
 struct ActionResult {
   int32_t rule = -1;
   plan::ActionKind kind = plan::ActionKind::Flag;
-  std::vector<std::string> args;     // as they print ("48h", interpolated messages)
+  std::vector<std::string> args;  // as they print ("48h", interpolated messages)
 };
 
 // The value a `set` gives a field (typed, so JSON output keeps numbers as numbers).
 struct SetResult {
   int32_t field = -1;
-  plan::Constant value;              // value.missing: the rule clears the field
-  std::vector<int32_t> rules;        // every rule that set it, in order; the last one won
+  plan::Constant value;        // value.missing: the rule clears the field
+  std::vector<int32_t> rules;  // every rule that set it, in order; the last one won
 };
 
 // Why the score and grade are what they are (explain).
 struct PointsWhy {
-  int32_t rule = -1;                 // plan.points index
-  double points = 0;                 // after decay and cap
-  uint32_t matches = 0;              // activities counted (per rules) or 1 (if rules that held)
+  int32_t rule = -1;     // plan.points index
+  double points = 0;     // after decay and cap
+  uint32_t matches = 0;  // activities counted (per rules) or 1 (if rules that held)
   bool capped = false;
 };
 struct GradeWhy {
-  int32_t move = -1;                 // plan.grade_moves index
-  int8_t outcome = 0;                // 1 matched, 0 did not match, -1 unknown
-  int thirds = 0;                    // the move applied
+  int32_t move = -1;   // plan.grade_moves index
+  int8_t outcome = 0;  // 1 matched, 0 did not match, -1 unknown
+  int thirds = 0;      // the move applied
 };
 
 struct ProspectResult {
   double total = 0;
-  std::vector<double> blocks;        // per plan.blocks
+  std::vector<double> blocks;  // per plan.blocks
   int grade = plan::kGradeD;
-  std::vector<uint8_t> segments;     // per plan.segments: 1 holds
-  std::vector<int32_t> zone_rows;    // per plan.segments: the first zone row that holds, or -1
-  std::vector<int32_t> fired;        // rule indexes, in rule order
-  std::vector<ActionResult> actions; // rule order, then written order
-  std::vector<SetResult> sets;       // in order of the first set of each field
+  std::vector<uint8_t> segments;      // per plan.segments: 1 holds
+  std::vector<int32_t> zone_rows;     // per plan.segments: the first zone row that holds, or -1
+  std::vector<int32_t> fired;         // rule indexes, in rule order
+  std::vector<ActionResult> actions;  // rule order, then written order
+  std::vector<SetResult> sets;        // in order of the first set of each field
   // Filled only when explaining:
   std::vector<PointsWhy> points_why;
   std::vector<GradeWhy> grade_why;
@@ -55,20 +55,20 @@ struct ProspectResult {
 struct Results {
   size_t rows = 0, n_blocks = 0, n_segments = 0, n_rules = 0;
   std::vector<double> total;
-  std::vector<double> blocks;            // rows * n_blocks
+  std::vector<double> blocks;  // rows * n_blocks
   std::vector<int8_t> grade;
-  std::vector<uint8_t> segments;         // rows * n_segments: 1 holds
-  std::vector<int32_t> zone_rows;        // rows * n_segments
-  std::vector<uint8_t> fired;            // rows * n_rules: 1 fired
+  std::vector<uint8_t> segments;   // rows * n_segments: 1 holds
+  std::vector<int32_t> zone_rows;  // rows * n_segments
+  std::vector<uint8_t> fired;      // rows * n_rules: 1 fired
   std::vector<std::vector<ActionResult>> actions;
   std::vector<std::vector<SetResult>> sets;
   std::vector<std::vector<PointsWhy>> points_why;
   std::vector<std::vector<GradeWhy>> grade_why;
 
   void reset(plan::Plan const& plan, size_t rows);
-  void clear_row(size_t row);                     // row `row` as reset() leaves it
-  void set_row(size_t row, ProspectResult&& r);   // from a per-prospect result
-  ProspectResult row(size_t row) const;           // one prospect, as the writers read it
+  void clear_row(size_t row);                    // row `row` as reset() leaves it
+  void set_row(size_t row, ProspectResult&& r);  // from a per-prospect result
+  ProspectResult row(size_t row) const;          // one prospect, as the writers read it
   // The same, reusing out's memory; without the variable parts (actions, sets, explanations)
   // when the caller takes those itself.
   void row_into(size_t row, ProspectResult& out, bool variable_parts = true) const;

@@ -1,7 +1,7 @@
 #include "runtime/data/state.hpp"
 
-#include <map>
 #include <sqlite3.h>
+#include <map>
 
 #include "runtime/data/readers.hpp"
 
@@ -16,16 +16,18 @@ struct Statement {
 }  // namespace
 
 FiringState::FiringState(std::string path) : path_(std::move(path)) {
-  if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+      SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;
     throw DataError(path_, 0, "", "cannot open the state database: " + msg);
   }
   sqlite3_busy_timeout(db_, 5000);
-  exec("CREATE TABLE IF NOT EXISTS firing ("
-       " prospect_id TEXT NOT NULL, rule TEXT NOT NULL, count INTEGER NOT NULL,"
-       " last_micros INTEGER, PRIMARY KEY (prospect_id, rule)) WITHOUT ROWID");
+  exec(
+      "CREATE TABLE IF NOT EXISTS firing ("
+      " prospect_id TEXT NOT NULL, rule TEXT NOT NULL, count INTEGER NOT NULL,"
+      " last_micros INTEGER, PRIMARY KEY (prospect_id, rule)) WITHOUT ROWID");
 }
 
 FiringState::~FiringState() { sqlite3_close(db_); }
@@ -44,7 +46,8 @@ void FiringState::load(plan::Plan const& plan, Batch& batch) {
   for (size_t i = 0; i < plan.rules.size(); ++i) rule_ids.emplace(plan.rules[i].name, int32_t(i));
   std::map<std::string, std::vector<FiringRecord>, std::less<>> stored;
   Statement st;
-  if (sqlite3_prepare_v2(db_, "SELECT prospect_id, rule, count, last_micros FROM firing", -1, &st.s, nullptr) != SQLITE_OK)
+  if (sqlite3_prepare_v2(db_, "SELECT prospect_id, rule, count, last_micros FROM firing", -1, &st.s,
+                         nullptr) != SQLITE_OK)
     throw DataError(path_, 0, "", std::string("state database: ") + sqlite3_errmsg(db_));
   while (sqlite3_step(st.s) == SQLITE_ROW) {
     auto text = [&](int c) {
@@ -52,7 +55,7 @@ void FiringState::load(plan::Plan const& plan, Batch& batch) {
       return std::string(p ? reinterpret_cast<char const*>(p) : "");
     };
     auto it = rule_ids.find(text(1));
-    if (it == rule_ids.end()) continue;   // a rule that no longer exists
+    if (it == rule_ids.end()) continue;  // a rule that no longer exists
     FiringRecord r;
     r.rule = it->second;
     r.count = sqlite3_column_int64(st.s, 2);
@@ -78,14 +81,14 @@ void FiringState::load(plan::Plan const& plan, Batch& batch) {
   batch.history_offsets = std::move(offsets);
 }
 
-void FiringState::record(plan::Plan const& plan, Batch const& batch, Results const& results,
-                         int64_t now) {
+void FiringState::record(plan::Plan const& plan, Batch const& batch, Results const& results, int64_t now) {
   exec("BEGIN IMMEDIATE");
   try {
     Statement st;
     char const* sql =
         "INSERT INTO firing (prospect_id, rule, count, last_micros) VALUES (?1, ?2, ?3, ?4) "
-        "ON CONFLICT (prospect_id, rule) DO UPDATE SET count = excluded.count, last_micros = excluded.last_micros";
+        "ON CONFLICT (prospect_id, rule) DO UPDATE SET count = excluded.count, last_micros = "
+        "excluded.last_micros";
     if (sqlite3_prepare_v2(db_, sql, -1, &st.s, nullptr) != SQLITE_OK)
       throw DataError(path_, 0, "", std::string("state database: ") + sqlite3_errmsg(db_));
     for (size_t row = 0; row < results.rows; ++row) {

@@ -26,8 +26,7 @@ class FiringState {
   void load(plan::Plan const& plan, Batch& batch);
 
   // Adds this run's firings (count + 1, last = now) in one transaction.
-  void record(plan::Plan const& plan, Batch const& batch, Results const& results,
-              int64_t now);
+  void record(plan::Plan const& plan, Batch const& batch, Results const& results, int64_t now);
 
  private:
   std::string path_;

@@ -12,8 +12,16 @@ namespace {
 
 // Byte equality of two strings of length n, without a library call for short ones.
 inline bool same_bytes(char const* a, char const* b, size_t n) {
-  auto load8 = [](char const* p) { uint64_t w; std::memcpy(&w, p, 8); return w; };
-  auto load4 = [](char const* p) { uint32_t w; std::memcpy(&w, p, 4); return w; };
+  auto load8 = [](char const* p) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    return w;
+  };
+  auto load4 = [](char const* p) {
+    uint32_t w;
+    std::memcpy(&w, p, 4);
+    return w;
+  };
   if (n >= 8) {
     if (n > 16) return std::memcmp(a, b, n) == 0;
     return load8(a) == load8(b) && load8(a + n - 8) == load8(b + n - 8);
@@ -40,8 +48,16 @@ inline uint32_t Dictionary::hash(std::string_view s) {
   // A multiply-xorshift hash, 8 bytes at a time; the tail is read with overlapping loads (no
   // byte loop: strings here are short ids, emails and names).
   constexpr uint64_t k = 0x9E3779B97F4A7C15ull;
-  auto load8 = [](char const* p) { uint64_t w; std::memcpy(&w, p, 8); return w; };
-  auto load4 = [](char const* p) { uint32_t w; std::memcpy(&w, p, 4); return uint64_t(w); };
+  auto load8 = [](char const* p) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    return w;
+  };
+  auto load4 = [](char const* p) {
+    uint32_t w;
+    std::memcpy(&w, p, 4);
+    return uint64_t(w);
+  };
   char const* p = s.data();
   size_t const n = s.size();
   uint64_t h = k ^ (uint64_t(n) * 0xff51afd7ed558ccdull);
@@ -52,7 +68,7 @@ inline uint32_t Dictionary::hash(std::string_view s) {
       h = (h ^ load8(p + i)) * k;
       h ^= h >> 29;
     }
-    tail = load8(p + n - 8);              // the last 8 bytes (may overlap the previous word)
+    tail = load8(p + n - 8);  // the last 8 bytes (may overlap the previous word)
   } else if (n >= 4) {
     tail = (load4(p) << 32) | load4(p + n - 4);
   } else if (n > 0) {
@@ -150,7 +166,7 @@ void Dictionary::truncate(size_t n) {
     }
     slots_[i] = 0;
     std::string_view const v = values_.back();
-    if (!v.empty() && v.data() + v.size() == free_) {   // give the text back to the block
+    if (!v.empty() && v.data() + v.size() == free_) {  // give the text back to the block
       free_ -= v.size();
       left_ += v.size();
     }
@@ -170,7 +186,7 @@ void Column::push_missing() {
     case Type::Grade: grades.push_back(0); break;
     case Type::Bool: bools.push_back(0); break;
     case Type::String: codes.push_back(kMissingCode); break;
-    case Type::StringList:   // never missing: the empty list
+    case Type::StringList:  // never missing: the empty list
       list_offsets.push_back(uint32_t(list_codes.size()));
       present.push_back(1);
       return;

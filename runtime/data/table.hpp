@@ -28,16 +28,16 @@ class Dictionary {
   Dictionary& operator=(Dictionary&&) noexcept = default;
 
   uint32_t intern(std::string_view s);
-  uint32_t find(std::string_view s) const;         // kMissingCode when absent
+  uint32_t find(std::string_view s) const;  // kMissingCode when absent
   std::string_view at(uint32_t code) const { return values_[code]; }
   size_t size() const { return values_.size(); }
-  void truncate(size_t n);                          // forget values n.. (a rejected line's)
+  void truncate(size_t n);  // forget values n.. (a rejected line's)
 
  private:
-  std::vector<std::string_view> values_;           // into blocks_
-  std::vector<uint64_t> slots_;                    // linear probing: hash << 32 | (code + 1); 0 = empty
+  std::vector<std::string_view> values_;  // into blocks_
+  std::vector<uint64_t> slots_;           // linear probing: hash << 32 | (code + 1); 0 = empty
   std::vector<std::unique_ptr<char[]>> blocks_;
-  char* free_ = nullptr;                           // unused tail of the last block
+  char* free_ = nullptr;  // unused tail of the last block
   size_t left_ = 0;
   static uint32_t hash(std::string_view s);
   // The slot of `s` (hash `h`): the one that holds it, or the empty one where it would go.
@@ -58,7 +58,7 @@ struct Column {
   std::vector<int8_t> grades;
   std::vector<uint8_t> bools;
   std::vector<uint32_t> codes;
-  std::vector<uint32_t> list_offsets{0};   // StringList: row i is [list_offsets[i], list_offsets[i+1])
+  std::vector<uint32_t> list_offsets{0};  // StringList: row i is [list_offsets[i], list_offsets[i+1])
   std::vector<uint32_t> list_codes;
   std::shared_ptr<Dictionary> dict = std::make_shared<Dictionary>();
 
@@ -74,8 +74,8 @@ struct Column {
   void push_bool(bool b);
   void push_string(std::string_view s);
   void push_list(std::vector<std::string_view> const& items);
-  void pop_back();                         // undo the last push (a rejected line)
-  void truncate(size_t n);                 // keep rows [0, n) (undo several pushes)
+  void pop_back();          // undo the last push (a rejected line)
+  void truncate(size_t n);  // keep rows [0, n) (undo several pushes)
   void reserve(size_t n);
 };
 
@@ -90,14 +90,14 @@ struct FiringRecord {
 // A batch of prospects with their activities and histories, in input order.
 struct Batch {
   size_t rows = 0;
-  std::vector<Column> fields;                 // one per schema prospect field
-  std::vector<uint32_t> source_lines;         // input line of each prospect (messages)
+  std::vector<Column> fields;          // one per schema prospect field
+  std::vector<uint32_t> source_lines;  // input line of each prospect (messages)
 
   // Activities of prospect p: [act_offsets[p], act_offsets[p+1]), in input order.
   std::vector<uint32_t> act_offsets{0};
   std::vector<uint16_t> act_kind;
   std::vector<int64_t> act_at;
-  std::vector<Column> act_fields;             // one per schema activity field
+  std::vector<Column> act_fields;  // one per schema activity field
 
   // Firing history of prospect p: [history_offsets[p], history_offsets[p+1]).
   std::vector<uint32_t> history_offsets{0};

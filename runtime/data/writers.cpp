@@ -29,7 +29,10 @@ void append_json_constant(std::string& out, plan::Constant const& c) {
     out += ']';
     return;
   }
-  if (c.missing) { out += "null"; return; }
+  if (c.missing) {
+    out += "null";
+    return;
+  }
   switch (c.type) {
     case T::Number: append_number(out, c.number); break;
     case T::Bool: out += c.boolean ? "true" : "false"; break;
@@ -52,7 +55,8 @@ std::string csv_cell(std::string_view s) {
 
 std::string action_text(plan::Plan const& plan, ActionResult const& a) {
   (void)plan;
-  if (a.kind == plan::ActionKind::Set) return fmt::format("set {} = {}", a.args[0], stdlib::json_escape(a.args[1]));
+  if (a.kind == plan::ActionKind::Set)
+    return fmt::format("set {} = {}", a.args[0], stdlib::json_escape(a.args[1]));
   std::string out(plan::action_name(a.kind));
   out += '(';
   for (size_t k = 0; k < a.args.size(); ++k) {
@@ -110,7 +114,8 @@ void append_json_result(std::string& out, plan::Plan const& plan, Batch const& b
     append_json_constant(out, r.sets[k].value);
   }
   out += '}';
-  bool conflicts = std::any_of(r.sets.begin(), r.sets.end(), [](auto const& s) { return s.rules.size() > 1; });
+  bool conflicts =
+      std::any_of(r.sets.begin(), r.sets.end(), [](auto const& s) { return s.rules.size() > 1; });
   if (conflicts) {
     out += ",\"conflicts\":{";
     bool firstc = true;
@@ -204,7 +209,10 @@ std::string score_histogram(std::vector<double> const& scores, std::optional<dou
   double mag = std::pow(10.0, std::floor(std::log10(raw)));
   double step = mag;
   for (double m : {1.0, 2.0, 2.5, 5.0, 10.0})
-    if (mag * m >= raw) { step = mag * m; break; }
+    if (mag * m >= raw) {
+      step = mag * m;
+      break;
+    }
   double start = std::floor(lo / step) * step;
   int bins = int(std::floor((hi - start) / step)) + 1;
   std::vector<size_t> counts(size_t(bins), 0);
@@ -217,8 +225,8 @@ std::string score_histogram(std::vector<double> const& scores, std::optional<dou
     bool here = mark && *mark >= from && *mark < to;
     std::string bar(len, '#');
     if (colour && here) bar = "\x1b[1;33m" + bar + "\x1b[0m";
-    out += fmt::format("  {:>8} .. {:<8} {:>8} |{}{}\n", stdlib::format_number(from), stdlib::format_number(to),
-                       counts[size_t(b)], bar, here ? "  <- this prospect" : "");
+    out += fmt::format("  {:>8} .. {:<8} {:>8} |{}{}\n", stdlib::format_number(from),
+                       stdlib::format_number(to), counts[size_t(b)], bar, here ? "  <- this prospect" : "");
   }
   return out;
 }
@@ -245,9 +253,11 @@ std::string explain_text(plan::Plan const& plan, Batch const& batch, size_t row,
       auto const& rule = plan.points[size_t(p.rule)];
       if (rule.block != int32_t(b)) continue;
       sum += p.points;
-      std::string detail = rule.per ? fmt::format("{} match{}", p.matches, p.matches == 1 ? "" : "es") : "holds";
+      std::string detail =
+          rule.per ? fmt::format("{} match{}", p.matches, p.matches == 1 ? "" : "es") : "holds";
       if (p.capped) detail += ", capped";
-      lines += fmt::format("    {:>8}  line {:<4} {}  ({})\n", sign(p.points), rule.line, rule.source, detail);
+      lines +=
+          fmt::format("    {:>8}  line {:<4} {}  ({})\n", sign(p.points), rule.line, rule.source, detail);
     }
     out += fmt::format("  {} {}\n", blk.name, stdlib::format_number(r.blocks[b]));
     out += lines.empty() ? "    (no rule scored)\n" : lines;
@@ -275,7 +285,8 @@ std::string explain_text(plan::Plan const& plan, Batch const& batch, size_t row,
     any = true;
     if (seg.zone && r.zone_rows[s] >= 0) {
       auto const& zr = seg.rows[size_t(r.zone_rows[s])];
-      out += fmt::format("    {}  (zone row on line {}: grade >= {})\n", seg.name, zr.line, plan::grade_name(zr.grade));
+      out += fmt::format("    {}  (zone row on line {}: grade >= {})\n", seg.name, zr.line,
+                         plan::grade_name(zr.grade));
     } else {
       out += fmt::format("    {}\n", seg.name);
     }

@@ -35,7 +35,7 @@ Value Evaluator::colleague_agg(plan::Node const& n, Frame& f) {
   Value best;
   Type t = n.type;
   for (uint32_t r : rows) {
-    if (r == f.row) continue;   // never one's own colleague
+    if (r == f.row) continue;  // never one's own colleague
     Frame& cf = frame(r, f.now);
     switch (agg) {
       case plan::Agg::Count:
@@ -45,16 +45,21 @@ Value Evaluator::colleague_agg(plan::Node const& n, Frame& f) {
       case plan::Agg::Sum: {
         Value v = eval(n.a, cf, -1);
         if (v.missing) break;
-        if (t == Type::Number) sum += v.num;
-        else if (!__builtin_add_overflow(isum, v.i, &isum)) {}
-        else isum_ok = false;
+        if (t == Type::Number)
+          sum += v.num;
+        else if (!__builtin_add_overflow(isum, v.i, &isum)) {
+        } else
+          isum_ok = false;
         break;
       }
       case plan::Agg::Min:
       case plan::Agg::Max: {
         Value v = eval(n.a, cf, -1);
         if (v.missing) break;
-        if (best.missing) { best = v; break; }
+        if (best.missing) {
+          best = v;
+          break;
+        }
         int c = compare(v, best, t);
         if (agg == plan::Agg::Min ? c < 0 : c > 0) best = v;
         break;
@@ -68,7 +73,8 @@ Value Evaluator::colleague_agg(plan::Node const& n, Frame& f) {
     case plan::Agg::Sum:
       if (t == Type::Number) return Value::number(sum);
       return isum_ok ? Value::integer(isum) : Value::none();
-    case plan::Agg::Min: case plan::Agg::Max:
+    case plan::Agg::Min:
+    case plan::Agg::Max:
       if (!best.missing && t == Type::String) best.str = keep(std::string(best.str));
       return best;
     default: return Value::none();

@@ -10,8 +10,13 @@ bool Evaluator::regex_match(int32_t node_index, plan::Node const& n, Value const
   auto const& subject = plan_.nodes[size_t(n.a)];
   Column const* col = nullptr;
   size_t row = 0;
-  if (subject.op == Op::Field) { col = &batch_.fields[size_t(subject.index)]; row = f.row; }
-  else if (subject.op == Op::ActField && act >= 0) { col = &batch_.act_fields[size_t(subject.index)]; row = size_t(act); }
+  if (subject.op == Op::Field) {
+    col = &batch_.fields[size_t(subject.index)];
+    row = f.row;
+  } else if (subject.op == Op::ActField && act >= 0) {
+    col = &batch_.act_fields[size_t(subject.index)];
+    row = size_t(act);
+  }
   if (!col) return RE2::PartialMatch(s.str, re);
   auto& cache = regex_cache_[size_t(node_index)];
   if (cache.size() != col->dict->size()) cache.resize(col->dict->size(), -1);
@@ -29,10 +34,12 @@ Value Evaluator::call(plan::Node const& n, Frame& f, int64_t act) {
       if (plan_.nodes[size_t(n.args[0])].type == Type::StringList) return Value::boolean(list_size(v) > 0);
       return Value::boolean(!v.missing);
     }
-    case B::Lower: case B::Upper: {
+    case B::Lower:
+    case B::Upper: {
       Value v = arg(0);
       if (v.missing) return v;
-      return Value::string(keep(plan::Builtin(n.sub) == B::Lower ? stdlib::lower(v.str) : stdlib::upper(v.str)));
+      return Value::string(
+          keep(plan::Builtin(n.sub) == B::Lower ? stdlib::lower(v.str) : stdlib::upper(v.str)));
     }
     case B::Len: {
       Value v = arg(0);
@@ -40,12 +47,15 @@ Value Evaluator::call(plan::Node const& n, Frame& f, int64_t act) {
       if (v.missing) return v;
       return Value::number(double(stdlib::length(v.str)));
     }
-    case B::Contains: case B::StartsWith: case B::EndsWith: {
+    case B::Contains:
+    case B::StartsWith:
+    case B::EndsWith: {
       Value s = arg(0), t = arg(1);
       if (s.missing || t.missing) return Value::none();
       auto b = plan::Builtin(n.sub);
-      bool r = b == B::Contains ? s.str.find(t.str) != std::string_view::npos
-               : b == B::StartsWith ? s.str.starts_with(t.str) : s.str.ends_with(t.str);
+      bool r = b == B::Contains     ? s.str.find(t.str) != std::string_view::npos
+               : b == B::StartsWith ? s.str.starts_with(t.str)
+                                    : s.str.ends_with(t.str);
       return Value::boolean(r);
     }
     case B::Domain: {
@@ -54,7 +64,8 @@ Value Evaluator::call(plan::Node const& n, Frame& f, int64_t act) {
       auto d = stdlib::domain(s.str);
       return d ? Value::string(keep(std::move(*d))) : Value::none();
     }
-    case B::Min: case B::Max: {
+    case B::Min:
+    case B::Max: {
       Value best = arg(0);
       if (best.missing) return best;
       for (size_t k = 1; k < n.args.size(); ++k) {
@@ -65,8 +76,14 @@ Value Evaluator::call(plan::Node const& n, Frame& f, int64_t act) {
       }
       return best;
     }
-    case B::Abs: { Value v = arg(0); return v.missing ? v : Value::number(std::fabs(v.num)); }
-    case B::Round: { Value v = arg(0); return v.missing ? v : Value::number(stdlib::round_half_away(v.num)); }
+    case B::Abs: {
+      Value v = arg(0);
+      return v.missing ? v : Value::number(std::fabs(v.num));
+    }
+    case B::Round: {
+      Value v = arg(0);
+      return v.missing ? v : Value::number(stdlib::round_half_away(v.num));
+    }
     case B::Clamp: {
       Value v = arg(0), lo = arg(1), hi = arg(2);
       if (v.missing || lo.missing || hi.missing) return Value::none();
@@ -83,8 +100,14 @@ Value Evaluator::call(plan::Node const& n, Frame& f, int64_t act) {
       if (t.missing) return t;
       return Value::number((double(f.now) - double(t.i)) / double(stdlib::kMicrosPerDay));
     }
-    case B::Hour: { Value t = arg(0); return t.missing ? t : Value::number(zone_.hour(t.i)); }
-    case B::Weekday: { Value t = arg(0); return t.missing ? t : Value::number(zone_.weekday(t.i)); }
+    case B::Hour: {
+      Value t = arg(0);
+      return t.missing ? t : Value::number(zone_.hour(t.i));
+    }
+    case B::Weekday: {
+      Value t = arg(0);
+      return t.missing ? t : Value::number(zone_.weekday(t.i));
+    }
   }
   return Value::none();
 }

@@ -18,7 +18,7 @@ double Evaluator::decay_factor(int64_t age) const {
     case plan::Decay::Kind::None: return 1.0;
     case plan::Decay::Kind::Steps: {
       double factor = 1.0;
-      for (auto const& s : d.steps)   // ascending: the largest `after` the age exceeds wins
+      for (auto const& s : d.steps)  // ascending: the largest `after` the age exceeds wins
         if (age > s.after) factor = s.factor;
       return factor;
     }
@@ -41,11 +41,16 @@ PointsWhy Evaluator::rule_points(Frame& f, int32_t index) {
     if (r.once_per >= 0 && !matches.empty()) {
       // Only the most recent activity of each distinct value counts (ties: later in input).
       auto const& col = batch_.act_fields[size_t(r.once_per)];
-      std::unordered_map<uint64_t, uint32_t> best;   // value key -> activity
+      std::unordered_map<uint64_t, uint32_t> best;  // value key -> activity
       auto key_of = [&](uint32_t a) -> uint64_t {
         switch (col.type) {
           case Type::String: return col.codes[a];
-          case Type::Number: { double d = col.numbers[a]; uint64_t k; std::memcpy(&k, &d, 8); return k; }
+          case Type::Number: {
+            double d = col.numbers[a];
+            uint64_t k;
+            std::memcpy(&k, &d, 8);
+            return k;
+          }
           case Type::Bool: return col.bools[a];
           case Type::Grade: return uint64_t(col.grades[a]);
           default: return uint64_t(col.micros[a]);
@@ -112,8 +117,10 @@ int Evaluator::grade(Frame& f) {
       auto const& mv = plan_.grade_moves[m];
       int8_t t = truth(eval(mv.condition, f, -1));
       f.grade_outcomes[m] = t;
-      if (t == 1) thirds += mv.thirds;
-      else if (t == 0 && mv.has_else) thirds += mv.else_thirds;
+      if (t == 1)
+        thirds += mv.thirds;
+      else if (t == 0 && mv.has_else)
+        thirds += mv.else_thirds;
     }
     f.grade = std::clamp(plan_.grade_start + thirds, plan::kGradeF, plan::kGradeAPlus);
     f.grade_done = true;

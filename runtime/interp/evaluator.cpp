@@ -51,7 +51,8 @@ Value Evaluator::column_value(Column const& col, size_t row) {
     case Type::Number: return Value::number(col.numbers[row]);
     case Type::String: return Value::string(col.string_at(row));
     case Type::Bool: return Value::boolean(col.bools[row] != 0);
-    case Type::Time: case Type::Duration: return Value::integer(col.micros[row]);
+    case Type::Time:
+    case Type::Duration: return Value::integer(col.micros[row]);
     case Type::Grade: return Value::integer(col.grades[row]);
     case Type::StringList: break;
   }
@@ -200,8 +201,8 @@ Value Evaluator::arith(plan::Node const& n, Frame& f, int64_t act) {
   }
   auto from_opt = [](std::optional<int64_t> r) { return r ? Value::integer(*r) : Value::none(); };
   switch (op) {
-    case plan::Arith::Add: return from_opt(checked_add(a.i, b.i));   // time+dur, dur+time, dur+dur
-    case plan::Arith::Sub: return from_opt(checked_sub(a.i, b.i));   // time-dur, time-time, dur-dur
+    case plan::Arith::Add: return from_opt(checked_add(a.i, b.i));  // time+dur, dur+time, dur+dur
+    case plan::Arith::Sub: return from_opt(checked_sub(a.i, b.i));  // time-dur, time-time, dur-dur
     case plan::Arith::Mul:
       if (ta == Type::Duration) return duration_from_double(double(a.i) * b.num);
       return duration_from_double(a.num * double(b.i));

@@ -35,7 +35,7 @@ class Interpreter final : public Engine {
 
  private:
   std::shared_ptr<plan::Plan const> plan_;
-  struct Statics;                       // per-plan precomputation (time zone, ...)
+  struct Statics;  // per-plan precomputation (time zone, ...)
   std::unique_ptr<Statics> statics_;
 };
 

@@ -13,10 +13,10 @@
 
 #include <re2/re2.h>
 
+#include "runtime/interp/interpreter.hpp"
 #include "stdlib/builtins.hpp"
 #include "stdlib/format.hpp"
 #include "stdlib/time.hpp"
-#include "runtime/interp/interpreter.hpp"
 
 namespace leadrules::runtime::interp {
 
@@ -28,16 +28,16 @@ using plan::Type;
 struct Value {
   bool missing = true;
   double num = 0;
-  int64_t i = 0;                       // Time, Duration (micros), Grade, Bool (0/1)
+  int64_t i = 0;  // Time, Duration (micros), Grade, Bool (0/1)
   std::string_view str;
-  Column const* list_col = nullptr;    // StringList from a column ...
+  Column const* list_col = nullptr;  // StringList from a column ...
   uint32_t list_row = 0;
-  std::vector<std::string> const* list_const = nullptr;   // ... or from a constant
+  std::vector<std::string> const* list_const = nullptr;  // ... or from a constant
 
   static Value none() { return {}; }
   static Value number(double d) {
     Value v;
-    if (!std::isfinite(d)) return v;   // x/0, overflow: missing
+    if (!std::isfinite(d)) return v;  // x/0, overflow: missing
     v.missing = false;
     v.num = d;
     return v;
@@ -95,16 +95,16 @@ struct Frame {
   std::vector<uint8_t> let_done;
   std::vector<double> blocks;
   std::vector<uint8_t> block_done;
-  std::vector<PointsWhy> points;       // per plan.points, once its block is computed
+  std::vector<PointsWhy> points;  // per plan.points, once its block is computed
   bool total_done = false;
   double total = 0;
   bool grade_done = false;
   int grade = 0;
   std::vector<int8_t> grade_outcomes;
-  std::vector<int8_t> segments;        // -1 not computed, 0/1
+  std::vector<int8_t> segments;  // -1 not computed, 0/1
   std::vector<int32_t> zone_rows;
   bool rules_done = false;
-  std::vector<uint8_t> fires;          // per rule
+  std::vector<uint8_t> fires;  // per rule
 };
 
 class Evaluator {
@@ -129,7 +129,10 @@ class Evaluator {
   int compare(Value const& a, Value const& b, Type t) {
     switch (t) {
       case Type::Number: return a.num < b.num ? -1 : a.num > b.num ? 1 : 0;
-      case Type::String: { int c = a.str.compare(b.str); return c < 0 ? -1 : c > 0 ? 1 : 0; }
+      case Type::String: {
+        int c = a.str.compare(b.str);
+        return c < 0 ? -1 : c > 0 ? 1 : 0;
+      }
       default: return a.i < b.i ? -1 : a.i > b.i ? 1 : 0;
     }
   }
@@ -179,7 +182,7 @@ class Evaluator {
   Batch const& batch_;
   std::map<std::pair<size_t, int64_t>, std::unique_ptr<Frame>> frames_;
   std::deque<std::string> scratch_;
-  std::vector<std::vector<int8_t>> regex_cache_;   // per Match node: per dictionary code
+  std::vector<std::vector<int8_t>> regex_cache_;  // per Match node: per dictionary code
   std::vector<std::vector<uint32_t>> account_rows_;
 };
 
@@ -193,7 +196,7 @@ void Evaluator::for_matching(Frame& f, int32_t kind, int32_t where, int32_t with
   int64_t from = std::numeric_limits<int64_t>::min();
   if (within >= 0) {
     Value w = eval(within, f, outer);
-    if (w.missing) return;   // an unknown window matches nothing
+    if (w.missing) return;  // an unknown window matches nothing
     auto lo = checked_sub(f.now, w.i);
     from = lo ? *lo : std::numeric_limits<int64_t>::min();
   }

@@ -44,8 +44,10 @@ std::string Evaluator::render(plan::Template const& t, Frame& f, int64_t act) {
     Value v = eval(p.expr, f, act);
     Type ty = plan_.nodes[size_t(p.expr)].type;
     bool absent = ty == Type::StringList ? list_size(v) == 0 : v.missing;
-    if (absent && p.has_fallback) out += p.fallback;
-    else out += print_node(p.expr, v);
+    if (absent && p.has_fallback)
+      out += p.fallback;
+    else
+      out += print_node(p.expr, v);
   }
   return out;
 }
@@ -64,7 +66,10 @@ plan::Constant Evaluator::to_constant(Value const& v, Type t) {
     case Type::String: c.text = std::string(v.str); break;
     case Type::Bool: c.boolean = v.i != 0; break;
     case Type::Time: c.micros = v.i; break;
-    case Type::Duration: c.micros = v.i; c.text = print(v, t); break;
+    case Type::Duration:
+      c.micros = v.i;
+      c.text = print(v, t);
+      break;
     case Type::Grade: c.grade = int(v.i); break;
     case Type::StringList: break;
   }

@@ -56,7 +56,8 @@ ProspectResult Evaluator::result(size_t row, int64_t now, bool explain) {
         Value v = eval(a.args[0], f, -1);
         plan::Constant c = to_constant(v, ft);
         ar.args = {plan_.schema.prospect[size_t(a.field)].name, print_node(a.args[0], v)};
-        auto it = std::find_if(out.sets.begin(), out.sets.end(), [&](auto const& s) { return s.field == a.field; });
+        auto it =
+            std::find_if(out.sets.begin(), out.sets.end(), [&](auto const& s) { return s.field == a.field; });
         if (it == out.sets.end()) {
           SetResult sr;
           sr.field = a.field;
@@ -64,7 +65,7 @@ ProspectResult Evaluator::result(size_t row, int64_t now, bool explain) {
           sr.rules = {int32_t(i)};
           out.sets.push_back(std::move(sr));
         } else {
-          it->value = std::move(c);   // the later rule wins
+          it->value = std::move(c);  // the later rule wins
           it->rules.push_back(int32_t(i));
         }
       } else {
@@ -76,7 +77,8 @@ ProspectResult Evaluator::result(size_t row, int64_t now, bool explain) {
   if (explain) {
     for (size_t b = 0; b < plan_.blocks.size(); ++b)
       for (int32_t r : plan_.blocks[b].rules)
-        if (f.points[size_t(r)].points != 0 || f.points[size_t(r)].matches) out.points_why.push_back(f.points[size_t(r)]);
+        if (f.points[size_t(r)].points != 0 || f.points[size_t(r)].matches)
+          out.points_why.push_back(f.points[size_t(r)]);
     for (size_t m = 0; m < plan_.grade_moves.size(); ++m) {
       auto const& mv = plan_.grade_moves[m];
       GradeWhy g;

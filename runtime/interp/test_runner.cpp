@@ -16,28 +16,35 @@ void push_constant(Column& col, plan::Constant const& c) {
     col.push_list(items);
     return;
   }
-  if (c.missing) { col.push_missing(); return; }
+  if (c.missing) {
+    col.push_missing();
+    return;
+  }
   switch (c.type) {
     case T::Number: col.push_number(c.number); break;
     case T::String: col.push_string(c.text); break;
     case T::Bool: col.push_bool(c.boolean); break;
-    case T::Time: case T::Duration: col.push_micros(c.micros); break;
+    case T::Time:
+    case T::Duration: col.push_micros(c.micros); break;
     case T::Grade: col.push_grade(c.grade); break;
     case T::StringList: break;
   }
 }
 
 void push_default(Column& col, plan::Field const& f) {
-  if (f.default_value) push_constant(col, *f.default_value);
-  else if (f.type == plan::Type::StringList) col.push_list({});
-  else col.push_missing();
+  if (f.default_value)
+    push_constant(col, *f.default_value);
+  else if (f.type == plan::Type::StringList)
+    col.push_list({});
+  else
+    col.push_missing();
 }
 
 std::string describe(plan::Constant const& c) {
   if (c.type == plan::Type::StringList) return "[" + plan::print_constant(c) + "]";
   if (c.missing) return c.type == plan::Type::Bool ? "unknown" : "missing";
   if (c.type == plan::Type::String) return stdlib::json_escape(c.text);
-  if (c.type == plan::Type::Duration) return stdlib::format_duration(c.micros);   // by value: 48h == 2d
+  if (c.type == plan::Type::Duration) return stdlib::format_duration(c.micros);  // by value: 48h == 2d
   return plan::print_constant(c);
 }
 
@@ -49,8 +56,10 @@ void append_record(plan::Plan const& plan, Batch& batch, plan::TestProspect cons
     plan::Constant const* given = nullptr;
     for (auto const& [id, value] : record.fields)
       if (size_t(id) == i) given = &value;
-    if (given) push_constant(batch.fields[i], *given);
-    else push_default(batch.fields[i], schema.prospect[i]);
+    if (given)
+      push_constant(batch.fields[i], *given);
+    else
+      push_default(batch.fields[i], schema.prospect[i]);
   }
   for (auto const& a : record.activities) {
     batch.act_kind.push_back(uint16_t(a.kind));
@@ -59,8 +68,10 @@ void append_record(plan::Plan const& plan, Batch& batch, plan::TestProspect cons
       plan::Constant const* given = nullptr;
       for (auto const& [id, value] : a.fields)
         if (size_t(id) == i) given = &value;
-      if (given) push_constant(batch.act_fields[i], *given);
-      else push_default(batch.act_fields[i], schema.activity[i]);
+      if (given)
+        push_constant(batch.act_fields[i], *given);
+      else
+        push_default(batch.act_fields[i], schema.activity[i]);
     }
   }
   batch.act_offsets.push_back(uint32_t(batch.act_kind.size()));
@@ -102,9 +113,11 @@ std::vector<TestOutcome> run_tests(Interpreter const& engine) {
         case plan::Expect::Kind::Condition: {
           plan::Constant v = engine.evaluate_node(batch, 0, ex.condition, opt);
           if (!v.missing && v.boolean) break;
-          failure = fmt::format("line {}: {}{}", ex.line, ex.source, v.missing ? "  (unknown: a value is missing)" : "");
+          failure = fmt::format("line {}: {}{}", ex.line, ex.source,
+                                v.missing ? "  (unknown: a value is missing)" : "");
           for (auto const& [text, node] : ex.shown)
-            failure += fmt::format("\n      {} is {}", text, describe(engine.evaluate_node(batch, 0, node, opt)));
+            failure +=
+                fmt::format("\n      {} is {}", text, describe(engine.evaluate_node(batch, 0, node, opt)));
           break;
         }
         case plan::Expect::Kind::Set: {
@@ -113,9 +126,10 @@ std::vector<TestOutcome> run_tests(Interpreter const& engine) {
           for (auto const& s : result.sets)
             if (s.field == ex.field) found = &s;
           if (found && describe(found->value) == describe(ex.value)) break;
-          failure = fmt::format("line {}: {}\n      {}", ex.line, ex.source,
-                                found ? fmt::format("the rules set {} = {}", field.name, describe(found->value))
-                                      : fmt::format("no rule set {}", field.name));
+          failure =
+              fmt::format("line {}: {}\n      {}", ex.line, ex.source,
+                          found ? fmt::format("the rules set {} = {}", field.name, describe(found->value))
+                                : fmt::format("no rule set {}", field.name));
           break;
         }
         case plan::Expect::Kind::Action: {
@@ -126,7 +140,8 @@ std::vector<TestOutcome> run_tests(Interpreter const& engine) {
           failure = fmt::format("line {}: {}", ex.line, ex.source);
           if (result.actions.empty()) failure += "\n      no action was produced";
           for (auto const& a : result.actions)
-            failure += fmt::format("\n      produced: {} (rule \"{}\")", action_text(plan, a), plan.rules[size_t(a.rule)].name);
+            failure += fmt::format("\n      produced: {} (rule \"{}\")", action_text(plan, a),
+                                   plan.rules[size_t(a.rule)].name);
           break;
         }
       }

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "compiler/plan/plan.hpp"
-#include "runtime/interp/interpreter.hpp"
 #include "runtime/data/table.hpp"
+#include "runtime/interp/interpreter.hpp"
 
 namespace leadrules::runtime {
 
@@ -16,7 +16,7 @@ struct TestOutcome {
   std::string name;
   uint32_t line = 0;
   bool passed = true;
-  std::vector<std::string> failures;   // one paragraph per failing expect
+  std::vector<std::string> failures;  // one paragraph per failing expect
 };
 
 // The test's prospect is row 0, its colleagues follow; history belongs to row 0.

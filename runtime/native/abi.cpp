@@ -40,7 +40,10 @@ plan::Constant constant_of(int32_t type, double num, int64_t i, const char* p, i
     case plan::Type::String: c.text = std::string(sv(p, n)); break;
     case plan::Type::Bool: c.boolean = i != 0; break;
     case plan::Type::Time: c.micros = i; break;
-    case plan::Type::Duration: c.micros = i; c.text = leadrules::stdlib::format_duration(i); break;
+    case plan::Type::Duration:
+      c.micros = i;
+      c.text = leadrules::stdlib::format_duration(i);
+      break;
     case plan::Type::Grade: c.grade = int(i); break;
     case plan::Type::StringList: break;
   }
@@ -63,8 +66,12 @@ int32_t lr_str_cmp(const char* a, int64_t al, const char* b, int64_t bl) {
 int32_t lr_str_contains(const char* a, int64_t al, const char* b, int64_t bl) {
   return sv(a, al).find(sv(b, bl)) != std::string_view::npos;
 }
-int32_t lr_str_starts(const char* a, int64_t al, const char* b, int64_t bl) { return sv(a, al).starts_with(sv(b, bl)); }
-int32_t lr_str_ends(const char* a, int64_t al, const char* b, int64_t bl) { return sv(a, al).ends_with(sv(b, bl)); }
+int32_t lr_str_starts(const char* a, int64_t al, const char* b, int64_t bl) {
+  return sv(a, al).starts_with(sv(b, bl));
+}
+int32_t lr_str_ends(const char* a, int64_t al, const char* b, int64_t bl) {
+  return sv(a, al).ends_with(sv(b, bl));
+}
 int64_t lr_str_len(const char* a, int64_t al) { return leadrules::stdlib::length(sv(a, al)); }
 
 void lr_str_lower(LrEnv* env, const char* a, int64_t al, const char** out_ptr, int64_t* out_len) {
@@ -110,7 +117,12 @@ int64_t lr_once_per(LrEnv* env, int32_t field, uint32_t* acts, int64_t n) {
   auto key_of = [&](uint32_t a) -> uint64_t {
     switch (type) {
       case plan::Type::String: return col.codes[a];
-      case plan::Type::Number: { double d = col.numbers[a]; uint64_t k; std::memcpy(&k, &d, 8); return k; }
+      case plan::Type::Number: {
+        double d = col.numbers[a];
+        uint64_t k;
+        std::memcpy(&k, &d, 8);
+        return k;
+      }
       case plan::Type::Bool: return col.bools[a];
       case plan::Type::Grade: return uint64_t(col.grades[a]);
       default: return uint64_t(col.micros[a]);
@@ -124,7 +136,7 @@ int64_t lr_once_per(LrEnv* env, int32_t field, uint32_t* acts, int64_t n) {
   for (int64_t k = 0; k < n; ++k)
     if (col.present[acts[k]]) keyed.push_back({key_of(acts[k]), uint32_t(k)});
   std::sort(keyed.begin(), keyed.end());
-  auto& best = h.once_best;   // positions k that count
+  auto& best = h.once_best;  // positions k that count
   best.clear();
   for (size_t i = 0; i < keyed.size();) {
     size_t j = i, win = i;
@@ -217,7 +229,7 @@ void record_set(LrEnv* env, int32_t field, plan::Constant c) {
     sr.rules = {rule};
     sets.push_back(std::move(sr));
   } else {
-    it->value = std::move(c);   // the later rule wins
+    it->value = std::move(c);  // the later rule wins
     it->rules.push_back(rule);
   }
 }
@@ -252,15 +264,22 @@ void lr_set_list(LrEnv* env, int32_t field, const uint32_t* codes, int64_t count
 
 namespace leadrules::stdlib {
 
-#define LR_CALL(f) {#f, reinterpret_cast<void*>(&f)}
+#define LR_CALL(f) \
+  { #f, reinterpret_cast < void*>(&f) }
 const NativeCall kNativeCalls[] = {
-    LR_CALL(lr_str_cmp),     LR_CALL(lr_str_contains), LR_CALL(lr_str_starts),   LR_CALL(lr_str_ends),
-    LR_CALL(lr_str_len),     LR_CALL(lr_str_lower),    LR_CALL(lr_str_upper),    LR_CALL(lr_str_domain),
-    LR_CALL(lr_regex),       LR_CALL(lr_in_set),       LR_CALL(lr_in_list),      LR_CALL(lr_hour),
-    LR_CALL(lr_weekday),     LR_CALL(lr_duration_from_double), LR_CALL(lr_once_per), LR_CALL(lr_history),
-    LR_CALL(lr_scratch),     LR_CALL(lr_action_begin), LR_CALL(lr_arg_begin),    LR_CALL(lr_arg_text),
-    LR_CALL(lr_arg_value),   LR_CALL(lr_arg_list),     LR_CALL(lr_arg_end),      LR_CALL(lr_set_value),
-    LR_CALL(lr_set_list),    LR_CALL(lr_set_from_arg),
+    LR_CALL(lr_str_cmp),    LR_CALL(lr_str_contains),
+    LR_CALL(lr_str_starts), LR_CALL(lr_str_ends),
+    LR_CALL(lr_str_len),    LR_CALL(lr_str_lower),
+    LR_CALL(lr_str_upper),  LR_CALL(lr_str_domain),
+    LR_CALL(lr_regex),      LR_CALL(lr_in_set),
+    LR_CALL(lr_in_list),    LR_CALL(lr_hour),
+    LR_CALL(lr_weekday),    LR_CALL(lr_duration_from_double),
+    LR_CALL(lr_once_per),   LR_CALL(lr_history),
+    LR_CALL(lr_scratch),    LR_CALL(lr_action_begin),
+    LR_CALL(lr_arg_begin),  LR_CALL(lr_arg_text),
+    LR_CALL(lr_arg_value),  LR_CALL(lr_arg_list),
+    LR_CALL(lr_arg_end),    LR_CALL(lr_set_value),
+    LR_CALL(lr_set_list),   LR_CALL(lr_set_from_arg),
 };
 #undef LR_CALL
 const unsigned kNativeCallCount = sizeof(kNativeCalls) / sizeof(kNativeCalls[0]);

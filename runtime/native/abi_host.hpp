@@ -24,8 +24,8 @@ extern const unsigned kNativeCallCount;
 struct LrHost {
   plan::Plan const* plan = nullptr;
   TimeZone const* zone = nullptr;
-  LrColumn const* act_fields = nullptr;          // for once per
-  runtime::Results* results = nullptr;           // actions and sets go to the row's lists
+  LrColumn const* act_fields = nullptr;  // for once per
+  runtime::Results* results = nullptr;   // actions and sets go to the row's lists
 
   // Per group: strings computed by lower/upper/domain, scratch index buffers. Handed out in
   // order and never reused within a group (nested loops cannot overwrite each other); the

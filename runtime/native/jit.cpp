@@ -79,7 +79,8 @@ std::unique_ptr<JitEngine> JitEngine::load(std::shared_ptr<plan::Plan const> pla
         llvm::orc::ExecutorSymbolDef(llvm::orc::ExecutorAddr::fromPtr(address),
                                      llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable);
   };
-  for (auto const& call : std::span(stdlib::kNativeCalls, stdlib::kNativeCallCount)) add(call.name, call.address);
+  for (auto const& call : std::span(stdlib::kNativeCalls, stdlib::kNativeCallCount))
+    add(call.name, call.address);
   // What LLVM itself may lower intrinsics to.
   add("round", reinterpret_cast<void*>(static_cast<double (*)(double)>(&::round)));
   add("memcpy", reinterpret_cast<void*>(&::memcpy));
@@ -87,7 +88,8 @@ std::unique_ptr<JitEngine> JitEngine::load(std::shared_ptr<plan::Plan const> pla
   add("memmove", reinterpret_cast<void*>(&::memmove));
   if (auto err = (*jit)->getMainJITDylib().define(llvm::orc::absoluteSymbols(std::move(symbols))))
     throw std::runtime_error("cannot define runtime symbols: " + error_text(std::move(err)));
-  auto buffer = llvm::MemoryBuffer::getMemBufferCopy(llvm::StringRef(object.data(), object.size()), "leadrules-policy");
+  auto buffer =
+      llvm::MemoryBuffer::getMemBufferCopy(llvm::StringRef(object.data(), object.size()), "leadrules-policy");
   if (auto err = (*jit)->addObjectFile(std::move(buffer)))
     throw std::runtime_error("cannot load the compiled policy: " + error_text(std::move(err)));
   auto entry = (*jit)->lookup(LR_ENTRY_NAME);
@@ -102,7 +104,7 @@ std::unique_ptr<JitEngine> JitEngine::load(std::shared_ptr<plan::Plan const> pla
 // Values of a column grouped by the result of domain()/lower()/upper(): one representative
 // value per distinct result (once per email domain, not once per email).
 struct ValueClasses {
-  std::vector<uint32_t> class_of;      // per dictionary code
+  std::vector<uint32_t> class_of;  // per dictionary code
   runtime::Column representatives{plan::Type::String};
 };
 
@@ -111,7 +113,7 @@ static ValueClasses classify(runtime::Column const& col, plan::Builtin via) {
   size_t n = col.dict->size();
   out.class_of.resize(n);
   std::unordered_map<std::string, uint32_t> class_of_result;
-  uint32_t no_result = UINT32_MAX;   // the class of "the function gives missing"
+  uint32_t no_result = UINT32_MAX;  // the class of "the function gives missing"
   for (size_t k = 0; k < n; ++k) {
     std::string_view v = col.dict->at(uint32_t(k));
     std::optional<std::string> r;
@@ -121,7 +123,7 @@ static ValueClasses classify(runtime::Column const& col, plan::Builtin via) {
       default: r = stdlib::upper(v); break;
     }
     uint32_t* slot = r ? &class_of_result.try_emplace(std::move(*r), UINT32_MAX).first->second : &no_result;
-    if (*slot == UINT32_MAX) *slot = out.representatives.dict->intern(v);   // it keeps its original text
+    if (*slot == UINT32_MAX) *slot = out.representatives.dict->intern(v);  // it keeps its original text
     out.class_of[k] = *slot;
   }
   return out;
@@ -134,7 +136,7 @@ static std::vector<uint8_t> predicate_by_class(PredicateEvaluator const& evaluat
   size_t n = classes.class_of.size();
   std::vector<uint8_t> out(n + 1);
   for (size_t k = 0; k < n; ++k) out[k] = small[classes.class_of[k]];
-  out[n] = small[classes.representatives.dict->size()];   // the missing value
+  out[n] = small[classes.representatives.dict->size()];  // the missing value
   return out;
 }
 
@@ -148,9 +150,9 @@ namespace {
 // evaluation keeps a view per thread), so a warm view allocates nothing.
 struct BatchView {
   std::vector<LrColumn> fields, act_fields;
-  std::vector<std::vector<char const*>> dict_ptrs;   // per column: fields, then activity fields
+  std::vector<std::vector<char const*>> dict_ptrs;  // per column: fields, then activity fields
   std::vector<std::vector<uint32_t>> dict_lens;
-  std::vector<std::vector<uint8_t>> tables;          // per precomputed predicate
+  std::vector<std::vector<uint8_t>> tables;  // per precomputed predicate
   std::vector<uint8_t const*> table_ptrs;
   std::vector<LrHistory> history;
 
@@ -223,13 +225,15 @@ void read_frame(plan::Plan const& p, FrameLayout const& L, uint8_t const* fp, si
     return v;
   };
   results.total[row] = rd(L.total_value, 0.0);
-  for (size_t x = 0; x < p.blocks.size(); ++x) results.blocks[row * results.n_blocks + x] = rd(L.block_value[x], 0.0);
+  for (size_t x = 0; x < p.blocks.size(); ++x)
+    results.blocks[row * results.n_blocks + x] = rd(L.block_value[x], 0.0);
   results.grade[row] = int8_t(rd(L.grade_value, int32_t(0)));
   for (size_t s = 0; s < p.segments.size(); ++s) {
     results.segments[row * results.n_segments + s] = rd(L.segment_state[s], uint8_t(0)) == 2 ? 1 : 0;
     results.zone_rows[row * results.n_segments + s] = rd(L.zone_row[s], int32_t(0));
   }
-  for (size_t x = 0; x < p.rules.size(); ++x) results.fired[row * results.n_rules + x] = rd(L.fires[x], uint8_t(0));
+  for (size_t x = 0; x < p.rules.size(); ++x)
+    results.fired[row * results.n_rules + x] = rd(L.fires[x], uint8_t(0));
   if (!explain) return;
   auto& why = results.points_why[row];
   for (auto const& blk : p.blocks)
@@ -263,21 +267,21 @@ struct StringHash {
 struct JitRowScratch final : runtime::RowScratch {
   BatchView view;
   struct ColumnAnswers {
-    std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> slot_of;   // value -> answers
-    std::vector<uint8_t> answers;     // slot .. slot + predicates on the column
-    std::vector<uint8_t> missing;     // per predicate on the column; empty until asked
+    std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> slot_of;  // value -> answers
+    std::vector<uint8_t> answers;  // slot .. slot + predicates on the column
+    std::vector<uint8_t> missing;  // per predicate on the column; empty until asked
   };
-  std::vector<ColumnAnswers> columns;           // per entry of JitEngine::predicate_columns_
-  runtime::Column probe{plan::Type::String};    // one value, to ask the reference
+  std::vector<ColumnAnswers> columns;         // per entry of JitEngine::predicate_columns_
+  runtime::Column probe{plan::Type::String};  // one value, to ask the reference
   std::vector<uint32_t> group, slot;
   std::vector<uint64_t> frames;
   runtime::Results results;
   stdlib::LrHost host;
-  std::vector<uint32_t> account_rows, account_begin;   // index_accounts()
-  uint64_t prepared_serial = 0;                      // the batch all this was prepared for
+  std::vector<uint32_t> account_rows, account_begin;  // index_accounts()
+  uint64_t prepared_serial = 0;                       // the batch all this was prepared for
 };
 
-constexpr size_t kMaxCachedAnswers = 1 << 16;   // values per column; beyond it the cache starts over
+constexpr size_t kMaxCachedAnswers = 1 << 16;  // values per column; beyond it the cache starts over
 
 }  // namespace
 
@@ -287,7 +291,7 @@ runtime::Results JitEngine::evaluate(runtime::Batch const& batch, runtime::EvalO
   results.reset(p, batch.rows);
   BatchView view;
   view.prepare(batch);
-  std::map<std::tuple<bool, int32_t, int32_t>, ValueClasses> classes;   // shared by predicates on one column
+  std::map<std::tuple<bool, int32_t, int32_t>, ValueClasses> classes;  // shared by predicates on one column
   for (auto const& pr : predicates_) {
     auto const& col = (pr.activity ? batch.act_fields : batch.fields)[size_t(pr.field)];
     if (pr.via < 0) {
@@ -312,7 +316,7 @@ runtime::Results JitEngine::evaluate(runtime::Batch const& batch, runtime::EvalO
     host.zone = zone_.get();
     host.results = &results;
     env.host = &host;
-    std::vector<uint64_t> frames;   // 8-byte aligned storage
+    std::vector<uint64_t> frames;  // 8-byte aligned storage
     std::vector<uint32_t> slot(batch.rows ? batch.rows : 1);
     env.frame_slot = slot.data();
     for (size_t g = g_begin; g < g_end; ++g) {
@@ -362,7 +366,7 @@ void JitEngine::prepare_tables(runtime::Batch const& batch, runtime::RowScratch&
       auto const& pr = predicates_[pc.predicates[j]];
       return evaluate_predicate_(pr.node, pr.activity, pr.field, s.probe);
     };
-    if (known.missing.empty()) {   // the probe with no value: index 0 is "missing"
+    if (known.missing.empty()) {  // the probe with no value: index 0 is "missing"
       s.probe.truncate(0);
       s.probe.dict->truncate(0);
       for (size_t j = 0; j < m; ++j) known.missing.push_back(ask(j)[0]);
@@ -430,7 +434,8 @@ void JitEngine::evaluate_row(runtime::Batch const& batch, size_t row, runtime::E
   auto const* acc = account >= 0 ? &batch.fields[size_t(account)] : nullptr;
   if (acc && acc->is_present(row)) {
     uint32_t code = acc->codes[row];
-    s.group.assign(s.account_rows.begin() + s.account_begin[code], s.account_rows.begin() + s.account_begin[code + 1]);
+    s.group.assign(s.account_rows.begin() + s.account_begin[code],
+                   s.account_rows.begin() + s.account_begin[code + 1]);
   } else {
     s.group.push_back(uint32_t(row));
   }
@@ -444,7 +449,7 @@ void JitEngine::evaluate_row(runtime::Batch const& batch, size_t row, runtime::E
   s.frames.assign(s.group.size() * frame_words, 0);
 
   if (reuse && s.results.rows == batch.rows) {
-    for (uint32_t r : s.group) s.results.clear_row(r);   // the only rows this call writes
+    for (uint32_t r : s.group) s.results.clear_row(r);  // the only rows this call writes
   } else {
     s.results.reset(p, batch.rows);
   }

@@ -44,14 +44,13 @@ class JitEngine final : public runtime::Engine {
   void index_accounts(runtime::Batch const& batch, runtime::RowScratch& scratch) const;
 
  public:
-
  private:
   JitEngine() = default;
-  struct Native;                                  // the LLJIT instance and the entry point
+  struct Native;  // the LLJIT instance and the entry point
   std::shared_ptr<plan::Plan const> plan_;
   FrameLayout layout_;
   std::vector<ColumnPredicate> predicates_;
-  struct PredicateColumn {              // the predicates on one column (one-prospect evaluation)
+  struct PredicateColumn {  // the predicates on one column (one-prospect evaluation)
     bool activity = false;
     int32_t field = -1;
     std::vector<uint32_t> predicates;
@@ -59,7 +58,7 @@ class JitEngine final : public runtime::Engine {
   std::vector<PredicateColumn> predicate_columns_;
   PredicateEvaluator evaluate_predicate_;
   std::unique_ptr<Native> native_;
-  std::unique_ptr<stdlib::TimeZone> zone_;        // the policy's, resolved once
+  std::unique_ptr<stdlib::TimeZone> zone_;  // the policy's, resolved once
   double link_ms_ = 0;
 };
 

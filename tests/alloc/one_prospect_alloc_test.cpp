@@ -41,14 +41,15 @@ int main(int argc, char** argv) {
   int checked = 0, failed = 0;
   for (size_t row = 0; row < data.batch->size(); ++row) {
     if (policy.evaluate(*data.batch, row, now, scratch).action_count() != 0) continue;
-    for (int i = 0; i < 10; ++i) policy.evaluate(*data.batch, row, now, scratch);   // warm
+    for (int i = 0; i < 10; ++i) policy.evaluate(*data.batch, row, now, scratch);  // warm
     long before = g_allocations;
     for (int i = 0; i < 100; ++i) policy.evaluate(*data.batch, row, now, scratch);
     long per_100 = g_allocations - before;
     ++checked;
     if (per_100 != 0) {
       ++failed;
-      std::printf("FAIL %s: %ld allocations in 100 warm calls\n", std::string(data.batch->id(row)).c_str(), per_100);
+      std::printf("FAIL %s: %ld allocations in 100 warm calls\n", std::string(data.batch->id(row)).c_str(),
+                  per_100);
     }
   }
   std::printf("%d prospects without actions checked, %d allocate\n", checked, failed);

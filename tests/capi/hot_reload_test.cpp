@@ -24,13 +24,13 @@ namespace {
 std::atomic<int> failures{0};
 std::mutex report_mutex;
 
-#define CHECK(cond)                                                                     \
-  do {                                                                                  \
-    if (!(cond)) {                                                                      \
-      ++failures;                                                                       \
-      std::lock_guard lock(report_mutex);                                               \
-      std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);     \
-    }                                                                                   \
+#define CHECK(cond)                                                                 \
+  do {                                                                              \
+    if (!(cond)) {                                                                  \
+      ++failures;                                                                   \
+      std::lock_guard lock(report_mutex);                                           \
+      std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+    }                                                                               \
   } while (0)
 
 // Version 1 gives +10 per visit, version 2 +20: the prospect below scores 15 (not hot) on
@@ -47,7 +47,9 @@ std::string policy_text(int version) {
          "  kinds visit\n"
          "  page: string?\n"
          "}\n"
-         "points +" + std::to_string(version * 10) + " per visit\n"
+         "points +" +
+         std::to_string(version * 10) +
+         " per visit\n"
          "points +5 per visit where page ~ \"^/pricing\"\n"
          "grade start D\n"
          "grade +1 if employees >= 100\n"
@@ -68,7 +70,8 @@ char const* const record =
 
 std::string const expected_json[3] = {
     "",
-    "{\"id\":\"p1\",\"score\":15,\"scores\":{\"score\":15},\"grade\":\"C\",\"segments\":[],\"actions\":[],\"set\":{}}",
+    "{\"id\":\"p1\",\"score\":15,\"scores\":{\"score\":15},\"grade\":\"C\",\"segments\":[],\"actions\":[],"
+    "\"set\":{}}",
     "{\"id\":\"p1\",\"score\":25,\"scores\":{\"score\":25},\"grade\":\"C\",\"segments\":[\"hot\"],"
     "\"actions\":[{\"rule\":\"Hot\",\"action\":\"tag\",\"args\":[\"hot\"]}],\"set\":{}}",
 };
@@ -85,7 +88,7 @@ struct Counts {
 
 void evaluator(leadrules::PolicyHolder const& holder, lr_holder const* c_holder, int64_t now,
                std::atomic<bool> const& stop, Counts& counts) {
-  leadrules::Scratch scratch;   // one per thread, reused across versions
+  leadrules::Scratch scratch;  // one per thread, reused across versions
   while (!stop.load(std::memory_order_relaxed)) {
     // C++: the current version, a builder for its schema, the thread's scratch.
     {
@@ -161,8 +164,7 @@ bool run(leadrules::Engine engine, int reloads) {
   std::atomic<bool> stop{false};
   Counts counts;
   std::vector<std::thread> threads;
-  for (int i = 0; i < 4; ++i)
-    threads.emplace_back([&] { evaluator(holder, c_holder, now, stop, counts); });
+  for (int i = 0; i < 4; ++i) threads.emplace_back([&] { evaluator(holder, c_holder, now, stop, counts); });
 
   int good = 0, refused = 0;
   for (int i = 0; i < reloads; ++i) {
@@ -207,8 +209,9 @@ bool run(leadrules::Engine engine, int reloads) {
   CHECK(lr_holder_version(c_holder) == uint64_t(1 + good));
   lr_holder_free(c_holder);
 
-  std::printf("%s: %d reloads (%d refused), C++ evaluations v1 %ld v2 %ld, C evaluations v1 %ld v2 %ld\n", name,
-              good, refused, counts.cpp[1].load(), counts.cpp[2].load(), counts.c[1].load(), counts.c[2].load());
+  std::printf("%s: %d reloads (%d refused), C++ evaluations v1 %ld v2 %ld, C evaluations v1 %ld v2 %ld\n",
+              name, good, refused, counts.cpp[1].load(), counts.cpp[2].load(), counts.c[1].load(),
+              counts.c[2].load());
   CHECK(counts.cpp[1] + counts.cpp[2] > 0);
   CHECK(counts.c[1] + counts.c[2] > 0);
   return failures.load() == before;

@@ -14,8 +14,8 @@ namespace {
 std::string cache_dir;
 
 Policy compile(std::string const& name, std::string const& text, bool jit) {
-  auto compiled =
-      Policy::compile(text, name + ".lr", {.engine = jit ? Engine::jit : Engine::interp, .cache_dir = cache_dir});
+  auto compiled = Policy::compile(text, name + ".lr",
+                                  {.engine = jit ? Engine::jit : Engine::interp, .cache_dir = cache_dir});
   if (!compiled) throw std::runtime_error("the API rejects the policy:\n" + compiled.rendered());
   return *compiled.policy;
 }
@@ -43,10 +43,10 @@ std::vector<std::vector<size_t>> colleagues_of(Policy const& policy, Batch const
   std::map<std::string_view, std::vector<size_t>> by_account;
   for (size_t r = 0; r < batch.size(); ++r)
     if (col.present[r]) by_account[col.string_at(r)].push_back(r);
-  for (size_t r = 0; r < batch.size(); ++r) out[r] = col.present[r] ? by_account[col.string_at(r)] : std::vector<size_t>{r};
+  for (size_t r = 0; r < batch.size(); ++r)
+    out[r] = col.present[r] ? by_account[col.string_at(r)] : std::vector<size_t>{r};
   return out;
 }
-
 
 void add_record(ProspectBuilder& b, Policy const& policy, Batch const& batch, size_t row) {
   auto const& fields = policy.fields();
@@ -57,7 +57,8 @@ void add_record(ProspectBuilder& b, Policy const& policy, Batch const& batch, si
   auto const& act_fields = policy.activity_fields();
   for (uint32_t a = offsets[row]; a < offsets[row + 1]; ++a) {
     b.activity(policy.activity_kinds()[kinds[a]], times[a]);
-    for (size_t f = 0; f < act_fields.size(); ++f) b.with(act_fields[f].name, batch.activity_field(f).value_at(a));
+    for (size_t f = 0; f < act_fields.size(); ++f)
+      b.with(act_fields[f].name, batch.activity_field(f).value_at(a));
   }
 }
 
@@ -75,8 +76,8 @@ std::vector<std::string> api_batch(std::string const& name, std::string const& t
   return out;
 }
 
-std::vector<std::string> api_builder(std::string const& name, std::string const& text, std::string const& jsonl,
-                                     int64_t now, bool jit) {
+std::vector<std::string> api_builder(std::string const& name, std::string const& text,
+                                     std::string const& jsonl, int64_t now, bool jit) {
   Policy policy = compile(name, text, jit);
   Batch batch = read(policy, name, jsonl);
   auto groups = colleagues_of(policy, batch);
@@ -117,7 +118,7 @@ std::vector<std::string> c_api(std::string const& name, std::string const& text,
   std::string diag = diagnostics ? diagnostics : "";
   lr_free(diagnostics);
   if (!p) throw std::runtime_error("lr_compile rejects the policy:\n" + diag);
-  std::vector<std::string> records;   // the non-blank lines: row r is records[r]
+  std::vector<std::string> records;  // the non-blank lines: row r is records[r]
   for (size_t b = 0; b < jsonl.size();) {
     size_t e = jsonl.find('\n', b);
     if (e == std::string::npos) e = jsonl.size();
@@ -144,7 +145,8 @@ std::vector<std::string> c_api(std::string const& name, std::string const& text,
   for (size_t r = 0; r < records.size(); ++r) {
     char* error = nullptr;
     if (groups[r].size() == 1) {
-      out.push_back(with_newline(take(lr_evaluate_json(p, records[r].data(), records[r].size(), now, &error), error)));
+      out.push_back(
+          with_newline(take(lr_evaluate_json(p, records[r].data(), records[r].size(), now, &error), error)));
       continue;
     }
     std::string lines;

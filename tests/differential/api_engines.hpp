@@ -13,16 +13,16 @@ namespace leadrules::difftest {
 void set_api_cache_dir(std::string dir);
 
 // Policy::evaluate over the batch read by Policy::read_jsonl (with "why").
-std::vector<std::string> api_batch(std::string const& name, std::string const& policy, std::string const& jsonl,
-                                   int64_t now, bool jit, unsigned threads);
+std::vector<std::string> api_batch(std::string const& name, std::string const& policy,
+                                   std::string const& jsonl, int64_t now, bool jit, unsigned threads);
 // Each prospect rebuilt with ProspectBuilder from the batch's columnar view, with its colleagues
 // in row order and its firing history, evaluated through one reused Scratch (with "why").
-std::vector<std::string> api_builder(std::string const& name, std::string const& policy, std::string const& jsonl,
-                                     int64_t now, bool jit);
+std::vector<std::string> api_builder(std::string const& name, std::string const& policy,
+                                     std::string const& jsonl, int64_t now, bool jit);
 // Each row of the batch read once, through Policy::evaluate(batch, row, now, scratch) with one
 // Scratch (what it prepared from the batch is kept from row to row; with "why").
-std::vector<std::string> api_rows(std::string const& name, std::string const& policy, std::string const& jsonl,
-                                  int64_t now, bool jit);
+std::vector<std::string> api_rows(std::string const& name, std::string const& policy,
+                                  std::string const& jsonl, int64_t now, bool jit);
 // The C API: lr_evaluate_json per record for a prospect without colleagues, lr_evaluate_jsonl
 // over its account's records otherwise (no "why": the C API writes what `run` writes).
 std::vector<std::string> c_api(std::string const& name, std::string const& policy, std::string const& jsonl,

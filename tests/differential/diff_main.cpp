@@ -28,12 +28,12 @@
 #include <string>
 #include <vector>
 
+#include "api/engines.hpp"
 #include "compiler/checker/checker.hpp"
 #include "leadrules/diagnostic.hpp"
-#include "api/engines.hpp"
-#include "runtime/interp/interpreter.hpp"
 #include "runtime/data/readers.hpp"
 #include "runtime/data/writers.hpp"
+#include "runtime/interp/interpreter.hpp"
 #include "tests/differential/api_engines.hpp"
 #include "tests/differential/generator.hpp"
 #include "tests/differential/minimize.hpp"
@@ -104,7 +104,8 @@ runtime::Batch subset(plan::Schema const& schema, runtime::Batch const& b, std::
       for (size_t f = 0; f < b.act_fields.size(); ++f) copy_value(out.act_fields[f], b.act_fields[f], a);
     }
     out.act_offsets.push_back(uint32_t(out.act_kind.size()));
-    for (uint32_t h = b.history_offsets[r]; h < b.history_offsets[r + 1]; ++h) out.history.push_back(b.history[h]);
+    for (uint32_t h = b.history_offsets[r]; h < b.history_offsets[r + 1]; ++h)
+      out.history.push_back(b.history[h]);
     out.history_offsets.push_back(uint32_t(out.history.size()));
     ++out.rows;
   }
@@ -181,8 +182,9 @@ std::vector<Engine> engines() {
   // (groups split across threads; results in input order) unoptimised, so both code paths are
   // checked. Compiled without the object cache so every case exercises code generation.
   for (unsigned threads : {1u, 2u}) {
-    list.push_back({threads == 1 ? "jit" : "jit.threads", [threads](auto const& plan, runtime::Batch const& batch, int64_t now) {
-                      jit::ObjectOptions jo;   // no cache_dir: no object cache
+    list.push_back({threads == 1 ? "jit" : "jit.threads",
+                    [threads](auto const& plan, runtime::Batch const& batch, int64_t now) {
+                      jit::ObjectOptions jo;  // no cache_dir: no object cache
                       jo.opt_level = threads == 1 ? -1 : 0;
                       auto engine = api::make_jit(plan, jo);
                       runtime::EvalOptions options;
@@ -206,9 +208,9 @@ std::vector<Engine> engines() {
   list.push_back({"api.builder.interp", nullptr, [](CaseInput const& c) {
                     return difftest::api_builder(c.name, c.policy_text, c.jsonl, c.now, false);
                   }});
-  list.push_back({"c_api", nullptr, [](CaseInput const& c) {
-                    return difftest::c_api(c.name, c.policy_text, c.jsonl, c.now);
-                  }, /*why=*/false});
+  list.push_back({"c_api", nullptr,
+                  [](CaseInput const& c) { return difftest::c_api(c.name, c.policy_text, c.jsonl, c.now); },
+                  /*why=*/false});
   return list;
 }
 
@@ -218,7 +220,7 @@ struct Options {
   uint64_t cases = 300;
   uint64_t seed = 1;
   std::string keep;
-  std::vector<std::string> engines;   // empty: all
+  std::vector<std::string> engines;  // empty: all
   bool verbose = false;
   bool coverage = false;
   bool print = false;
@@ -263,9 +265,12 @@ Options parse_args(int argc, char** argv) {
       if (i + 1 >= argc) usage((std::string(what) + " needs a value").c_str());
       return argv[++i];
     };
-    if (a == "--cases") o.cases = parse_u64(value("--cases"), "--cases");
-    else if (a == "--seed") o.seed = parse_u64(value("--seed"), "--seed");
-    else if (a == "--keep") o.keep = value("--keep");
+    if (a == "--cases")
+      o.cases = parse_u64(value("--cases"), "--cases");
+    else if (a == "--seed")
+      o.seed = parse_u64(value("--seed"), "--seed");
+    else if (a == "--keep")
+      o.keep = value("--keep");
     else if (a == "--engines") {
       std::string const list = value("--engines");
       size_t b = 0;
@@ -275,18 +280,26 @@ Options parse_args(int argc, char** argv) {
         if (e > b) o.engines.push_back(list.substr(b, e - b));
         b = e + 1;
       }
-    } else if (a == "--minimize") o.minimize = true;
-    else if (a == "--verbose" || a == "-v") o.verbose = true;
-    else if (a == "--coverage") o.coverage = true;
-    else if (a == "--timing") o.timing = true;
-    else if (a == "--print") o.print = true;
+    } else if (a == "--minimize")
+      o.minimize = true;
+    else if (a == "--verbose" || a == "-v")
+      o.verbose = true;
+    else if (a == "--coverage")
+      o.coverage = true;
+    else if (a == "--timing")
+      o.timing = true;
+    else if (a == "--print")
+      o.print = true;
     else if (a == "--max-prospects") {
       o.gen.max_prospects = int(parse_u64(value("--max-prospects"), "--max-prospects"));
       if (o.gen.max_prospects < 1) usage("--max-prospects must be at least 1");
       o.gen.min_prospects = std::min(o.gen.min_prospects, o.gen.max_prospects);
-    } else if (a == "--exact-colleague-sums") o.gen.inexact_colleague_sums = false;
-    else if (a == "--help" || a == "-h") usage(nullptr);
-    else usage(("unknown option " + a).c_str());
+    } else if (a == "--exact-colleague-sums")
+      o.gen.inexact_colleague_sums = false;
+    else if (a == "--help" || a == "-h")
+      usage(nullptr);
+    else
+      usage(("unknown option " + a).c_str());
   }
   return o;
 }
@@ -317,21 +330,79 @@ size_t first_difference(std::string const& a, std::string const& b) {
 }
 
 struct Coverage {
-  std::map<std::string, uint64_t> constructs;   // policies containing the construct
+  std::map<std::string, uint64_t> constructs;  // policies containing the construct
   uint64_t prospects = 0, with_actions = 0, with_conflicts = 0, with_sets = 0, with_segments = 0,
            fractional_scores = 0, activities = 0;
 
   void policy(std::string const& text) {
-    static char const* const needles[] = {
-        "timezone", "past(past(", "past(", "sum(colleague", "min(colleague", "max(colleague",
-        "count(colleague", "any colleague", "once per", "per activity", "% per", "% after",
-        "grade start", " else ", "zone ", "segment ", " always", " every ", " max ", "set ", " ~* ",
-        " ~ ", " in {", " within ", "last(", "first(", "count(", "any ", "no ", " ?? ", "present(",
-        "lower(", "upper(", "len(", "contains(", "starts_with(", "ends_with(", "domain(", "min(",
-        "max(", "abs(", "round(", "clamp(", "since(", "days_since(", "hour(", "weekday(",
-        "score cap", "score floor", " cap ", " floor ", "add_to_list(", "remove_from_list(",
-        "untag(", " tag(", "notify(", "task(", "flag(", "enroll(", "|", "{{", "from \"",
-        "missing \"", ": grade", ": duration", ": [string]", "= @", " when "};
+    static char const* const needles[] = {"timezone",
+                                          "past(past(",
+                                          "past(",
+                                          "sum(colleague",
+                                          "min(colleague",
+                                          "max(colleague",
+                                          "count(colleague",
+                                          "any colleague",
+                                          "once per",
+                                          "per activity",
+                                          "% per",
+                                          "% after",
+                                          "grade start",
+                                          " else ",
+                                          "zone ",
+                                          "segment ",
+                                          " always",
+                                          " every ",
+                                          " max ",
+                                          "set ",
+                                          " ~* ",
+                                          " ~ ",
+                                          " in {",
+                                          " within ",
+                                          "last(",
+                                          "first(",
+                                          "count(",
+                                          "any ",
+                                          "no ",
+                                          " ?? ",
+                                          "present(",
+                                          "lower(",
+                                          "upper(",
+                                          "len(",
+                                          "contains(",
+                                          "starts_with(",
+                                          "ends_with(",
+                                          "domain(",
+                                          "min(",
+                                          "max(",
+                                          "abs(",
+                                          "round(",
+                                          "clamp(",
+                                          "since(",
+                                          "days_since(",
+                                          "hour(",
+                                          "weekday(",
+                                          "score cap",
+                                          "score floor",
+                                          " cap ",
+                                          " floor ",
+                                          "add_to_list(",
+                                          "remove_from_list(",
+                                          "untag(",
+                                          " tag(",
+                                          "notify(",
+                                          "task(",
+                                          "flag(",
+                                          "enroll(",
+                                          "|",
+                                          "{{",
+                                          "from \"",
+                                          "missing \"",
+                                          ": grade",
+                                          ": duration",
+                                          ": [string]",
+                                          "= @",
+                                          " when "};
     for (char const* n : needles)
       if (text.find(n) != std::string::npos) ++constructs[n];
   }
@@ -348,22 +419,25 @@ struct Coverage {
     fractional_scores += r.total != double(int64_t(r.total));
   }
   void print(uint64_t cases) const {
-    std::printf("coverage over %llu policies (how many contain each construct):\n", (unsigned long long)cases);
-    for (auto const& [k, v] : constructs) std::printf("  %-22s %llu\n", ("'" + k + "'").c_str(), (unsigned long long)v);
-    std::printf("results: %llu prospects (%llu activities), %llu with actions, %llu with set, %llu with conflicts, "
-                "%llu in some segment, %llu with a fractional score\n",
-                (unsigned long long)prospects, (unsigned long long)activities, (unsigned long long)with_actions,
-                (unsigned long long)with_sets, (unsigned long long)with_conflicts,
-                (unsigned long long)with_segments, (unsigned long long)fractional_scores);
+    std::printf("coverage over %llu policies (how many contain each construct):\n",
+                (unsigned long long)cases);
+    for (auto const& [k, v] : constructs)
+      std::printf("  %-22s %llu\n", ("'" + k + "'").c_str(), (unsigned long long)v);
+    std::printf(
+        "results: %llu prospects (%llu activities), %llu with actions, %llu with set, %llu with conflicts, "
+        "%llu in some segment, %llu with a fractional score\n",
+        (unsigned long long)prospects, (unsigned long long)activities, (unsigned long long)with_actions,
+        (unsigned long long)with_sets, (unsigned long long)with_conflicts, (unsigned long long)with_segments,
+        (unsigned long long)fractional_scores);
   }
 };
 
 struct CaseOutcome {
   bool ok = true;
-  bool setup_failed = false;                          // policy rejected / data unreadable
-  std::vector<size_t> bad_engines;                    // engines that threw or disagree
-  std::string report;                                 // what went wrong
-  std::vector<std::pair<std::string, std::string>> outputs;   // engine -> JSON Lines
+  bool setup_failed = false;                                 // policy rejected / data unreadable
+  std::vector<size_t> bad_engines;                           // engines that threw or disagree
+  std::string report;                                        // what went wrong
+  std::vector<std::pair<std::string, std::string>> outputs;  // engine -> JSON Lines
 };
 
 struct Timing {
@@ -379,8 +453,8 @@ CaseOutcome run_case(std::string const& name, std::string const& policy_text, st
   if (!plan) {
     out.ok = false;
     out.setup_failed = true;
-    out.report = "GENERATOR BUG: the checker rejects the generated policy\n" + render(diags) +
-                 "\npolicy:\n" + numbered(policy_text);
+    out.report = "GENERATOR BUG: the checker rejects the generated policy\n" + render(diags) + "\npolicy:\n" +
+                 numbered(policy_text);
     return out;
   }
   if (cov) cov->policy(policy_text);
@@ -411,7 +485,7 @@ CaseOutcome run_case(std::string const& name, std::string const& policy_text, st
   if (cov) cov->activities += batch.activity_count();
 
   std::vector<std::vector<std::string>> lines(list.size());
-  std::vector<std::string> reference_without_why;   // for the engines whose lines carry no "why"
+  std::vector<std::string> reference_without_why;  // for the engines whose lines carry no "why"
   for (size_t e = 0; e < list.size(); ++e) {
     std::vector<runtime::ProspectResult> results;
     auto const t0 = std::chrono::steady_clock::now();
@@ -449,8 +523,8 @@ CaseOutcome run_case(std::string const& name, std::string const& policy_text, st
     if (results.size() != batch.rows) {
       out.ok = false;
       out.bad_engines.push_back(e);
-      out.report += "engine " + list[e].name + " returned " + std::to_string(results.size()) + " results for " +
-                    std::to_string(batch.rows) + " rows\n";
+      out.report += "engine " + list[e].name + " returned " + std::to_string(results.size()) +
+                    " results for " + std::to_string(batch.rows) + " rows\n";
       continue;
     }
     std::string all;
@@ -478,8 +552,8 @@ CaseOutcome run_case(std::string const& name, std::string const& policy_text, st
       if (!list[e].json || std::count(out.bad_engines.begin(), out.bad_engines.end(), e)) continue;
       out.ok = false;
       out.bad_engines.push_back(e);
-      out.report += "engine " + list[e].name + " returned " + std::to_string(lines[e].size()) + " lines for " +
-                    std::to_string(batch.rows) + " rows\n";
+      out.report += "engine " + list[e].name + " returned " + std::to_string(lines[e].size()) +
+                    " lines for " + std::to_string(batch.rows) + " rows\n";
       continue;
     }
     for (size_t row = 0; row < batch.rows; ++row) {
@@ -490,9 +564,9 @@ CaseOutcome run_case(std::string const& name, std::string const& policy_text, st
       bad = true;
       if (shown++ >= 3) continue;
       size_t const at = first_difference(a, b);
-      out.report += "row " + std::to_string(row) + " (id " + std::string(batch.id(row, plan->schema)) + "): " +
-                    list[0].name + " and " + list[e].name + " differ at byte " + std::to_string(at) + "\n  " +
-                    list[0].name + ": " + a + "  " + list[e].name + ": " + b;
+      out.report += "row " + std::to_string(row) + " (id " + std::string(batch.id(row, plan->schema)) +
+                    "): " + list[0].name + " and " + list[e].name + " differ at byte " + std::to_string(at) +
+                    "\n  " + list[0].name + ": " + a + "  " + list[e].name + ": " + b;
     }
     if (bad) out.bad_engines.push_back(e);
   }
@@ -516,11 +590,13 @@ void keep_case(fs::path const& dir, uint64_t seed, difftest::GeneratedCase const
   write_file(d / "now.txt", now + "\n");
   for (auto const& [name, text] : oc.outputs) write_file(d / (name + ".jsonl"), text);
   write_file(d / "report.txt", oc.report);
-  write_file(d / "README",
-             "Generated case, seed " + std::to_string(seed) + ".\n"
-             "Rerun:   leadrules_difftest --seed " + std::to_string(seed) + " --cases 1\n"
-             "By hand: leadrules run policy.lr --input prospects.jsonl --now " + now +
-             " --explain --engine interp\n");
+  write_file(d / "README", "Generated case, seed " + std::to_string(seed) +
+                               ".\n"
+                               "Rerun:   leadrules_difftest --seed " +
+                               std::to_string(seed) +
+                               " --cases 1\n"
+                               "By hand: leadrules run policy.lr --input prospects.jsonl --now " +
+                               now + " --explain --engine interp\n");
 }
 
 // Shrinks a failing case while the reference and `engine` still disagree (or `engine` throws).
@@ -528,20 +604,20 @@ void minimize_case(uint64_t seed, difftest::GeneratedCase const& gc, fs::path co
                    std::vector<Engine> const& list, size_t engine, Options const& opt) {
   std::vector<Engine> const pair = {list[0], list[engine]};
   auto fails = [&](difftest::CaseText const& c) {
-    CaseOutcome const oc = run_case("minimize-" + std::to_string(seed), c.policy, c.data, c.now, tmp, pair,
-                                    nullptr, nullptr);
+    CaseOutcome const oc =
+        run_case("minimize-" + std::to_string(seed), c.policy, c.data, c.now, tmp, pair, nullptr, nullptr);
     return !oc.ok && !oc.setup_failed;
   };
-  std::printf("minimizing seed %llu (%s against %s)...\n", (unsigned long long)seed, list[engine].name.c_str(),
-              list[0].name.c_str());
+  std::printf("minimizing seed %llu (%s against %s)...\n", (unsigned long long)seed,
+              list[engine].name.c_str(), list[0].name.c_str());
   std::fflush(stdout);
-  difftest::CaseText const small = difftest::minimize({gc.policy_text, gc.prospects_jsonl, gc.now}, fails,
-                                                      [](std::string const& s) {
-                                                        std::printf("  %s\n", s.c_str());
-                                                        std::fflush(stdout);
-                                                      });
-  CaseOutcome const oc = run_case("minimized-" + std::to_string(seed), small.policy, small.data, small.now, tmp,
-                                  pair, nullptr, nullptr);
+  difftest::CaseText const small =
+      difftest::minimize({gc.policy_text, gc.prospects_jsonl, gc.now}, fails, [](std::string const& s) {
+        std::printf("  %s\n", s.c_str());
+        std::fflush(stdout);
+      });
+  CaseOutcome const oc = run_case("minimized-" + std::to_string(seed), small.policy, small.data, small.now,
+                                  tmp, pair, nullptr, nullptr);
   std::printf("---- minimized seed %llu, now %s\n%s---- data\n%s---- outputs\n", (unsigned long long)seed,
               difftest::format_rfc3339(small.now).c_str(), small.policy.c_str(), small.data.c_str());
   for (auto const& [name, text] : oc.outputs) std::printf("%s: %s", name.c_str(), text.c_str());
@@ -597,10 +673,12 @@ int main(int argc, char** argv) {
     difftest::GeneratedCase const gc = difftest::generate_case(seed, opt.gen);
     if (opt.print) {
       std::printf("==== case seed %llu, now %s\n%s---- data\n%s", (unsigned long long)seed,
-                  difftest::format_rfc3339(gc.now).c_str(), gc.policy_text.c_str(), gc.prospects_jsonl.c_str());
+                  difftest::format_rfc3339(gc.now).c_str(), gc.policy_text.c_str(),
+                  gc.prospects_jsonl.c_str());
     }
-    CaseOutcome const oc = run_case("case-" + std::to_string(seed), gc.policy_text, gc.prospects_jsonl, gc.now, tmp,
-                                    list, opt.coverage ? &cov : nullptr, opt.timing ? &timing : nullptr);
+    CaseOutcome const oc =
+        run_case("case-" + std::to_string(seed), gc.policy_text, gc.prospects_jsonl, gc.now, tmp, list,
+                 opt.coverage ? &cov : nullptr, opt.timing ? &timing : nullptr);
     if (oc.ok) {
       ++passed;
       if (opt.verbose) std::printf("seed %llu: ok\n", (unsigned long long)seed);
@@ -627,7 +705,8 @@ int main(int argc, char** argv) {
   std::printf("%llu passed, %llu failed", (unsigned long long)passed, (unsigned long long)failed);
   if (!failing.empty()) {
     std::printf(" (seeds:");
-    for (size_t i = 0; i < failing.size() && i < 20; ++i) std::printf(" %llu", (unsigned long long)failing[i]);
+    for (size_t i = 0; i < failing.size() && i < 20; ++i)
+      std::printf(" %llu", (unsigned long long)failing[i]);
     if (failing.size() > 20) std::printf(" ...");
     std::printf(")");
   }

@@ -104,10 +104,10 @@ int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 
 
 struct TimeStyle {
   char sep = 'T';
-  int offset_minutes = 0;       // printed as Z when 0 and !force_offset
-  bool force_offset = false;    // +00:00 instead of Z
-  bool full_fraction = false;   // always .ffffff (else trimmed, and none when zero)
-  bool date_only = false;       // YYYY-MM-DD (only for midnight UTC)
+  int offset_minutes = 0;      // printed as Z when 0 and !force_offset
+  bool force_offset = false;   // +00:00 instead of Z
+  bool full_fraction = false;  // always .ffffff (else trimmed, and none when zero)
+  bool date_only = false;      // YYYY-MM-DD (only for midnight UTC)
 };
 
 std::string format_time(int64_t micros, TimeStyle const& st) {
@@ -190,10 +190,14 @@ std::string json_string(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
     auto const u = static_cast<unsigned char>(c);
-    if (c == '"') out += "\\\"";
-    else if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else if (c == '\t') out += "\\t";
+    if (c == '"')
+      out += "\\\"";
+    else if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else if (c == '\t')
+      out += "\\t";
     else if (u < 0x20) {
       char buf[8];
       std::snprintf(buf, sizeof buf, "\\u%04x", u);
@@ -211,34 +215,55 @@ std::string json_string(std::string_view s) {
 // sets and regexes match some records and miss others.
 
 enum Pool : int {
-  kEmail, kTitle, kIndustry, kCountry, kStatus, kStage, kCompany, kGeneric, kPage, kForm, kAsset,
-  kChannel, kDomain, kTag, kPoolCount
+  kEmail,
+  kTitle,
+  kIndustry,
+  kCountry,
+  kStatus,
+  kStage,
+  kCompany,
+  kGeneric,
+  kPage,
+  kForm,
+  kAsset,
+  kChannel,
+  kDomain,
+  kTag,
+  kPoolCount
 };
 
 std::vector<std::string> const& pool_values(int pool) {
   static std::vector<std::vector<std::string>> const pools = {
       /*kEmail*/ {"ann@gmail.com", "Bob@Initech.example", "carol@INITECH.EXAMPLE", "dave@yahoo.co.jp",
-                  "eve@sub.initech.example", "noatsign", "x@y@M\u00fcller.DE", "\u5b66\u751f@\u5927\u5b66.ac.jp",
-                  "zoe@uni.edu", "", "\u00c9lodie@Outlook.com", "frank@gmail.com"},
-      /*kTitle*/ {"Director of Sales", "VP Marketing", "Student", "intern", "International Sales Manager",
-                  "HEAD OF IT", "\u90e8\u9577", "Ing\u00e9nieur", "STRASSE-Manager", "stra\u00dfe-manager", "",
-                  "cto", "Chief Revenue Officer"},
-      /*kIndustry*/ {"SaaS", "saas", "Manufacturing", "Finance", "\u88fd\u9020\u696d", "\u00c4rzte", "", "Retail"},
+                  "eve@sub.initech.example", "noatsign", "x@y@M\u00fcller.DE",
+                  "\u5b66\u751f@\u5927\u5b66.ac.jp", "zoe@uni.edu", "", "\u00c9lodie@Outlook.com",
+                  "frank@gmail.com"},
+      /*kTitle*/
+      {"Director of Sales", "VP Marketing", "Student", "intern", "International Sales Manager", "HEAD OF IT",
+       "\u90e8\u9577", "Ing\u00e9nieur", "STRASSE-Manager", "stra\u00dfe-manager", "", "cto",
+       "Chief Revenue Officer"},
+      /*kIndustry*/
+      {"SaaS", "saas", "Manufacturing", "Finance", "\u88fd\u9020\u696d", "\u00c4rzte", "", "Retail"},
       /*kCountry*/ {"JP", "US", "jp", "DE", "\u00d6sterreich", "", "FR"},
       /*kStatus*/ {"Lead", "MQL", "Recycled", "lead", "SQL", "Customer"},
       /*kStage*/ {"Untouched", "Stage1", "Stage4", "untouched", "Contacted"},
-      /*kCompany*/ {"Initech", "ACME Corp", "M\u00fcller GmbH", "\u682a\u5f0f\u4f1a\u793e\u30c6\u30b9\u30c8", "",
-                    "o'Reilly \"Books\"", "back\\slash Ltd"},
-      /*kGeneric*/ {"alpha", "Beta", "GAMMA", "d\u00e9lta", "\u6771\u4eac", "", " spaced ", "x",
-                    "\u03a3\u038a\u03a3\u03a5\u03a6\u039f\u03a3"},
-      /*kPage*/ {"/pricing", "/pricing/enterprise", "/Pricing", "/en/pricing", "/product/x", "/features",
-                 "/blog/post-1", "/Blog/\u00dcn\u00efcode", "/", ""},
+      /*kCompany*/
+      {"Initech", "ACME Corp", "M\u00fcller GmbH", "\u682a\u5f0f\u4f1a\u793e\u30c6\u30b9\u30c8", "",
+       "o'Reilly \"Books\"", "back\\slash Ltd"},
+      /*kGeneric*/
+      {"alpha", "Beta", "GAMMA", "d\u00e9lta", "\u6771\u4eac", "", " spaced ", "x",
+       "\u03a3\u038a\u03a3\u03a5\u03a6\u039f\u03a3"},
+      /*kPage*/
+      {"/pricing", "/pricing/enterprise", "/Pricing", "/en/pricing", "/product/x", "/features",
+       "/blog/post-1", "/Blog/\u00dcn\u00efcode", "/", ""},
       /*kForm*/ {"contact", "Contact", "demo", "newsletter", "CONTACT", ""},
-      /*kAsset*/ {"whitepaper-2026", "Ebook: AI", "case-study", "WHITEPAPER", "ebook",
-                  "\u30db\u30ef\u30a4\u30c8\u30da\u30fc\u30d1\u30fc"},
+      /*kAsset*/
+      {"whitepaper-2026", "Ebook: AI", "case-study", "WHITEPAPER", "ebook",
+       "\u30db\u30ef\u30a4\u30c8\u30da\u30fc\u30d1\u30fc"},
       /*kChannel*/ {"web", "Email", "ads", "\u30d1\u30fc\u30c8\u30ca\u30fc", "WEB"},
-      /*kDomain*/ {"gmail.com", "yahoo.co.jp", "initech.example", "m\u00fcller.de", "outlook.com",
-                   "sub.initech.example", "uni.edu"},
+      /*kDomain*/
+      {"gmail.com", "yahoo.co.jp", "initech.example", "m\u00fcller.de", "outlook.com", "sub.initech.example",
+       "uni.edu"},
       /*kTag*/ {"vip", "VIP", "beta", "churn-risk", "partner", "\u00fc-tag", ""},
   };
   return pools[size_t(pool)];
@@ -248,8 +273,9 @@ std::vector<std::string> const& pool_values(int pool) {
 std::vector<std::string> const& pool_regexes(int pool) {
   static std::vector<std::vector<std::string>> const res = {
       /*kEmail*/ {"@gmail\\.com$", "(^|\\.)(edu|ac\\.jp)$", "^[a-z]+@", "initech", "@.*@"},
-      /*kTitle*/ {"director|vp|head|chief|\u90e8\u9577", "student|intern|\u5b66\u751f", "^VP", "stra\u00dfe",
-                  "manager$", "^$"},
+      /*kTitle*/
+      {"director|vp|head|chief|\u90e8\u9577", "student|intern|\u5b66\u751f", "^VP", "stra\u00dfe", "manager$",
+       "^$"},
       /*kIndustry*/ {"^saas$", "SaaS", "\u696d", "^(Finance|Retail)$"},
       /*kCountry*/ {"^JP$", "^[A-Z]{2}$", "\u00f6"},
       /*kStatus*/ {"^lead$", "QL$"},
@@ -267,13 +293,14 @@ std::vector<std::string> const& pool_regexes(int pool) {
 }
 
 std::vector<std::string> const kNumberTexts = {
-    "0", "1", "2", "3", "5", "10", "20", "50", "100", "1000", "2.5", "0.1", "0.3", "7.25", "19.99",
-    "200", "999", "1000.5", "-1", "-0.25", "12345.678", "4"};
+    "0",   "1",   "2",    "3",     "5",   "10",  "20",     "50", "100",   "1000",      "2.5",
+    "0.1", "0.3", "7.25", "19.99", "200", "999", "1000.5", "-1", "-0.25", "12345.678", "4"};
 
-std::vector<std::string> const kDurationTexts = {"30min", "1h", "12h", "48h", "1d", "7d", "14d", "30d",
-                                                 "60d", "90d", "180d", "1w", "2w", "0d"};
+std::vector<std::string> const kDurationTexts = {"30min", "1h",  "12h", "48h",  "1d", "7d", "14d",
+                                                 "30d",   "60d", "90d", "180d", "1w", "2w", "0d"};
 std::vector<std::string> const kPastTexts = {"1d", "7d", "12h", "30min", "2w", "1h", "30d"};
-std::vector<std::string> const kGradeNames = {"F", "D-", "D", "D+", "C-", "C", "C+", "B-", "B", "B+", "A-", "A", "A+"};
+std::vector<std::string> const kGradeNames = {"F",  "D-", "D",  "D+", "C-", "C", "C+",
+                                              "B-", "B",  "B+", "A-", "A",  "A+"};
 
 int64_t duration_micros(std::string_view text) {
   size_t i = 0;
@@ -312,16 +339,16 @@ struct FieldDef {
   bool optional = false;
   bool has_default = false;
   std::string default_text;
-  std::string column;                  // the JSON key
-  std::vector<std::string> missing;    // `missing "..."` placeholders
+  std::string column;                // the JSON key
+  std::vector<std::string> missing;  // `missing "..."` placeholders
   bool required() const { return !optional && !has_default; }
 };
 
 struct LetDef {
   std::string name;
   T type;
-  int cls;      // 0 plain, 1 colleague, 2 score
-  int index;    // generation order within its class
+  int cls;    // 0 plain, 1 colleague, 2 score
+  int index;  // generation order within its class
 };
 
 struct SetDef {
@@ -330,7 +357,7 @@ struct SetDef {
 };
 
 struct BlockDef {
-  std::string name;   // empty: the implicit block
+  std::string name;  // empty: the implicit block
   int index;
 };
 
@@ -338,7 +365,7 @@ struct RuleDef {
   std::string name;
   enum Q { Default, Once, Always, Every } q = Default;
   int64_t every = 0;
-  int max = 0;        // 0: none
+  int max = 0;  // 0: none
 };
 
 // Where an expression is written (decides what it may name).
@@ -346,13 +373,13 @@ enum class Place { LetPlain, LetColleague, Block, Grade, LetScore, Segment, Rule
 
 struct Ctx {
   Place place = Place::Rule;
-  int index = 1 << 30;     // the let/block/segment being generated: earlier ones may be named
-  bool colleague = false;  // inside a colleague aggregate
-  int colleague_depth = 0; // colleague aggregates around this expression
-  bool activity = false;   // activity fields in scope
-  bool in_where = false;   // inside an activity `where`: parenthesise infix within and any/no
-  bool no_str = false;     // inside a template interpolation: no string or set literals
-  int64_t past = 0;        // the total past() shift around this expression
+  int index = 1 << 30;      // the let/block/segment being generated: earlier ones may be named
+  bool colleague = false;   // inside a colleague aggregate
+  int colleague_depth = 0;  // colleague aggregates around this expression
+  bool activity = false;    // activity fields in scope
+  bool in_where = false;    // inside an activity `where`: parenthesise infix within and any/no
+  bool no_str = false;      // inside a template interpolation: no string or set literals
+  int64_t past = 0;         // the total past() shift around this expression
 };
 
 struct Choice {
@@ -402,7 +429,7 @@ class Gen {
   E in_test(Ctx c, int d);
   E within(Ctx c, int d);
   E logic(Ctx c, int d, bool is_and);
-  E act_agg(int agg, Ctx c, int d);   // 0 count, 1 any, 2 no, 3 last, 4 first
+  E act_agg(int agg, Ctx c, int d);  // 0 count, 1 any, 2 no, 3 last, 4 first
   E where_cond(Ctx c, int d);
   E window(Ctx c);
   E col_count(Ctx c, int d);
@@ -439,7 +466,7 @@ class Gen {
   }
   E choose(std::vector<Choice> const& cs);
   void note_duration(std::string const& text, Ctx const& c) {
-    if (text.empty() || text[0] < '0' || text[0] > '9') return;   // not a literal
+    if (text.empty() || text[0] < '0' || text[0] > '9') return;  // not a literal
     int64_t const m = duration_micros(text);
     durations_.insert(m);
     if (c.past) past_offsets_.insert(c.past + m);
@@ -458,8 +485,8 @@ class Gen {
   int64_t now_ = 0;
   std::string timezone_;
   std::set<std::string> used_;
-  std::vector<FieldDef> pf_;            // prospect fields (id first)
-  std::vector<FieldDef> af_;            // activity fields
+  std::vector<FieldDef> pf_;  // prospect fields (id first)
+  std::vector<FieldDef> af_;  // activity fields
   std::vector<std::string> kinds_;
   bool has_acts_ = false;
   bool has_account_ = false;
@@ -468,9 +495,9 @@ class Gen {
   std::vector<BlockDef> blocks_;
   std::vector<std::string> segments_;
   std::vector<RuleDef> rules_;
-  std::set<int64_t> durations_;         // every duration literal the policy uses
-  std::set<int64_t> past_offsets_;      // past() shifts, and shift + window
-  std::vector<int64_t> instants_;       // time literals of the policy
+  std::set<int64_t> durations_;     // every duration literal the policy uses
+  std::set<int64_t> past_offsets_;  // past() shifts, and shift + window
+  std::vector<int64_t> instants_;   // time literals of the policy
 };
 
 E Gen::choose(std::vector<Choice> const& cs) {
@@ -504,10 +531,10 @@ void Gen::choose_now() {
   int64_t const base = days_from_civil(2026, 11, 22) * kDay;
   now_ = base + rng_.range(-200, 200) * kDay;
   switch (rng_.below(4)) {
-    case 0: break;                                              // midnight
+    case 0: break;  // midnight
     case 1: now_ += rng_.range(0, 23) * kHour; break;
     case 2: now_ += rng_.range(0, kDay / kSec - 1) * kSec; break;
-    default: now_ += rng_.range(0, kDay - 1); break;            // microseconds
+    default: now_ += rng_.range(0, kDay - 1); break;  // microseconds
   }
 }
 
@@ -518,24 +545,24 @@ void Gen::make_schema() {
     int pool;
   };
   static std::vector<Cand> const prospect = {
-      {"company", T::Str, kCompany},     {"title", T::Str, kTitle},         {"industry", T::Str, kIndustry},
-      {"country", T::Str, kCountry},     {"status", T::Str, kStatus},       {"touch_stage", T::Str, kStage},
-      {"origin", T::Str, kGeneric},      {"source", T::Str, kGeneric},      {"city", T::Str, kGeneric},
-      {"employees", T::Num, -1},         {"revenue", T::Num, -1},           {"rating", T::Num, -1},
-      {"seats", T::Num, -1},             {"opted_in", T::Bool, -1},         {"do_not_email", T::Bool, -1},
-      {"is_customer", T::Bool, -1},      {"assigned_at", T::Time, -1},      {"created_at", T::Time, -1},
-      {"renewal_at", T::Time, -1},       {"response_time", T::Dur, -1},     {"trial_length", T::Dur, -1},
-      {"prior_grade", T::Grade, -1},     {"manual_grade", T::Grade, -1},    {"tags", T::List, kTag},
+      {"company", T::Str, kCompany}, {"title", T::Str, kTitle},      {"industry", T::Str, kIndustry},
+      {"country", T::Str, kCountry}, {"status", T::Str, kStatus},    {"touch_stage", T::Str, kStage},
+      {"origin", T::Str, kGeneric},  {"source", T::Str, kGeneric},   {"city", T::Str, kGeneric},
+      {"employees", T::Num, -1},     {"revenue", T::Num, -1},        {"rating", T::Num, -1},
+      {"seats", T::Num, -1},         {"opted_in", T::Bool, -1},      {"do_not_email", T::Bool, -1},
+      {"is_customer", T::Bool, -1},  {"assigned_at", T::Time, -1},   {"created_at", T::Time, -1},
+      {"renewal_at", T::Time, -1},   {"response_time", T::Dur, -1},  {"trial_length", T::Dur, -1},
+      {"prior_grade", T::Grade, -1}, {"manual_grade", T::Grade, -1}, {"tags", T::List, kTag},
       {"interests", T::List, kTag},
   };
   static std::vector<Cand> const activity = {
-      {"page", T::Str, kPage},         {"form", T::Str, kForm},     {"asset", T::Str, kAsset},
-      {"channel", T::Str, kChannel},   {"source", T::Str, kGeneric}, {"amount", T::Num, -1},
-      {"mobile", T::Bool, -1},         {"watch_time", T::Dur, -1},  {"scheduled_at", T::Time, -1},
-      {"quality", T::Grade, -1},       {"labels", T::List, kTag},
+      {"page", T::Str, kPage},       {"form", T::Str, kForm},      {"asset", T::Str, kAsset},
+      {"channel", T::Str, kChannel}, {"source", T::Str, kGeneric}, {"amount", T::Num, -1},
+      {"mobile", T::Bool, -1},       {"watch_time", T::Dur, -1},   {"scheduled_at", T::Time, -1},
+      {"quality", T::Grade, -1},     {"labels", T::List, kTag},
   };
-  static std::vector<std::string> const columns = {"Company Name", "Total Visits", "E-Mail", "Assigned At",
-                                                   "\u4f1a\u793e", "Lead Source", "Owner Region"};
+  static std::vector<std::string> const columns = {
+      "Company Name", "Total Visits", "E-Mail", "Assigned At", "\u4f1a\u793e", "Lead Source", "Owner Region"};
 
   // id, email, account
   FieldDef id;
@@ -615,8 +642,8 @@ void Gen::make_schema() {
 
   has_acts_ = rng_.chance(92);
   if (!has_acts_) return;
-  static std::vector<std::string> const kinds = {"visit", "form", "email_open", "email_click", "download",
-                                                 "webinar", "unsubscribe", "bounce", "call"};
+  static std::vector<std::string> const kinds = {
+      "visit", "form", "email_open", "email_click", "download", "webinar", "unsubscribe", "bounce", "call"};
   std::vector<std::string> k = kinds;
   rng_.shuffle(k);
   k.resize(size_t(rng_.range(2, 6)));
@@ -634,7 +661,7 @@ void Gen::make_schema() {
     f.pool = ac[i].pool;
     used_.insert(f.name);
     finish(f, true);
-    if (rng_.chance(5)) f.optional = false;   // a required activity field (always in the data)
+    if (rng_.chance(5)) f.optional = false;  // a required activity field (always in the data)
     af_.push_back(f);
   }
 }
@@ -722,7 +749,7 @@ std::vector<FieldDef const*> Gen::fields_of(T t, Ctx const& c, bool activity_fie
   }
   for (auto const& f : pf_) {
     if (f.type != t) continue;
-    if (c.activity) {   // shadowed by an activity field of the same name
+    if (c.activity) {  // shadowed by an activity field of the same name
       bool shadowed = false;
       for (auto const& a : af_) shadowed |= a.name == f.name;
       if (shadowed) continue;
@@ -766,7 +793,7 @@ std::vector<LetDef const*> Gen::lets_of(T t, Ctx const& c) const {
 std::vector<BlockDef const*> Gen::blocks_of(Ctx const& c) const {
   std::vector<BlockDef const*> out;
   for (auto const& b : blocks_) {
-    if (b.name.empty()) continue;   // the implicit block has no name of its own
+    if (b.name.empty()) continue;  // the implicit block has no name of its own
     bool ok = false;
     switch (c.place) {
       case Place::LetPlain:
@@ -799,16 +826,23 @@ bool Gen::grade_ok(Ctx const& c) const {
 std::vector<int> Gen::segments_of(Ctx const& c) const {
   std::vector<int> out;
   for (int s = 0; s < int(segments_.size()); ++s) {
-    if (c.place == Place::Rule) out.push_back(s);
-    else if (c.place == Place::Segment && !c.colleague && s < c.index) out.push_back(s);
+    if (c.place == Place::Rule)
+      out.push_back(s);
+    else if (c.place == Place::Segment && !c.colleague && s < c.index)
+      out.push_back(s);
   }
   return out;
 }
 
 bool Gen::has_leaf(T t, Ctx const& c) {
   switch (t) {
-    case T::Num: case T::Bool: case T::Time: case T::Dur: case T::Grade: return true;
-    case T::Str: return !c.no_str || !fields_of(T::Str, c, false).empty() || !fields_of(T::Str, c, true).empty();
+    case T::Num:
+    case T::Bool:
+    case T::Time:
+    case T::Dur:
+    case T::Grade: return true;
+    case T::Str:
+      return !c.no_str || !fields_of(T::Str, c, false).empty() || !fields_of(T::Str, c, true).empty();
     case T::List:
       return !fields_of(T::List, c, false).empty() || !fields_of(T::List, c, true).empty() ||
              !lets_of(T::List, c).empty();
@@ -836,7 +870,10 @@ E Gen::time_lit() {
     t = now_ - *std::next(durations_.begin(), long(rng_.below(durations_.size())));
   TimeStyle st;
   switch (rng_.below(5)) {
-    case 0: st.date_only = true; t = floor_div(t, kDay) * kDay; break;
+    case 0:
+      st.date_only = true;
+      t = floor_div(t, kDay) * kDay;
+      break;
     case 1: st.offset_minutes = 9 * 60; break;
     case 2: st.offset_minutes = -(5 * 60 + 30); break;
     default: break;
@@ -891,7 +928,7 @@ E Gen::list(Ctx c) {
   fs.insert(fs.end(), as.begin(), as.end());
   auto ls = lets_of(T::List, c);
   if (!ls.empty() && (fs.empty() || rng_.chance(30))) return E{rng_.pick(ls)->name, kPrim, kTag};
-  if (fs.empty()) return E{"email", kPrim};   // callers check has_leaf first
+  if (fs.empty()) return E{"email", kPrim};  // callers check has_leaf first
   return E{rng_.pick(fs)->name, kPrim, kTag};
 }
 
@@ -900,16 +937,17 @@ E Gen::leaf(T t, Ctx c) {
   auto fields = fields_of(t, c, false);
   auto afields = fields_of(t, c, true);
   auto lets = lets_of(t, c);
-  if (t != T::Str || !c.no_str)
-    cs.push_back({t == T::Bool ? 6 : 25, [&] { return literal(t, -1, c); }});
-  if (!fields.empty()) cs.push_back({30, [&] {
-    auto const* f = rng_.pick(fields);
-    return E{f->name, kPrim, f->pool};
-  }});
-  if (!afields.empty()) cs.push_back({40, [&] {
-    auto const* f = rng_.pick(afields);
-    return E{f->name, kPrim, f->pool};
-  }});
+  if (t != T::Str || !c.no_str) cs.push_back({t == T::Bool ? 6 : 25, [&] { return literal(t, -1, c); }});
+  if (!fields.empty())
+    cs.push_back({30, [&] {
+                    auto const* f = rng_.pick(fields);
+                    return E{f->name, kPrim, f->pool};
+                  }});
+  if (!afields.empty())
+    cs.push_back({40, [&] {
+                    auto const* f = rng_.pick(afields);
+                    return E{f->name, kPrim, f->pool};
+                  }});
   if (!lets.empty()) cs.push_back({18, [&] { return E{rng_.pick(lets)->name, kPrim}; }});
   auto const bs = t == T::Num ? blocks_of(c) : std::vector<BlockDef const*>{};
   auto const ss = t == T::Bool ? segments_of(c) : std::vector<int>{};
@@ -917,7 +955,12 @@ E Gen::leaf(T t, Ctx c) {
     case T::Num: {
       if (!bs.empty()) cs.push_back({12, [&] { return E{rng_.pick(bs)->name, kPrim}; }});
       if (total_ok(c)) cs.push_back({14, [&] { return E{"score", kPrim}; }});
-      if (has_acts_) cs.push_back({8, [&] { return E{"count(" + (rng_.chance(30) ? std::string("activity") : rng_.pick(kinds_)) + ")", kPrim}; }});
+      if (has_acts_)
+        cs.push_back({8, [&] {
+                        return E{
+                            "count(" + (rng_.chance(30) ? std::string("activity") : rng_.pick(kinds_)) + ")",
+                            kPrim};
+                      }});
       break;
     }
     case T::Str:
@@ -1010,31 +1053,35 @@ E Gen::where_cond(Ctx c, int d) {
       FieldDef const* fp = &f;
       switch (f.type) {
         case T::Str:
-          as.push_back({10, [&, fp] {
-            std::string op = rng_.pick(std::vector<std::string>{"==", "!=", "~", "~*", "in"});
-            if (c.no_str) return E{"present(" + fp->name + ")", kPrim};
-            if (op == "~" || op == "~*")
-              return E{fp->name + " " + op + " " + lr_string(rng_.pick(pool_regexes(fp->pool))), kCmp};
-            if (op == "in") {
-              std::string s = fp->name + " in {";
-              size_t const n = size_t(rng_.range(1, 3));
-              for (size_t i = 0; i < n; ++i) s += (i ? ", " : "") + str_lit(fp->pool);
-              return E{s + "}", kCmp};
-            }
-            return E{fp->name + " " + op + " " + str_lit(fp->pool), kCmp};
-          }});
+          as.push_back(
+              {10, [&, fp] {
+                 std::string op = rng_.pick(std::vector<std::string>{"==", "!=", "~", "~*", "in"});
+                 if (c.no_str) return E{"present(" + fp->name + ")", kPrim};
+                 if (op == "~" || op == "~*")
+                   return E{fp->name + " " + op + " " + lr_string(rng_.pick(pool_regexes(fp->pool))), kCmp};
+                 if (op == "in") {
+                   std::string s = fp->name + " in {";
+                   size_t const n = size_t(rng_.range(1, 3));
+                   for (size_t i = 0; i < n; ++i) s += (i ? ", " : "") + str_lit(fp->pool);
+                   return E{s + "}", kCmp};
+                 }
+                 return E{fp->name + " " + op + " " + str_lit(fp->pool), kCmp};
+               }});
           break;
         case T::Num:
           as.push_back({6, [&, fp] {
-            return E{fp->name + " " + rng_.pick(std::vector<std::string>{">", ">=", "<", "=="}) + " " + at(num_lit(), kCoal), kCmp};
-          }});
+                          return E{fp->name + " " +
+                                       rng_.pick(std::vector<std::string>{">", ">=", "<", "=="}) + " " +
+                                       at(num_lit(), kCoal),
+                                   kCmp};
+                        }});
           break;
         case T::Bool:
-          as.push_back({5, [&, fp] { return rng_.chance(60) ? E{fp->name, kPrim} : E{"not " + fp->name, kNot}; }});
+          as.push_back({5, [&, fp] {
+                          return rng_.chance(60) ? E{fp->name, kPrim} : E{"not " + fp->name, kNot};
+                        }});
           break;
-        case T::Dur:
-          as.push_back({4, [&, fp] { return E{fp->name + " >= " + dur_lit().s, kCmp}; }});
-          break;
+        case T::Dur: as.push_back({4, [&, fp] { return E{fp->name + " >= " + dur_lit().s, kCmp}; }}); break;
         case T::Time:
           as.push_back({4, [&, fp] { return E{"(" + fp->name + " within " + dur_lit().s + ")", kPrim}; }});
           break;
@@ -1043,19 +1090,18 @@ E Gen::where_cond(Ctx c, int d) {
           break;
         case T::List:
           as.push_back({4, [&, fp] {
-            if (c.no_str) return E{"len(" + fp->name + ") > 0", kCmp};
-            return E{str_lit(kTag) + " in " + fp->name, kCmp};
-          }});
+                          if (c.no_str) return E{"len(" + fp->name + ") > 0", kCmp};
+                          return E{str_lit(kTag) + " in " + fp->name, kCmp};
+                        }});
           break;
       }
     }
     as.push_back({5, [&] {
-      E dl = dur_lit();
-      note_duration(dl.s, c);
-      return E{"(at within " + dl.s + ")", kPrim};
-    }});
-    if (!c.no_str)
-      as.push_back({3, [&] { return E{"type == " + lr_string(rng_.pick(kinds_)), kCmp}; }});
+                    E dl = dur_lit();
+                    note_duration(dl.s, c);
+                    return E{"(at within " + dl.s + ")", kPrim};
+                  }});
+    if (!c.no_str) as.push_back({3, [&] { return E{"type == " + lr_string(rng_.pick(kinds_)), kCmp}; }});
     as.push_back({8, [&] { return boolean(w, d - 1); }});
     return choose(as);
   };
@@ -1116,8 +1162,10 @@ E Gen::col_fold(T t, char const* fn, Ctx c, int d) {
   inner.activity = false;
   inner.in_where = false;
   E e;
-  if (std::string(fn) == "sum" && t == T::Num) e = num_expr_for_sum(inner, d - 1);
-  else e = gen(t, inner, d - 1);
+  if (std::string(fn) == "sum" && t == T::Num)
+    e = num_expr_for_sum(inner, d - 1);
+  else
+    e = gen(t, inner, d - 1);
   return E{std::string(fn) + "(colleague, " + e.s + ")", kPrim, e.pool};
 }
 
@@ -1125,45 +1173,51 @@ E Gen::num(Ctx c, int d) {
   if (d <= 0 || rng_.chance(30)) return leaf(T::Num, c);
   std::vector<Choice> cs;
   cs.push_back({20, [&] { return leaf(T::Num, c); }});
-  cs.push_back({18, [&] {
-    int const op = int(rng_.below(4));
-    E a = num(c, d - 1), b = op == 3 && rng_.chance(15) ? E{"0", kPrim} : num(c, d - 1);
-    static char const* ops[] = {" + ", " - ", " * ", " / "};
-    bool const mul = op >= 2;
-    return E{at(a, mul ? kMul : kAdd) + ops[op] + at(b, mul ? kUnary : kMul), mul ? kMul : kAdd};
-  }});
+  cs.push_back(
+      {18, [&] {
+         int const op = int(rng_.below(4));
+         E a = num(c, d - 1), b = op == 3 && rng_.chance(15) ? E{"0", kPrim} : num(c, d - 1);
+         static char const* ops[] = {" + ", " - ", " * ", " / "};
+         bool const mul = op >= 2;
+         return E{at(a, mul ? kMul : kAdd) + ops[op] + at(b, mul ? kUnary : kMul), mul ? kMul : kAdd};
+       }});
   cs.push_back({3, [&] { return E{"-" + at(num(c, d - 1), kUnary), kUnary}; }});
   cs.push_back({7, [&] {
-    E a = num(c, d - 1), b = num(c, d - 1);
-    return E{at(a, kAdd) + " ?? " + at(b, kCoal), kCoal};
-  }});
+                  E a = num(c, d - 1), b = num(c, d - 1);
+                  return E{at(a, kAdd) + " ?? " + at(b, kCoal), kCoal};
+                }});
   if (has_acts_) cs.push_back({14, [&] { return act_agg(0, c, d); }});
   if (can_colleague(c)) {
     int const w = c.colleague_depth ? 1 : 5;
     cs.push_back({w, [&] { return col_count(c, d); }});
-    cs.push_back({w, [&] { return col_fold(T::Num, rng_.pick(std::vector<char const*>{"sum", "min", "max"}), c, d); }});
+    cs.push_back({w, [&] {
+                    return col_fold(T::Num, rng_.pick(std::vector<char const*>{"sum", "min", "max"}), c, d);
+                  }});
   }
   cs.push_back({4, [&] {
-    if (has_leaf(T::List, c) && rng_.chance(40)) return call("len", {list(c)});
-    return call("len", {str(c, d - 1)});
-  }});
+                  if (has_leaf(T::List, c) && rng_.chance(40)) return call("len", {list(c)});
+                  return call("len", {str(c, d - 1)});
+                }});
   cs.push_back({4, [&] { return min_max(T::Num, c, d); }});
   cs.push_back({10, [&] {
-    switch (rng_.below(3)) {
-      case 0: return call("abs", {num(c, d - 1)});
-      case 1: return call("round", {num(c, d - 1)});
-      default:   // lo < hi always: clamp with lo > hi is not defined by the spec
-          return call("clamp", {num(c, d - 1), E{rng_.pick(std::vector<std::string>{"0", "-1", "1", "2.5"}), kUnary},
-                                E{rng_.pick(std::vector<std::string>{"10", "100", "7.5"}), kPrim}});
-    }
-  }});
+                  switch (rng_.below(3)) {
+                    case 0: return call("abs", {num(c, d - 1)});
+                    case 1: return call("round", {num(c, d - 1)});
+                    default:  // lo < hi always: clamp with lo > hi is not defined by the spec
+                      return call("clamp",
+                                  {num(c, d - 1),
+                                   E{rng_.pick(std::vector<std::string>{"0", "-1", "1", "2.5"}), kUnary},
+                                   E{rng_.pick(std::vector<std::string>{"10", "100", "7.5"}), kPrim}});
+                  }
+                }});
   cs.push_back({10, [&] {
-    return call(rng_.pick(std::vector<char const*>{"days_since", "hour", "weekday"}), {subject(T::Time, c, d - 1)});
-  }});
+                  return call(rng_.pick(std::vector<char const*>{"days_since", "hour", "weekday"}),
+                              {subject(T::Time, c, d - 1)});
+                }});
   cs.push_back({3, [&] {
-    E a = dur(c, d - 1), b = dur(c, d - 1);
-    return E{at(a, kMul) + " / " + at(b, kUnary), kMul};
-  }});
+                  E a = dur(c, d - 1), b = dur(c, d - 1);
+                  return E{at(a, kMul) + " / " + at(b, kUnary), kMul};
+                }});
   if (can_past(c)) cs.push_back({4, [&] { return past(T::Num, c, d); }});
   return choose(cs);
 }
@@ -1173,21 +1227,23 @@ E Gen::str(Ctx c, int d) {
   std::vector<Choice> cs;
   cs.push_back({25, [&] { return leaf(T::Str, c); }});
   cs.push_back({8, [&] {
-    E a = str(c, d - 1);
-    return E{call(rng_.chance(50) ? "lower" : "upper", {a}).s, kPrim, a.pool};
-  }});
+                  E a = str(c, d - 1);
+                  return E{call(rng_.chance(50) ? "lower" : "upper", {a}).s, kPrim, a.pool};
+                }});
   cs.push_back({6, [&] {
-    auto const& emails = fields_of(T::Str, c, false);
-    E a = rng_.chance(70) && !emails.empty() ? E{"email", kPrim} : str(c, d - 1);
-    return E{call("domain", {a}).s, kPrim, kDomain};
-  }});
+                  auto const& emails = fields_of(T::Str, c, false);
+                  E a = rng_.chance(70) && !emails.empty() ? E{"email", kPrim} : str(c, d - 1);
+                  return E{call("domain", {a}).s, kPrim, kDomain};
+                }});
   cs.push_back({6, [&] {
-    E a = str(c, d - 1);
-    E b = c.no_str ? str(c, d - 1) : (rng_.chance(60) ? E{str_lit(a.pool), kPrim, a.pool} : str(c, d - 1));
-    return E{at(a, kAdd) + " ?? " + at(b, kCoal), kCoal, a.pool};
-  }});
+                  E a = str(c, d - 1);
+                  E b = c.no_str ? str(c, d - 1)
+                                 : (rng_.chance(60) ? E{str_lit(a.pool), kPrim, a.pool} : str(c, d - 1));
+                  return E{at(a, kAdd) + " ?? " + at(b, kCoal), kCoal, a.pool};
+                }});
   cs.push_back({3, [&] { return min_max(T::Str, c, d); }});
-  if (can_colleague(c)) cs.push_back({3, [&] { return col_fold(T::Str, rng_.chance(50) ? "min" : "max", c, d); }});
+  if (can_colleague(c))
+    cs.push_back({3, [&] { return col_fold(T::Str, rng_.chance(50) ? "min" : "max", c, d); }});
   if (can_past(c)) cs.push_back({2, [&] { return past(T::Str, c, d); }});
   return choose(cs);
 }
@@ -1197,17 +1253,18 @@ E Gen::time(Ctx c, int d) {
   std::vector<Choice> cs;
   cs.push_back({20, [&] { return leaf(T::Time, c); }});
   cs.push_back({10, [&] {
-    E a = time(c, d - 1), b = dur(c, d - 1);
-    if (rng_.chance(15)) return E{at(b, kAdd) + " + " + at(a, kMul), kAdd};
-    return E{at(a, kAdd) + (rng_.chance(50) ? " + " : " - ") + at(b, kMul), kAdd};
-  }});
+                  E a = time(c, d - 1), b = dur(c, d - 1);
+                  if (rng_.chance(15)) return E{at(b, kAdd) + " + " + at(a, kMul), kAdd};
+                  return E{at(a, kAdd) + (rng_.chance(50) ? " + " : " - ") + at(b, kMul), kAdd};
+                }});
   if (has_acts_) cs.push_back({16, [&] { return act_agg(rng_.chance(60) ? 3 : 4, c, d); }});
   cs.push_back({4, [&] { return min_max(T::Time, c, d); }});
-  if (can_colleague(c)) cs.push_back({3, [&] { return col_fold(T::Time, rng_.chance(50) ? "min" : "max", c, d); }});
+  if (can_colleague(c))
+    cs.push_back({3, [&] { return col_fold(T::Time, rng_.chance(50) ? "min" : "max", c, d); }});
   cs.push_back({6, [&] {
-    E a = time(c, d - 1), b = time(c, d - 1);
-    return E{at(a, kAdd) + " ?? " + at(b, kCoal), kCoal};
-  }});
+                  E a = time(c, d - 1), b = time(c, d - 1);
+                  return E{at(a, kAdd) + " ?? " + at(b, kCoal), kCoal};
+                }});
   if (can_past(c)) cs.push_back({4, [&] { return past(T::Time, c, d); }});
   return choose(cs);
 }
@@ -1221,27 +1278,30 @@ E Gen::dur(Ctx c, int d) {
   cs.push_back({15, [&] { return leaf(T::Dur, c); }});
   cs.push_back({14, [&] { return call("since", {time(c, d - 1)}); }});
   cs.push_back({5, [&] {
-    E a = time(c, d - 1), b = time(c, d - 1);
-    return E{at(a, kAdd) + " - " + at(b, kMul), kAdd};
-  }});
+                  E a = time(c, d - 1), b = time(c, d - 1);
+                  return E{at(a, kAdd) + " - " + at(b, kMul), kAdd};
+                }});
   cs.push_back({6, [&] {
-    E a = dur(c, d - 1), b = dur(c, d - 1);
-    return E{at(a, kAdd) + (rng_.chance(50) ? " + " : " - ") + at(b, kMul), kAdd};
-  }});
+                  E a = dur(c, d - 1), b = dur(c, d - 1);
+                  return E{at(a, kAdd) + (rng_.chance(50) ? " + " : " - ") + at(b, kMul), kAdd};
+                }});
   cs.push_back({5, [&] {
-    // Whole multipliers only: a fractional product would need rounding the spec leaves open.
-    std::string const k = rng_.pick(std::vector<std::string>{"2", "3", "-1", "0"});
-    E a = dur(c, d - 1);
-    if (rng_.chance(20)) return E{k + " * " + at(a, kUnary), kMul};
-    return E{at(a, kMul) + " * " + k, kMul};
-  }});
+                  // Whole multipliers only: a fractional product would need rounding the spec leaves open.
+                  std::string const k = rng_.pick(std::vector<std::string>{"2", "3", "-1", "0"});
+                  E a = dur(c, d - 1);
+                  if (rng_.chance(20)) return E{k + " * " + at(a, kUnary), kMul};
+                  return E{at(a, kMul) + " * " + k, kMul};
+                }});
   cs.push_back({3, [&] { return E{"-" + at(dur(c, d - 1), kUnary), kUnary}; }});
   cs.push_back({5, [&] {
-    E a = dur(c, d - 1), b = dur(c, d - 1);
-    return E{at(a, kAdd) + " ?? " + at(b, kCoal), kCoal};
-  }});
+                  E a = dur(c, d - 1), b = dur(c, d - 1);
+                  return E{at(a, kAdd) + " ?? " + at(b, kCoal), kCoal};
+                }});
   cs.push_back({3, [&] { return min_max(T::Dur, c, d); }});
-  if (can_colleague(c)) cs.push_back({3, [&] { return col_fold(T::Dur, rng_.pick(std::vector<char const*>{"sum", "min", "max"}), c, d); }});
+  if (can_colleague(c))
+    cs.push_back({3, [&] {
+                    return col_fold(T::Dur, rng_.pick(std::vector<char const*>{"sum", "min", "max"}), c, d);
+                  }});
   if (can_past(c)) cs.push_back({3, [&] { return past(T::Dur, c, d); }});
   return choose(cs);
 }
@@ -1252,10 +1312,11 @@ E Gen::grade(Ctx c, int d) {
   cs.push_back({20, [&] { return leaf(T::Grade, c); }});
   cs.push_back({6, [&] { return min_max(T::Grade, c, d); }});
   cs.push_back({6, [&] {
-    E a = grade(c, d - 1), b = grade(c, d - 1);
-    return E{at(a, kAdd) + " ?? " + at(b, kCoal), kCoal};
-  }});
-  if (can_colleague(c)) cs.push_back({4, [&] { return col_fold(T::Grade, rng_.chance(50) ? "min" : "max", c, d); }});
+                  E a = grade(c, d - 1), b = grade(c, d - 1);
+                  return E{at(a, kAdd) + " ?? " + at(b, kCoal), kCoal};
+                }});
+  if (can_colleague(c))
+    cs.push_back({4, [&] { return col_fold(T::Grade, rng_.chance(50) ? "min" : "max", c, d); }});
   if (can_past(c)) cs.push_back({3, [&] { return past(T::Grade, c, d); }});
   return choose(cs);
 }
@@ -1282,34 +1343,39 @@ E Gen::regex(Ctx c, int d) {
 
 E Gen::in_test(Ctx c, int d) {
   std::vector<Choice> cs;
-  if (!sets_.empty()) cs.push_back({10, [&] {
-    SetDef const& set = rng_.pick(sets_);
-    E s;
-    if (set.pool == kDomain) s = E{"domain(" + (rng_.chance(80) ? std::string("email") : str(c, d - 1).s) + ")", kPrim};
-    else {
-      auto fs = fields_of(T::Str, c, false);
-      auto as = fields_of(T::Str, c, true);
-      fs.insert(fs.end(), as.begin(), as.end());
-      std::vector<FieldDef const*> same;
-      for (auto const* f : fs)
-        if (f->pool == set.pool) same.push_back(f);
-      s = !same.empty() && rng_.chance(75) ? E{rng_.pick(same)->name, kPrim} : str(c, d - 1);
-    }
-    return E{at(s, kCoal) + " in " + set.name, kCmp};
-  }});
-  if (!c.no_str) cs.push_back({8, [&] {
-    E s = subject(T::Str, c, rng_.chance(70) ? 0 : d - 1);
-    std::string lit = "{";
-    size_t const n = size_t(rng_.range(1, 4));
-    for (size_t i = 0; i < n; ++i) lit += (i ? ", " : "") + str_lit(s.pool);
-    if (rng_.chance(10)) lit += ",";
-    lit += "}";
-    return E{at(s, kCoal) + " in " + lit, kCmp};
-  }});
-  if (has_leaf(T::List, c)) cs.push_back({8, [&] {
-    E s = c.no_str || rng_.chance(30) ? str(c, d - 1) : E{str_lit(kTag), kPrim, kTag};
-    return E{at(s, kCoal) + " in " + list(c).s, kCmp};
-  }});
+  if (!sets_.empty())
+    cs.push_back(
+        {10, [&] {
+           SetDef const& set = rng_.pick(sets_);
+           E s;
+           if (set.pool == kDomain)
+             s = E{"domain(" + (rng_.chance(80) ? std::string("email") : str(c, d - 1).s) + ")", kPrim};
+           else {
+             auto fs = fields_of(T::Str, c, false);
+             auto as = fields_of(T::Str, c, true);
+             fs.insert(fs.end(), as.begin(), as.end());
+             std::vector<FieldDef const*> same;
+             for (auto const* f : fs)
+               if (f->pool == set.pool) same.push_back(f);
+             s = !same.empty() && rng_.chance(75) ? E{rng_.pick(same)->name, kPrim} : str(c, d - 1);
+           }
+           return E{at(s, kCoal) + " in " + set.name, kCmp};
+         }});
+  if (!c.no_str)
+    cs.push_back({8, [&] {
+                    E s = subject(T::Str, c, rng_.chance(70) ? 0 : d - 1);
+                    std::string lit = "{";
+                    size_t const n = size_t(rng_.range(1, 4));
+                    for (size_t i = 0; i < n; ++i) lit += (i ? ", " : "") + str_lit(s.pool);
+                    if (rng_.chance(10)) lit += ",";
+                    lit += "}";
+                    return E{at(s, kCoal) + " in " + lit, kCmp};
+                  }});
+  if (has_leaf(T::List, c))
+    cs.push_back({8, [&] {
+                    E s = c.no_str || rng_.chance(30) ? str(c, d - 1) : E{str_lit(kTag), kPrim, kTag};
+                    return E{at(s, kCoal) + " in " + list(c).s, kCmp};
+                  }});
   if (cs.empty()) return compare(c, d);
   return choose(cs);
 }
@@ -1350,16 +1416,17 @@ E Gen::boolean(Ctx c, int d) {
   cs.push_back({8, [&] { return logic(c, d, false); }});
   cs.push_back({6, [&] { return E{"not " + at(boolean(c, d - 1), kNot), kNot}; }});
   cs.push_back({5, [&] {
-    std::vector<T> ts = {T::Num, T::Str, T::Time, T::Dur, T::Grade, T::Bool};
-    if (has_leaf(T::List, c)) ts.push_back(T::List);
-    T t = rng_.pick(ts);
-    return call("present", {gen(t, c, d - 1)});
-  }});
-  cs.push_back({5, [&] {
-    E a = subject(T::Str, c, d - 1);
-    E b = c.no_str || rng_.chance(30) ? str(c, d - 1) : E{str_lit(a.pool), kPrim};
-    return call(rng_.pick(std::vector<char const*>{"contains", "starts_with", "ends_with"}), {a, b});
-  }});
+                  std::vector<T> ts = {T::Num, T::Str, T::Time, T::Dur, T::Grade, T::Bool};
+                  if (has_leaf(T::List, c)) ts.push_back(T::List);
+                  T t = rng_.pick(ts);
+                  return call("present", {gen(t, c, d - 1)});
+                }});
+  cs.push_back(
+      {5, [&] {
+         E a = subject(T::Str, c, d - 1);
+         E b = c.no_str || rng_.chance(30) ? str(c, d - 1) : E{str_lit(a.pool), kPrim};
+         return call(rng_.pick(std::vector<char const*>{"contains", "starts_with", "ends_with"}), {a, b});
+       }});
   if (has_acts_) cs.push_back({11, [&] { return act_agg(rng_.chance(65) ? 1 : 2, c, d); }});
   if (can_colleague(c)) cs.push_back({c.colleague_depth ? 1 : 4, [&] { return col_any(c, d); }});
   if (can_past(c)) cs.push_back({4, [&] { return past(T::Bool, c, d); }});
@@ -1370,9 +1437,9 @@ E Gen::boolean(Ctx c, int d) {
 // Declarations
 
 std::vector<std::string> Gen::make_sets() {
-  static std::vector<std::string> const names = {"free_mail", "target_industries", "priority_countries",
-                                                 "key_pages", "vip_tags", "good_status", "blocked_titles",
-                                                 "known_forms"};
+  static std::vector<std::string> const names = {"free_mail",      "target_industries", "priority_countries",
+                                                 "key_pages",      "vip_tags",          "good_status",
+                                                 "blocked_titles", "known_forms"};
   std::vector<std::string> out;
   size_t const n = size_t(rng_.range(0, 3));
   std::vector<int> pools = {kDomain, kIndustry, kCountry, kPage, kTag, kStatus, kTitle, kForm, kDomain};
@@ -1393,9 +1460,10 @@ std::vector<std::string> Gen::make_sets() {
 
 std::vector<std::string> Gen::make_lets() {
   static std::vector<std::string> const names = {
-      "engaged_colleagues", "recent_visits", "pricing_interest", "seniority", "is_free_mail", "last_touch",
-      "first_touch", "age_of_lead", "account_heat", "team_score", "fit_hint", "mail_domain", "quiet_for",
-      "best_grade", "hot_colleagues", "raw_interest", "label_text", "cadence", "tenure", "momentum"};
+      "engaged_colleagues", "recent_visits", "pricing_interest", "seniority",    "is_free_mail",
+      "last_touch",         "first_touch",   "age_of_lead",      "account_heat", "team_score",
+      "fit_hint",           "mail_domain",   "quiet_for",        "best_grade",   "hot_colleagues",
+      "raw_interest",       "label_text",    "cadence",          "tenure",       "momentum"};
   std::vector<std::string> out;
   int const n_plain = int(rng_.range(0, 3));
   int const n_col = has_account_ ? int(rng_.range(0, 2)) : 0;
@@ -1406,7 +1474,7 @@ std::vector<std::string> Gen::make_lets() {
     c.place = Place::LetPlain;
     c.index = i;
     T t = rng_.pick(types);
-    if (rng_.chance(8) && has_leaf(T::List, c)) t = T::List;   // a list-typed let: `let t = tags`
+    if (rng_.chance(8) && has_leaf(T::List, c)) t = T::List;  // a list-typed let: `let t = tags`
     E e = gen(t, c, depth);
     LetDef l{fresh_name(names), t, 0, i};
     out.push_back("let " + l.name + " = " + e.s + "\n");
@@ -1419,16 +1487,28 @@ std::vector<std::string> Gen::make_lets() {
     E e;
     T t;
     switch (rng_.below(5)) {
-      case 0: t = T::Num; e = col_count(c, depth); break;
-      case 1: t = T::Bool; e = col_any(c, depth); break;
-      case 2: t = T::Num; e = col_fold(T::Num, rng_.pick(std::vector<char const*>{"sum", "min", "max"}), c, depth); break;
+      case 0:
+        t = T::Num;
+        e = col_count(c, depth);
+        break;
+      case 1:
+        t = T::Bool;
+        e = col_any(c, depth);
+        break;
+      case 2:
+        t = T::Num;
+        e = col_fold(T::Num, rng_.pick(std::vector<char const*>{"sum", "min", "max"}), c, depth);
+        break;
       case 3: {
         t = T::Bool;
         E x = col_count(c, depth);
         e = E{x.s + " >= " + rng_.pick(std::vector<std::string>{"1", "2", "3"}), kCmp};
         break;
       }
-      default: t = T::Time; e = col_fold(T::Time, rng_.chance(50) ? "min" : "max", c, depth); break;
+      default:
+        t = T::Time;
+        e = col_fold(T::Time, rng_.chance(50) ? "min" : "max", c, depth);
+        break;
     }
     LetDef l{fresh_name(names), t, 1, i};
     out.push_back("let " + l.name + " = " + e.s + "\n");
@@ -1439,8 +1519,9 @@ std::vector<std::string> Gen::make_lets() {
 }
 
 std::string Gen::points_rule(Ctx c) {
-  static std::vector<std::string> const amounts = {"+1", "+2", "+2.5", "-0.1", "+0.3", "+10", "-5", "+0.7", "3",
-                                                   "-50", "+1.1", "+0.25", "+15", "-20", "+0.01", "-1.5"};
+  static std::vector<std::string> const amounts = {"+1",  "+2",   "+2.5",  "-0.1", "+0.3", "+10",
+                                                   "-5",  "+0.7", "3",     "-50",  "+1.1", "+0.25",
+                                                   "+15", "-20",  "+0.01", "-1.5"};
   static std::vector<std::string> const caps = {"20", "7.5", "0.5", "10", "1", "100", "2.2", "0.35"};
   std::string s = "points " + rng_.pick(amounts) + " ";
   int const depth = opt_.max_depth;
@@ -1465,8 +1546,8 @@ std::string Gen::points_rule(Ctx c) {
 }
 
 std::vector<std::string> Gen::make_blocks(std::vector<std::string>& top_level_points) {
-  static std::vector<std::string> const names = {"behavior", "fit", "engagement", "intent", "firmographic",
-                                                 "penalties", "recency"};
+  static std::vector<std::string> const names = {"behavior",     "fit",       "engagement", "intent",
+                                                 "firmographic", "penalties", "recency"};
   std::vector<std::string> out;
   int const n_named = int(rng_.range(0, 3));
   bool const implicit = n_named == 0 ? rng_.chance(85) : rng_.chance(45);
@@ -1504,8 +1585,10 @@ std::vector<std::string> Gen::make_blocks(std::vector<std::string>& top_level_po
     s += "}\n";
     out.push_back(s);
   }
-  if (rng_.chance(20)) out.push_back("score cap " + rng_.pick(std::vector<std::string>{"100", "45.5", "30"}) + "\n");
-  if (rng_.chance(20)) out.push_back("score floor " + rng_.pick(std::vector<std::string>{"-30", "0", "-7.5"}) + "\n");
+  if (rng_.chance(20))
+    out.push_back("score cap " + rng_.pick(std::vector<std::string>{"100", "45.5", "30"}) + "\n");
+  if (rng_.chance(20))
+    out.push_back("score floor " + rng_.pick(std::vector<std::string>{"-30", "0", "-7.5"}) + "\n");
   return out;
 }
 
@@ -1514,7 +1597,8 @@ std::vector<std::string> Gen::make_decay() {
   int const kind = int(rng_.below(10));
   if (kind < 4) return out;
   if (kind < 8) {
-    static std::vector<std::string> const pct = {"25", "50", "33.3", "12.5", "100", "70", "66.6", "10", "0.5", "99.9"};
+    static std::vector<std::string> const pct = {"25", "50",   "33.3", "12.5", "100",
+                                                 "70", "66.6", "10",   "0.5",  "99.9"};
     std::vector<std::string> afters = {"7d", "14d", "30d", "60d", "90d", "120d", "180d", "270d", "48h", "3w"};
     rng_.shuffle(afters);
     size_t const n = size_t(rng_.range(1, 3));
@@ -1541,8 +1625,8 @@ std::vector<std::string> Gen::make_decay() {
 }
 
 std::vector<std::string> Gen::make_grades() {
-  static std::vector<std::string> const moves = {"+1/3", "+2/3", "+1", "+4/3", "+5/3", "+2", "-1/3",
-                                                 "-2/3", "-1", "-4/3", "-2"};
+  static std::vector<std::string> const moves = {"+1/3", "+2/3", "+1", "+4/3", "+5/3", "+2",
+                                                 "-1/3", "-2/3", "-1", "-4/3", "-2"};
   std::vector<std::string> out;
   if (rng_.chance(60)) out.push_back("grade start " + grade_lit().s + "\n");
   int const n = int(rng_.range(0, 5));
@@ -1557,17 +1641,25 @@ std::vector<std::string> Gen::make_grades() {
 }
 
 void Gen::name_segments() {
-  static std::vector<std::string> const names = {"hot", "mql", "recycle", "warm", "dormant", "whale",
-                                                 "account_hot", "rising", "champion", "at_risk"};
+  static std::vector<std::string> const names = {"hot",   "mql",         "recycle", "warm",     "dormant",
+                                                 "whale", "account_hot", "rising",  "champion", "at_risk"};
   int const n = int(rng_.range(0, 5));
   // Names first: a condition may name earlier segments only, but rules name any of them.
   for (int i = 0; i < n; ++i) segments_.push_back(fresh_name(names));
 }
 
 std::vector<std::string> Gen::make_rules() {
-  static std::vector<std::string> const names = {"Hot list", "MQL", "Score jump", "SLA untouched", "Recycle",
-                                                 "Nurture \u00fc", "\u55b6\u696d\u901a\u77e5", "Say \"hi\"",
-                                                 "back\\slash", "Crossed threshold", "Weekly digest",
+  static std::vector<std::string> const names = {"Hot list",
+                                                 "MQL",
+                                                 "Score jump",
+                                                 "SLA untouched",
+                                                 "Recycle",
+                                                 "Nurture \u00fc",
+                                                 "\u55b6\u696d\u901a\u77e5",
+                                                 "Say \"hi\"",
+                                                 "back\\slash",
+                                                 "Crossed threshold",
+                                                 "Weekly digest",
                                                  "Colleague alert"};
   std::vector<std::string> out;
   int const n = int(rng_.range(1, 7));
@@ -1590,9 +1682,16 @@ std::vector<std::string> Gen::make_rules() {
     while (!rule_names.insert(r.name).second) r.name += " " + std::to_string(rng_.range(2, 9));
     std::string s = "rule " + lr_string(r.name);
     switch (rng_.below(6)) {
-      case 0: case 1: r.q = RuleDef::Default; break;
-      case 2: r.q = RuleDef::Once; s += " once"; break;
-      case 3: r.q = RuleDef::Always; s += " always"; break;
+      case 0:
+      case 1: r.q = RuleDef::Default; break;
+      case 2:
+        r.q = RuleDef::Once;
+        s += " once";
+        break;
+      case 3:
+        r.q = RuleDef::Always;
+        s += " always";
+        break;
       default: {
         r.q = RuleDef::Every;
         std::string const d = rng_.pick(std::vector<std::string>{"1d", "7d", "12h", "2w", "30min"});
@@ -1649,8 +1748,9 @@ E Gen::arg_expr(E e) {
 }
 
 std::string Gen::templ(Ctx c) {
-  static std::vector<std::string> const texts = {"Call ", " is hot", "\u00fc ", "{braces}", "\"quoted\" ",
-                                                 "back\\slash ", "line\nbreak ", "\u6771\u4eac ", " - ", ""};
+  static std::vector<std::string> const texts = {
+      "Call ",        " is hot",      "\u00fc ",       "{braces}", "\"quoted\" ",
+      "back\\slash ", "line\nbreak ", "\u6771\u4eac ", " - ",      ""};
   static std::vector<std::string> const fallbacks = {"your company", "", "n/a", "\u2014", "\u00fc"};
   Ctx t = c;
   t.no_str = true;
@@ -1677,9 +1777,7 @@ std::string Gen::templ(Ctx c) {
 std::string Gen::set_action(FieldDef const& f, Ctx c) {
   std::string v;
   switch (f.type) {
-    case T::Str:
-      v = rng_.chance(65) ? templ(c) : arg_expr(str(c, 2)).s;
-      break;
+    case T::Str: v = rng_.chance(65) ? templ(c) : arg_expr(str(c, 2)).s; break;
     case T::List: v = list(c).s; break;
     default: v = arg_expr(gen(f.type, c, 2)).s; break;
   }
@@ -1725,11 +1823,11 @@ std::string Gen::action(Ctx c, std::set<std::string>& set_fields, std::string co
 
 int64_t Gen::offset_before_now(bool activity) {
   int const r = int(rng_.below(100));
-  if (r < (activity ? 8 : 5)) {   // after now: invisible
+  if (r < (activity ? 8 : 5)) {  // after now: invisible
     static int64_t const units[] = {1, kSec, kHour, kDay};
     return -(rng_.range(1, 3) * units[rng_.below(4)]);
   }
-  if (r < 14) return 0;   // exactly now
+  if (r < 14) return 0;  // exactly now
   int64_t base = 0;
   if (!past_offsets_.empty() && rng_.chance(30))
     base += *std::next(past_offsets_.begin(), long(rng_.below(past_offsets_.size())));
@@ -1738,7 +1836,11 @@ int64_t Gen::offset_before_now(bool activity) {
   else
     base += rng_.range(0, 400) * kDay + rng_.range(0, kDay - 1);
   switch (rng_.below(10)) {
-    case 0: case 1: case 2: case 3: case 4: break;
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+    case 4: break;
     case 5: base += 1; break;
     case 6: base -= 1; break;
     case 7: base += rng_.chance(50) ? kSec : -kSec; break;
@@ -1754,9 +1856,11 @@ std::string Gen::json_time(int64_t micros) {
     st.date_only = true;
     return json_string(format_time(micros, st));
   }
-  if (micros % kSec == 0 && r < 25) return std::to_string(micros / kSec);   // epoch seconds
-  if (r < 40) st.offset_minutes = rng_.pick(std::vector<int>{540, -300, 330, 60});
-  else if (r < 45) st.force_offset = true;
+  if (micros % kSec == 0 && r < 25) return std::to_string(micros / kSec);  // epoch seconds
+  if (r < 40)
+    st.offset_minutes = rng_.pick(std::vector<int>{540, -300, 330, 60});
+  else if (r < 45)
+    st.force_offset = true;
   if (rng_.chance(10)) st.sep = rng_.chance(50) ? 't' : ' ';
   st.full_fraction = rng_.chance(20);
   return json_string(format_time(micros, st));
@@ -1767,10 +1871,14 @@ std::string Gen::json_duration(int64_t micros) {
   int64_t const a = micros < 0 ? -micros : micros;
   std::string sign = micros < 0 ? "-" : "";
   std::string text;
-  if (a % kWeek == 0 && a) text = std::to_string(a / kWeek) + "w";
-  else if (a % kDay == 0 && a) text = std::to_string(a / kDay) + "d";
-  else if (a % kHour == 0 && a) text = std::to_string(a / kHour) + "h";
-  else if (a % kMinute == 0) text = std::to_string(a / kMinute) + "min";
+  if (a % kWeek == 0 && a)
+    text = std::to_string(a / kWeek) + "w";
+  else if (a % kDay == 0 && a)
+    text = std::to_string(a / kDay) + "d";
+  else if (a % kHour == 0 && a)
+    text = std::to_string(a / kHour) + "h";
+  else if (a % kMinute == 0)
+    text = std::to_string(a / kMinute) + "min";
   else {
     char buf[48];
     std::snprintf(buf, sizeof buf, "%lld.%06llds", (long long)(a / kSec), (long long)(a % kSec));
@@ -1782,23 +1890,27 @@ std::string Gen::json_duration(int64_t micros) {
 std::string Gen::json_value(FieldDef const& f) {
   switch (f.type) {
     case T::Str: {
-      if (rng_.chance(3)) return std::to_string(rng_.range(0, 99));   // a JSON number reads as text
+      if (rng_.chance(3)) return std::to_string(rng_.range(0, 99));  // a JSON number reads as text
       return json_string(rng_.pick(pool_values(f.pool >= 0 ? f.pool : kGeneric)));
     }
     case T::Num: return rng_.pick(kNumberTexts);
     case T::Bool:
-      return rng_.pick(std::vector<std::string>{"true", "false", "true", "false", "\"yes\"", "\"No\"", "\"1\"",
-                                                "\"FALSE\"", "0", "1"});
+      return rng_.pick(std::vector<std::string>{"true", "false", "true", "false", "\"yes\"", "\"No\"",
+                                                "\"1\"", "\"FALSE\"", "0", "1"});
     case T::Time: {
       int64_t t;
-      if (!instants_.empty() && rng_.chance(20)) t = rng_.pick(instants_);
-      else t = now_ - offset_before_now(false);
+      if (!instants_.empty() && rng_.chance(20))
+        t = rng_.pick(instants_);
+      else
+        t = now_ - offset_before_now(false);
       return json_time(t);
     }
     case T::Dur: {
       int64_t d;
       switch (rng_.below(4)) {
-        case 0: d = durations_.empty() ? kDay : *std::next(durations_.begin(), long(rng_.below(durations_.size()))); break;
+        case 0:
+          d = durations_.empty() ? kDay : *std::next(durations_.begin(), long(rng_.below(durations_.size())));
+          break;
         case 1: d = rng_.range(-3, 100) * kHour; break;
         case 2: d = rng_.range(0, 5000) * kSec; break;
         default: d = rng_.range(0, 4) * kWeek + rng_.range(0, 59) * kMinute; break;
@@ -1824,20 +1936,21 @@ std::string Gen::json_value(FieldDef const& f) {
 }
 
 std::string Gen::data() {
-  static std::vector<std::string> const accounts_pool = {"acct-1", "acct-2", "acct-3", "Initech", "initech",
-                                                         "\u00c4\u00d6\u00dc GmbH", "acct-7 ",
-                                                         "\u6771\u4eac\u5546\u4e8b"};
+  static std::vector<std::string> const accounts_pool = {"acct-1",  "acct-2",
+                                                         "acct-3",  "Initech",
+                                                         "initech", "\u00c4\u00d6\u00dc GmbH",
+                                                         "acct-7 ", "\u6771\u4eac\u5546\u4e8b"};
   int const n = int(rng_.range(opt_.min_prospects, opt_.max_prospects));
   std::vector<std::string> accounts = accounts_pool;
   rng_.shuffle(accounts);
   accounts.resize(size_t(std::max<int64_t>(1, rng_.range(1, std::min<int64_t>(6, n)))));
   std::string out;
   for (int p = 0; p < n; ++p) {
-    std::vector<std::string> members;   // "key":value
+    std::vector<std::string> members;  // "key":value
     // id
     std::string id;
     switch (rng_.below(10)) {
-      case 0: id = std::to_string(1000 + p); break;   // a JSON number
+      case 0: id = std::to_string(1000 + p); break;  // a JSON number
       case 1: id = json_string("\u9867\u5ba2-" + std::to_string(p)); break;
       default: id = json_string("p" + std::to_string(p)); break;
     }
@@ -1848,15 +1961,23 @@ std::string Gen::data() {
       if (f.name == "account") {
         int const r = int(rng_.below(100));
         if (r < 15) continue;
-        if (r < 20) members.push_back(key + ":null");
-        else members.push_back(key + ":" + json_string(rng_.pick(accounts)));
+        if (r < 20)
+          members.push_back(key + ":null");
+        else
+          members.push_back(key + ":" + json_string(rng_.pick(accounts)));
         continue;
       }
       if (!f.required()) {
         int const r = int(rng_.below(100));
         if (r < 22) continue;
-        if (r < 32) { members.push_back(key + ":null"); continue; }
-        if (r < 37 && !f.missing.empty()) { members.push_back(key + ":" + json_string(rng_.pick(f.missing))); continue; }
+        if (r < 32) {
+          members.push_back(key + ":null");
+          continue;
+        }
+        if (r < 37 && !f.missing.empty()) {
+          members.push_back(key + ":" + json_string(rng_.pick(f.missing)));
+          continue;
+        }
       }
       members.push_back(key + ":" + json_value(f));
     }
@@ -1864,8 +1985,10 @@ std::string Gen::data() {
     // activities
     if (has_acts_) {
       int const r = int(rng_.below(100));
-      int n_act = r < 15 ? 0 : r < 60 ? int(rng_.range(1, 5)) : r < 90 ? int(rng_.range(6, 15))
-                                                                    : int(rng_.range(0, opt_.max_activities));
+      int n_act = r < 15   ? 0
+                  : r < 60 ? int(rng_.range(1, 5))
+                  : r < 90 ? int(rng_.range(6, 15))
+                           : int(rng_.range(0, opt_.max_activities));
       n_act = std::min(n_act, opt_.max_activities);
       struct Act {
         int64_t at;
@@ -1875,7 +1998,7 @@ std::string Gen::data() {
       for (int a = 0; a < n_act; ++a) {
         Act act;
         bool const dup = !acts.empty() && rng_.chance(12);
-        if (dup && rng_.chance(50)) {   // an exact duplicate (same kind, time and fields)
+        if (dup && rng_.chance(50)) {  // an exact duplicate (same kind, time and fields)
           acts.push_back(rng_.pick(acts));
           continue;
         }
@@ -1888,8 +2011,14 @@ std::string Gen::data() {
           if (!f.required()) {
             int const x = int(rng_.below(100));
             if (x < 20) continue;
-            if (x < 28) { am.push_back(json_string(f.column) + ":null"); continue; }
-            if (x < 32 && !f.missing.empty()) { am.push_back(json_string(f.column) + ":" + json_string(rng_.pick(f.missing))); continue; }
+            if (x < 28) {
+              am.push_back(json_string(f.column) + ":null");
+              continue;
+            }
+            if (x < 32 && !f.missing.empty()) {
+              am.push_back(json_string(f.column) + ":" + json_string(rng_.pick(f.missing)));
+              continue;
+            }
           }
           am.push_back(json_string(f.column) + ":" + json_value(f));
         }
@@ -1900,9 +2029,13 @@ std::string Gen::data() {
         acts.push_back(act);
       }
       switch (rng_.below(4)) {
-        case 0: std::stable_sort(acts.begin(), acts.end(), [](Act const& x, Act const& y) { return x.at < y.at; }); break;
-        case 1: std::stable_sort(acts.begin(), acts.end(), [](Act const& x, Act const& y) { return x.at > y.at; }); break;
-        default: break;   // as generated: out of order
+        case 0:
+          std::stable_sort(acts.begin(), acts.end(), [](Act const& x, Act const& y) { return x.at < y.at; });
+          break;
+        case 1:
+          std::stable_sort(acts.begin(), acts.end(), [](Act const& x, Act const& y) { return x.at > y.at; });
+          break;
+        default: break;  // as generated: out of order
       }
       if (!acts.empty() || rng_.chance(50)) {
         std::string s = "\"activities\":[";
@@ -1919,15 +2052,16 @@ std::string Gen::data() {
         if (!rng_.chance(50)) continue;
         std::string rec;
         // Never a count of 0 with a time: whether that has fired is not defined by the spec.
-        int64_t const count = r.max && rng_.chance(50) ? std::max<int64_t>(1, r.max - 1 + int64_t(rng_.below(3)))
-                                                       : rng_.range(1, 3);
+        int64_t const count = r.max && rng_.chance(50)
+                                  ? std::max<int64_t>(1, r.max - 1 + int64_t(rng_.below(3)))
+                                  : rng_.range(1, 3);
         int64_t last;
         if (r.q == RuleDef::Every && rng_.chance(70)) {
           switch (rng_.below(4)) {
-            case 0: last = now_ - r.every; break;        // exactly due
-            case 1: last = now_ - r.every + 1; break;    // one microsecond short
+            case 0: last = now_ - r.every; break;      // exactly due
+            case 1: last = now_ - r.every + 1; break;  // one microsecond short
             case 2: last = now_ - r.every - kSec; break;
-            default: last = now_ + kHour; break;         // in the future
+            default: last = now_ + kHour; break;  // in the future
           }
         } else {
           last = now_ - rng_.range(0, 30) * kDay - rng_.range(0, kDay / kSec) * kSec;
@@ -1949,7 +2083,7 @@ std::string Gen::data() {
     std::string line = "{";
     for (size_t k = 0; k < members.size(); ++k) line += (k ? "," : "") + members[k];
     line += "}\n";
-    if (rng_.chance(3)) line += "\n";   // blank lines are skipped
+    if (rng_.chance(3)) line += "\n";  // blank lines are skipped
     out += line;
   }
   return out;
@@ -1960,19 +2094,22 @@ std::string Gen::data() {
 GeneratedCase Gen::run() {
   choose_now();
   // Names that are built-ins, values or keywords never come from the pools.
-  for (char const* reserved : {"score", "grade", "count", "last", "first", "sum", "min", "max", "past", "fired",
-                               "lower", "upper", "len", "contains", "starts_with", "ends_with", "domain",
-                               "abs", "round", "clamp", "since", "days_since", "hour", "weekday", "present",
-                               "at", "type"})
+  for (char const* reserved :
+       {"score", "grade", "count", "last",       "first",    "sum",         "min",       "max",    "past",
+        "fired", "lower", "upper", "len",        "contains", "starts_with", "ends_with", "domain", "abs",
+        "round", "clamp", "since", "days_since", "hour",     "weekday",     "present",   "at",     "type"})
     used_.insert(reserved);
   make_schema();
 
   std::string header;
   if (rng_.chance(85)) {
-    header = "policy " + lr_string(rng_.pick(std::vector<std::string>{"Generated", "\u30c6\u30b9\u30c8", "Diff \"test\""}));
+    header =
+        "policy " +
+        lr_string(rng_.pick(std::vector<std::string>{"Generated", "\u30c6\u30b9\u30c8", "Diff \"test\""}));
     if (opt_.timezones && rng_.chance(35)) {
-      timezone_ = rng_.pick(std::vector<std::string>{"Asia/Tokyo", "Asia/Tokyo", "America/New_York",
-                                                     "Europe/Berlin", "Asia/Kolkata", "UTC", "Australia/Lord_Howe"});
+      timezone_ =
+          rng_.pick(std::vector<std::string>{"Asia/Tokyo", "Asia/Tokyo", "America/New_York", "Europe/Berlin",
+                                             "Asia/Kolkata", "UTC", "Australia/Lord_Howe"});
       header += " timezone " + lr_string(timezone_);
     }
     header += "\n";
@@ -1992,7 +2129,7 @@ GeneratedCase Gen::run() {
   // Score lets: may read blocks, the total, the grade, and fold colleague scores.
   {
     static std::vector<std::string> const names = {"account_score", "team_heat", "delta_score", "score_gap",
-                                                   "peer_best", "grade_gap", "score_note"};
+                                                   "peer_best",     "grade_gap", "score_note"};
     int const n = int(rng_.range(0, 2));
     for (int i = 0; i < n; ++i) {
       Ctx c;
@@ -2033,8 +2170,11 @@ GeneratedCase Gen::run() {
         int const rows = int(rng_.range(1, 4));
         for (int r = 0; r < rows; ++r) {
           std::string cond;
-          if (rng_.chance(60)) cond = "score >= " + rng_.pick(std::vector<std::string>{"20", "40", "60", "80", "0", "2.5", "-1"});
-          else cond = boolean(c, opt_.max_depth - 1).s;
+          if (rng_.chance(60))
+            cond =
+                "score >= " + rng_.pick(std::vector<std::string>{"20", "40", "60", "80", "0", "2.5", "-1"});
+          else
+            cond = boolean(c, opt_.max_depth - 1).s;
           s += "  " + grade_lit().s + "  " + cond + "\n";
         }
         segs.push_back(s + "}\n");
@@ -2042,7 +2182,8 @@ GeneratedCase Gen::run() {
         std::string cond;
         if (has_account_ && rng_.chance(15)) {
           Ctx inner = c;
-          cond = col_fold(T::Num, "sum", inner, 1).s + " + score >= " + rng_.pick(std::vector<std::string>{"10", "50", "0.5"});
+          cond = col_fold(T::Num, "sum", inner, 1).s +
+                 " + score >= " + rng_.pick(std::vector<std::string>{"10", "50", "0.5"});
         } else if (i > 0 && rng_.chance(20)) {
           std::string const& other = segments_[size_t(rng_.below(uint64_t(i)))];
           std::string const& p = rng_.pick(kPastTexts);

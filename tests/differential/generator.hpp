@@ -26,9 +26,9 @@ namespace leadrules::difftest {
 struct GenOptions {
   int min_prospects = 1;
   int max_prospects = 60;
-  int max_activities = 40;      // per prospect
-  int max_depth = 3;            // expression nesting
-  bool timezones = true;        // sometimes `policy "..." timezone "Asia/Tokyo"` (or another zone)
+  int max_activities = 40;  // per prospect
+  int max_depth = 3;        // expression nesting
+  bool timezones = true;    // sometimes `policy "..." timezone "Asia/Tokyo"` (or another zone)
   // `sum(colleague, E)` over fractional values (scores): the result then depends on the order
   // in which colleagues are added (input order in the interpreter). Turn off to keep colleague
   // sums over values whose sum is exact in any order.

@@ -24,8 +24,10 @@ size_t find_keyword(std::string_view s, std::string_view kw, size_t from) {
       while (i < s.size() && s[i] != '\n') ++i;
       continue;
     }
-    if (c == '(' || c == '[' || c == '{') ++depth;
-    else if (c == ')' || c == ']' || c == '}') --depth;
+    if (c == '(' || c == '[' || c == '{')
+      ++depth;
+    else if (c == ')' || c == ']' || c == '}')
+      --depth;
     else if (depth == 0 && i >= from && i > 0 && is_blank(s[i - 1]) && s.compare(i, kw.size(), kw) == 0 &&
              i + kw.size() < s.size() && is_blank(s[i + kw.size()]))
       return i;
@@ -47,8 +49,10 @@ std::vector<std::string> json_elements(std::string_view s) {
         if (s[i] == '\\') ++i;
       continue;
     }
-    if (c == '{' || c == '[' || c == '(') ++depth;
-    else if (c == '}' || c == ']' || c == ')') --depth;
+    if (c == '{' || c == '[' || c == '(')
+      ++depth;
+    else if (c == '}' || c == ']' || c == ')')
+      --depth;
     else if (c == ',' && depth == 0) {
       out.emplace_back(s.substr(start, i - start));
       start = i + 1;
@@ -101,8 +105,10 @@ std::vector<std::string> policy_units(std::string const& policy) {
   std::vector<std::string> units;
   for (auto const& line : lines_of(policy)) {
     bool const starts = !line.empty() && !is_blank(line[0]) && line[0] != '}' && line[0] != '#';
-    if (starts || units.empty()) units.push_back(line + "\n");
-    else units.back() += line + "\n";
+    if (starts || units.empty())
+      units.push_back(line + "\n");
+    else
+      units.back() += line + "\n";
   }
   return units;
 }
@@ -129,8 +135,9 @@ class Minimizer {
       progress |= conditions();
       progress |= activities();
       progress |= members();
-      say("round " + std::to_string(round + 1) + ": policy " + std::to_string(best_.policy.size()) + " bytes, data " +
-          std::to_string(best_.data.size()) + " bytes, " + std::to_string(tries_) + " tries");
+      say("round " + std::to_string(round + 1) + ": policy " + std::to_string(best_.policy.size()) +
+          " bytes, data " + std::to_string(best_.data.size()) + " bytes, " + std::to_string(tries_) +
+          " tries");
       if (!progress) break;
     }
     return best_;
@@ -231,7 +238,7 @@ class Minimizer {
       std::string const head = text.substr(0, d + 3);
       std::string body = text.substr(d + 3);
       while (!body.empty() && is_blank(body.back())) body.pop_back();
-      auto actions = json_elements("(" + body + ")");   // top-level commas, strings respected
+      auto actions = json_elements("(" + body + ")");  // top-level commas, strings respected
       if (actions.size() < 2) continue;
       auto build = [&](std::vector<std::string> const& v) {
         std::string unit = head;

@@ -69,7 +69,8 @@ std::string const kData =
 }  // namespace
 
 TEST_CASE("api: a policy with errors gives diagnostics as values, with a caret", "[api]") {
-  auto compiled = Policy::compile("policy \"x\"\nschema prospect { id: string }\npoints +1 if emplyees > 3\n", "bad.lr");
+  auto compiled =
+      Policy::compile("policy \"x\"\nschema prospect { id: string }\npoints +1 if emplyees > 3\n", "bad.lr");
   REQUIRE_FALSE(compiled);
   REQUIRE(compiled.diagnostics.errors() >= 1);
   auto const& d = compiled.diagnostics.items.front();
@@ -115,7 +116,7 @@ TEST_CASE("api: JSON Lines from memory, batch evaluation, JSON and CSV out", "[a
     CHECK(batch.activity_count() == 3);
     auto results = p.evaluate(batch, {.now = kNow, .threads = 2});
     REQUIRE(results.size() == 3);
-    CHECK(results.score(0) == 17);   // pricing 5 + 2 visits + 10 employees
+    CHECK(results.score(0) == 17);  // pricing 5 + 2 visits + 10 employees
     CHECK(results.grade(0) == "B");
     CHECK(results.in_segment(0, 0));
     CHECK(results.in_segment(0, 1));  // p2 visited
@@ -173,7 +174,7 @@ TEST_CASE("api: the builder and one-prospect evaluation equal the batch, byte fo
     auto batch_results = p.evaluate(*data.batch, {.now = kNow, .explain = true});
     ProspectBuilder b(p);
     Scratch scratch;
-    for (int round = 0; round < 3; ++round) {   // the same builder and scratch, reused
+    for (int round = 0; round < 3; ++round) {  // the same builder and scratch, reused
       b.reset();
       b.set("id", "p1").set("account", "acme").set("email", "ana@acme.example").set("title", "VP Sales");
       b.set("employees", 250.0);
@@ -207,7 +208,7 @@ TEST_CASE("api: the builder refuses unknown names and wrong types", "[api]") {
   CHECK_THROWS_WITH(b.set("emplyees", 3.0), Catch::Contains("no field `emplyees`"));
   CHECK_THROWS_AS(b.set("employees", "many"), Error);
   CHECK_THROWS_AS(b.activity("webinar", kNow), Error);
-  CHECK_THROWS_AS(b.with("page", "/x"), Error);   // no activity yet
+  CHECK_THROWS_AS(b.with("page", "/x"), Error);  // no activity yet
   CHECK_THROWS_AS(b.fired("No such rule", 1), Error);
   // A time given as text is read as a time.
   CHECK_NOTHROW(b.set("signed_up", "2026-11-01"));
@@ -280,7 +281,7 @@ TEST_CASE("api: FiringStore keeps the history between runs", "[api]") {
     auto data = p.read_jsonl(kData, "mem.jsonl");
     REQUIRE_FALSE(store->load(p, *data.batch));
     auto results = p.evaluate(*data.batch, {.now = kNow});
-    CHECK(results.fired(0, 0) == (run == 0));   // "Hot list" fires once
+    CHECK(results.fired(0, 0) == (run == 0));  // "Hot list" fires once
     REQUIRE_FALSE(store->record(p, *data.batch, results, kNow));
   }
   std::filesystem::remove_all(dir);
@@ -320,7 +321,7 @@ TEST_CASE("api: expressions evaluate for one prospect, errors have a caret", "[a
   CHECK(value("grade").to_string() == "B");
   CHECK(value("engaged").boolean);
   CHECK(value("count(visit within 7d)").number == 2);
-  CHECK(value("past(score, 1d)").number == 11);   // a day ago: the /blog visit (+1) and employees (+10) only
+  CHECK(value("past(score, 1d)").number == 11);  // a day ago: the /blog visit (+1) and employees (+10) only
   CHECK(value("fired(\"Hot list\")").boolean);
   CHECK_FALSE(value("fired(\"Also set\")").boolean);
   CHECK(value("domain(email)").text == "acme.example");
@@ -346,7 +347,8 @@ TEST_CASE("api: why a segment, zone or rule does not hold", "[api]") {
   auto engaged = p.why_not("engaged", b, kNow);
   REQUIRE(engaged);
   CHECK(engaged->find("segment `engaged` does not hold") == 0);
-  CHECK(engaged->find("`count(visit within 7d) >= 2` is false: `count(visit within 7d)` is 1") != std::string::npos);
+  CHECK(engaged->find("`count(visit within 7d) >= 2` is false: `count(visit within 7d)` is 1") !=
+        std::string::npos);
   auto hot = p.why_not("Hot list", b, kNow);
   REQUIRE(hot);
   CHECK(hot->find("rule \"Hot list\" does not fire") == 0);
@@ -377,7 +379,8 @@ TEST_CASE("api: literals as test blocks write them", "[api]") {
   CHECK(parse_literal("48h", ValueType::duration, kNow)->micros == 48 * kHour);
   CHECK(parse_literal("B+", ValueType::grade, kNow)->to_string() == "B+");
   CHECK_FALSE(parse_literal("B +", ValueType::grade, kNow));
-  CHECK(parse_literal(R"(["a", "b"])", ValueType::string_list, kNow)->list == std::vector<std::string>{"a", "b"});
+  CHECK(parse_literal(R"(["a", "b"])", ValueType::string_list, kNow)->list ==
+        std::vector<std::string>{"a", "b"});
   CHECK(parse_literal("[]", ValueType::string_list, kNow)->list.empty());
   CHECK_FALSE(parse_literal(R"(["a",])", ValueType::string_list, kNow));
   CHECK(parse_literal("missing", ValueType::number, kNow)->missing);
@@ -392,13 +395,13 @@ TEST_CASE("api: a scratch reuses what it prepared only while the builder is unch
   b.activity("visit", kNow - kHour).with("page", "/pricing");
   b.activity("visit", kNow - 2 * kHour).with("page", "/blog");
   CHECK(p.evaluate(b, kNow, s).score() == 7);
-  CHECK(p.evaluate(b, kNow, s).score() == 7);                       // the same, kept
-  CHECK(p.evaluate(b, kNow - 90 * 60'000'000LL, s).score() == 1);   // earlier: only the /blog visit
-  b.set("employees", 500.0);                                        // changed: filled again
+  CHECK(p.evaluate(b, kNow, s).score() == 7);                      // the same, kept
+  CHECK(p.evaluate(b, kNow - 90 * 60'000'000LL, s).score() == 1);  // earlier: only the /blog visit
+  b.set("employees", 500.0);                                       // changed: filled again
   CHECK(p.evaluate(b, kNow, s).score() == 17);
-  b.with("page", "/pricing/team");                                  // the last activity's page
+  b.with("page", "/pricing/team");  // the last activity's page
   CHECK(p.evaluate(b, kNow, s).score() == 22);
-  ProspectBuilder other(p);                                         // another builder, same scratch
+  ProspectBuilder other(p);  // another builder, same scratch
   other.set("id", "r2").set("email", "o@x.example");
   CHECK(p.evaluate(other, kNow, s).score() == 0);
   CHECK(p.evaluate(b, kNow, s).score() == 22);

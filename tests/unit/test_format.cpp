@@ -11,7 +11,7 @@
 using namespace leadrules::stdlib;
 
 namespace {
-constexpr int64_t kNow = 1795305600LL * 1000000;   // 2026-11-22T00:00:00Z
+constexpr int64_t kNow = 1795305600LL * 1000000;  // 2026-11-22T00:00:00Z
 }
 
 TEST_CASE("format_number: shortest round-trip decimal", "[format]") {
@@ -106,7 +106,7 @@ TEST_CASE("parse_time: accepted forms, exact microseconds", "[format][time]") {
   CHECK(parse_time("2026-11-22T10:11:12Z") == kNow + 36672 * kMicrosPerSecond);
   CHECK(parse_time("2026-11-22T00:00:00.5Z") == kNow + 500000);
   CHECK(parse_time("2026-11-22T00:00:00.000001Z") == kNow + 1);
-  CHECK(parse_time("2026-11-22T00:00:00.123456789Z") == kNow + 123456);   // truncated
+  CHECK(parse_time("2026-11-22T00:00:00.123456789Z") == kNow + 123456);  // truncated
   CHECK(parse_time("2026-11-22T00:00:00.9999999Z") == kNow + 999999);
   CHECK(parse_time("2026-11-22T09:00:00.25+09:00") == kNow + 250000);
   CHECK(parse_time("1970-01-01T00:00:00Z") == 0);
@@ -119,25 +119,53 @@ TEST_CASE("parse_time: accepted forms, exact microseconds", "[format][time]") {
   CHECK(parse_time("2000-02-29") == 951782400000000);
   CHECK(parse_time("0001-01-01") == -62135596800000000);
   CHECK(parse_time("0000-01-01T00:00:00Z") == kMinTime);
-  CHECK(parse_time("0000-02-29") == kMinTime + 59 * kMicrosPerDay);   // year 0 is a leap year
+  CHECK(parse_time("0000-02-29") == kMinTime + 59 * kMicrosPerDay);  // year 0 is a leap year
   CHECK(parse_time("9999-12-31T23:59:59.999999Z") == kMaxTime);
   CHECK(kMaxTime == 253402300799999999);
 }
 
 TEST_CASE("parse_time: rejected forms", "[format][time]") {
-  for (char const* bad : {
-           "", "2026", "2026-11", "2026-1-22", "2026-11-2", "26-11-22", "2026/11/22",
-           "2026-13-01", "2026-00-10", "2026-11-00", "2026-11-31", "2026-04-31", "2026-02-29",
-           "1900-02-29", "2100-02-29", "2026-11-22T24:00:00Z", "2026-11-22T23:60:00Z",
-           "2026-11-22T23:59:60Z", "2026-11-22T10:00:00", "2026-11-22T10:00Z",
-           "2026-11-22T10:00:00+0900", "2026-11-22T10:00:00+09", "2026-11-22T10:00:00+24:00",
-           "2026-11-22T10:00:00+09:60", "2026-11-22T10:00:00.Z", "2026-11-22T10:00:00,5Z",
-           "2026-11-22T10:00:00ZZ", "2026-11-22T10:00:00Z ", " 2026-11-22", "2026-11-22 ",
-           "2026-11-22X10:00:00Z", "2026-11-22T1:00:00Z", "2026-11-22T10:0a:00Z",
-           "２０２６-11-22", "0000-01-01T00:00:00+00:01", "9999-12-31T23:59:59-00:01",
-           "-001-01-01", "2026-11-22T10:00:00.5", "abcdefghijklmnopqrstuvwxyz",
-           "2026-11-22T10:00:00\xff", "2026-11-22\n"})
-  {
+  for (char const* bad : {"",
+                          "2026",
+                          "2026-11",
+                          "2026-1-22",
+                          "2026-11-2",
+                          "26-11-22",
+                          "2026/11/22",
+                          "2026-13-01",
+                          "2026-00-10",
+                          "2026-11-00",
+                          "2026-11-31",
+                          "2026-04-31",
+                          "2026-02-29",
+                          "1900-02-29",
+                          "2100-02-29",
+                          "2026-11-22T24:00:00Z",
+                          "2026-11-22T23:60:00Z",
+                          "2026-11-22T23:59:60Z",
+                          "2026-11-22T10:00:00",
+                          "2026-11-22T10:00Z",
+                          "2026-11-22T10:00:00+0900",
+                          "2026-11-22T10:00:00+09",
+                          "2026-11-22T10:00:00+24:00",
+                          "2026-11-22T10:00:00+09:60",
+                          "2026-11-22T10:00:00.Z",
+                          "2026-11-22T10:00:00,5Z",
+                          "2026-11-22T10:00:00ZZ",
+                          "2026-11-22T10:00:00Z ",
+                          " 2026-11-22",
+                          "2026-11-22 ",
+                          "2026-11-22X10:00:00Z",
+                          "2026-11-22T1:00:00Z",
+                          "2026-11-22T10:0a:00Z",
+                          "２０２６-11-22",
+                          "0000-01-01T00:00:00+00:01",
+                          "9999-12-31T23:59:59-00:01",
+                          "-001-01-01",
+                          "2026-11-22T10:00:00.5",
+                          "abcdefghijklmnopqrstuvwxyz",
+                          "2026-11-22T10:00:00\xff",
+                          "2026-11-22\n"}) {
     INFO(bad);
     CHECK_FALSE(parse_time(bad).has_value());
   }
@@ -170,7 +198,7 @@ TEST_CASE("epoch seconds", "[format][time]") {
   CHECK(parse_epoch_seconds("1795305600.5") == kNow + 500000);
   CHECK(parse_epoch_seconds("1795305600.1234567") == kNow + 123456);
   CHECK(parse_epoch_seconds("-1.25") == -1250000);
-  CHECK(parse_epoch_seconds("-1.0000001") == -1000001);   // toward the past
+  CHECK(parse_epoch_seconds("-1.0000001") == -1000001);  // toward the past
   CHECK(parse_epoch_seconds("0") == 0);
   CHECK(parse_epoch_seconds("+5") == 5000000);
   CHECK(parse_epoch_seconds(".5") == 500000);

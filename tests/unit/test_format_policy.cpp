@@ -56,8 +56,10 @@ struct Dumper {
   void number(ast::Number const& n) { out += fmt::format("#{}/{}", n.value, str(n.text)); }
   template <typename T>
   void opt_number(std::optional<T> const& n) {
-    if (n) number(*n);
-    else out += "#-";
+    if (n)
+      number(*n);
+    else
+      out += "#-";
   }
   void fields(std::vector<ast::TestField> const& fs) {
     out += "{";
@@ -156,8 +158,7 @@ struct Dumper {
     expr(d.condition.get());
   }
   void decl(ast::RuleDecl const& d) {
-    out += fmt::format("rule {} q={} written={} every=", str(d.name), int(d.qualifier),
-                       d.qualifier_written);
+    out += fmt::format("rule {} q={} written={} every=", str(d.name), int(d.qualifier), d.qualifier_written);
     expr(d.every.get());
     out += " max=";
     opt_number(d.max);
@@ -363,7 +364,8 @@ TEST_CASE("fmt: expressions keep the user's parentheses and add none", "[fmt]") 
       {"count( visit where page~\"^/p\" within 7d )>=5", "count(visit where page ~ \"^/p\" within 7d) >= 5"},
       {"count(activity within 7d)", "count(activity within 7d)"},
       {"count(visit where (at within 7d))", "count(visit where (at within 7d))"},
-      {"count(visit where (at within 7d) and page == \"/\")", "count(visit where (at within 7d) and page == \"/\")"},
+      {"count(visit where (at within 7d) and page == \"/\")",
+       "count(visit where (at within 7d) and page == \"/\")"},
       {"count(visit where not (at within 7d))", "count(visit where not (at within 7d))"},
       {"count(visit where any form within 7d)", "count(visit where any form within 7d)"},
       {"count(visit where (any form) within 7d)", "count(visit where (any form) within 7d)"},
@@ -371,10 +373,13 @@ TEST_CASE("fmt: expressions keep the user's parentheses and add none", "[fmt]") 
        "count(visit where (any form where form == \"c\") within 7d)"},
       {"last(activity) within 1d", "last(activity) within 1d"},
       {"first(form where form == \"a\")", "first(form where form == \"a\")"},
-      {"any form where form == \"contact\" and score >= 100", "any form where form == \"contact\" and score >= 100"},
-      {"(any form where form == \"contact\") and score >= 100", "(any form where form == \"contact\") and score >= 100"},
+      {"any form where form == \"contact\" and score >= 100",
+       "any form where form == \"contact\" and score >= 100"},
+      {"(any form where form == \"contact\") and score >= 100",
+       "(any form where form == \"contact\") and score >= 100"},
       {"any visit where page == \"/\" within 7d", "any visit where page == \"/\" within 7d"},
-      {"(any visit where page == \"/\" within 7d) and true", "(any visit where page == \"/\" within 7d) and true"},
+      {"(any visit where page == \"/\" within 7d) and true",
+       "(any visit where page == \"/\" within 7d) and true"},
       {"(any visit within 7d) + 1", "(any visit within 7d) + 1"},
       {"(any visit) within 7d", "(any visit) within 7d"},
       {"any visit within 7d + 1d", "any visit within 7d + 1d"},
@@ -479,12 +484,16 @@ test "t" {
 }
 
 TEST_CASE("fmt: templates re-escape braces, quotes and fallbacks", "[fmt]") {
-  std::string text = std::string(kSchema) + R"(rule "r" when true do notify("owner", "{{literal}} {email} {company|the \"co\"} \\ \n\t {{ {lower(email) ?? "x"|a{b\u{7D}} }}"), task("{title|}", 48h)
+  std::string text =
+      std::string(kSchema) +
+      R"(rule "r" when true do notify("owner", "{{literal}} {email} {company|the \"co\"} \\ \n\t {{ {lower(email) ?? "x"|a{b\u{7D}} }}"), task("{title|}", 48h)
 rule "s" when true do set status = "{status}-{{x}}", set title = title ?? "t", flag("日本語 {email|不明}")
 )";
   std::string out = check_roundtrip(text);
-  CHECK(out.find(R"(notify("owner", "{{literal}} {email} {company|the \"co\"} \\ \n\t {{ {lower(email) ?? "x"|a{b\u{7D}} }}"))") !=
-        std::string::npos);
+  CHECK(
+      out.find(
+          R"(notify("owner", "{{literal}} {email} {company|the \"co\"} \\ \n\t {{ {lower(email) ?? "x"|a{b\u{7D}} }}"))") !=
+      std::string::npos);
   CHECK(out.find(R"(task("{title|}", 48h))") != std::string::npos);
   CHECK(out.find(R"(set status = "{status}-{{x}}", set title = title ?? "t", flag("日本語 {email|不明}"))") !=
         std::string::npos);
@@ -614,11 +623,12 @@ test "empty" {}
 }
 
 TEST_CASE("fmt: extra blank lines and indentation are normalised", "[fmt]") {
-  std::string messy = "\n\n\npolicy \"P\"\n\n\n\n"
-                      "    schema prospect {\n\n\n        id: string\n\n\n  email: string\n\n}\n\n\n"
-                      "set a = {\"x\"}\n\n\n\nset b = {\"y\"}\n"
-                      "let x = 1\n\n\nlet y = 2\n"
-                      "segment s1 when true\n\n\n\n\nsegment s2 when false\n\n\n\n";
+  std::string messy =
+      "\n\n\npolicy \"P\"\n\n\n\n"
+      "    schema prospect {\n\n\n        id: string\n\n\n  email: string\n\n}\n\n\n"
+      "set a = {\"x\"}\n\n\n\nset b = {\"y\"}\n"
+      "let x = 1\n\n\nlet y = 2\n"
+      "segment s1 when true\n\n\n\n\nsegment s2 when false\n\n\n\n";
   std::string expected = R"(policy "P"
 
 schema prospect {
@@ -665,7 +675,8 @@ TEST_CASE("fmt: long rules break before `do`, short ones stay on one line", "[fm
   out = check_roundtrip(base + jfits + "\n");
   CHECK(out.find(jfits + "\n") != std::string::npos);
   // A long rule written on one line, and a short one written on three.
-  std::string text = base +
+  std::string text =
+      base +
       "rule \"SLA untouched\" always max 3 when status == \"MQL\" and since(assigned_at) > 48h do "
       "notify(\"manager\", \"{email} untouched 48h after assignment: reassign\"), flag(\"sla\")\n"
       "rule \"short\"\n  when true\n  do\n  tag(\"a\"),\n     tag(\"b\")\n";
@@ -679,14 +690,15 @@ TEST_CASE("fmt: long rules break before `do`, short ones stay on one line", "[fm
 
 TEST_CASE("fmt: test records are one line when they fit, else one field a line", "[fmt]") {
   std::string text = std::string(kSchema) +
-      "test \"records\" {\n"
-      "  prospect { id: \"p1\", email: \"a-very-long-address@example.com\", title: \"Director of Everything\", "
-      "status: \"Lead\" }\n"
-      "  visit {\n    page: \"/pricing\"\n    at: -2d\n  }\n"
-      "  history \"r\" {\n  }\n"
-      "  colleague { id: \"p2\" }\n"
-      "  expect true\n"
-      "}\n";
+                     "test \"records\" {\n"
+                     "  prospect { id: \"p1\", email: \"a-very-long-address@example.com\", title: \"Director "
+                     "of Everything\", "
+                     "status: \"Lead\" }\n"
+                     "  visit {\n    page: \"/pricing\"\n    at: -2d\n  }\n"
+                     "  history \"r\" {\n  }\n"
+                     "  colleague { id: \"p2\" }\n"
+                     "  expect true\n"
+                     "}\n";
   std::string expected = std::string(kSchema) + R"(
 test "records" {
   prospect {
@@ -858,11 +870,10 @@ segment student when title ~* "student|intern|学生"   # 学生は除外
 rule "ホット" when student do notify("営業", "{title|役職不明} さん、こんにちは")
 )";
   std::string out = check_roundtrip(text);
-  for (char const* piece : {"policy \"日本の方針\" timezone \"Asia/Tokyo\"", "# 見込み客のスキーマ",
-                            "# 役職（例：部長）", "set titles = {\"部長\", \"課長\", \"学生\"}",
-                            "company: string? = \"株式会社\"",
-                            "\"student|intern|学生\"  # 学生は除外",
-                            "notify(\"営業\", \"{title|役職不明} さん、こんにちは\")"})
+  for (char const* piece :
+       {"policy \"日本の方針\" timezone \"Asia/Tokyo\"", "# 見込み客のスキーマ", "# 役職（例：部長）",
+        "set titles = {\"部長\", \"課長\", \"学生\"}", "company: string? = \"株式会社\"",
+        "\"student|intern|学生\"  # 学生は除外", "notify(\"営業\", \"{title|役職不明} さん、こんにちは\")"})
     CHECK(out.find(piece) != std::string::npos);
 }
 
@@ -973,11 +984,12 @@ test "name" {
   CHECK(out.find("  points -5  if domain(email) in free_mail\n") != std::string::npos);
   CHECK(out.find("grade +1   if title ~* \"director|vp|head|部長\"\n") != std::string::npos);
   CHECK(out.find("  D   score >= 80\n}\n") != std::string::npos);
-  CHECK(out.find("rule \"Hot list\" when hot do add_to_list(\"HOT\"), tag(\"hot\")\n\nrule \"Hot and active today\"") !=
+  CHECK(out.find("rule \"Hot list\" when hot do add_to_list(\"HOT\"), tag(\"hot\")\n\nrule \"Hot and active "
+                 "today\"") != std::string::npos);
+  CHECK(out.find("  expect score == 22  # 2 × (1 + 10); one engaged colleague is not two\n") !=
         std::string::npos);
-  CHECK(out.find("  expect score == 22  # 2 × (1 + 10); one engaged colleague is not two\n") != std::string::npos);
-  CHECK(out.find("    form { form: \"contact\", at: @2026-11-20T09:00:00Z }  # nested: the colleague's activities\n") !=
-        std::string::npos);
+  CHECK(out.find("    form { form: \"contact\", at: @2026-11-20T09:00:00Z }  # nested: the colleague's "
+                 "activities\n") != std::string::npos);
 }
 
 TEST_CASE("fmt: the benchmark policy round-trips", "[fmt]") {
@@ -989,7 +1001,8 @@ TEST_CASE("fmt: the benchmark policy round-trips", "[fmt]") {
   std::string text = read(path);
   std::string out = check_roundtrip(text, path.string());
   CHECK(out.find("policy \"bench\"\n") != std::string::npos);
-  CHECK(out.find("  points +8  per download where not (asset ~* \"whitepaper|ebook\")\n") != std::string::npos);
+  CHECK(out.find("  points +8  per download where not (asset ~* \"whitepaper|ebook\")\n") !=
+        std::string::npos);
 }
 
 TEST_CASE("fmt: every example policy round-trips and is a fixed point", "[fmt]") {
@@ -1086,7 +1099,8 @@ TEST_CASE("fmt: list values in test records", "[fmt]") {
 
 TEST_CASE("fmt: list values round-trip through the parser", "[fmt]") {
   std::string text = std::string(kSchema) +
-                     "test \"t\" {\n  prospect { id: \"p\", tags: [\"a\",\"b\",] }\n  colleague { id: \"q\", tags: [] }\n}\n";
+                     "test \"t\" {\n  prospect { id: \"p\", tags: [\"a\",\"b\",] }\n  colleague { id: \"q\", "
+                     "tags: [] }\n}\n";
   std::string out = check_roundtrip(text);
   CHECK(out.find("  prospect { id: \"p\", tags: [\"a\", \"b\"] }\n  colleague { id: \"q\", tags: [] }\n") !=
         std::string::npos);
@@ -1101,8 +1115,10 @@ std::vector<std::pair<size_t, size_t>> blank_runs(std::string const& text) {
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
     if (c == '"') {

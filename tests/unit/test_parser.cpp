@@ -15,8 +15,8 @@ namespace {
 
 // A compact S-expression of an expression tree: the shape the tests compare.
 std::string op_name(BinOp o) {
-  static char const* t[] = {"+",  "-", "*",  "/",  "??", "==", "!=", "<",   "<=",
-                            ">",  ">=", "~", "~*", "in", "within", "and", "or"};
+  static char const* t[] = {
+      "+", "-", "*", "/", "??", "==", "!=", "<", "<=", ">", ">=", "~", "~*", "in", "within", "and", "or"};
   return t[int(o)];
 }
 std::string agg_name(AggFn f) {
@@ -273,7 +273,8 @@ TEST_CASE("parser: keywords are whole words - identifiers around them", "[parser
   // Contextual keywords are names elsewhere.
   CHECK(tree("max + floor + from + file + kinds + missing + timezone") ==
         "(+ (+ (+ (+ (+ (+ max floor) from) file) kinds) missing) timezone)");
-  CHECK(tree("count + last + first + sum + past + min") == "(+ (+ (+ (+ (+ count last) first) sum) past) min)");
+  CHECK(tree("count + last + first + sum + past + min") ==
+        "(+ (+ (+ (+ (+ count last) first) sum) past) min)");
   // `score` and `grade` are names in expressions.
   CHECK(tree("score >= 10 and grade >= B+") == "(and (>= score 10) (>= grade G:B+))");
   CHECK(tree("now") == "now");
@@ -308,9 +309,11 @@ TEST_CASE("parser: numbers and durations", "[parser]") {
   CHECK(f->number == 3.5);
   CHECK(f->text == "3.5");
 
-  struct { char const* text; int64_t micros; } durations[] = {
-      {"30min", 30 * kMinute}, {"48h", 48 * kHour}, {"90d", 90 * kDay}, {"2w", 14 * kDay},
-      {"0d", 0}, {"1min", kMinute}};
+  struct {
+    char const* text;
+    int64_t micros;
+  } durations[] = {{"30min", 30 * kMinute}, {"48h", 48 * kHour}, {"90d", 90 * kDay},
+                   {"2w", 14 * kDay},       {"0d", 0},           {"1min", kMinute}};
   for (auto& d : durations) {
     auto e = expr(d.text);
     CHECK(e->kind == ExprKind::Duration);
@@ -506,16 +509,16 @@ TEST_CASE("parser: expression spans", "[parser]") {
   Diagnostics d;
   auto e = parse_expression(src, d);
   REQUIRE(e);
-  CHECK(slice(text, e->span) == text);                                  // and
-  auto& lhs = e->args[0];                                               // in
+  CHECK(slice(text, e->span) == text);  // and
+  auto& lhs = e->args[0];               // in
   CHECK(slice(text, lhs->span) == "domain(email) in free_mail");
-  CHECK(slice(text, lhs->args[0]->span) == "domain(email)");            // call: name to `)`
-  CHECK(slice(text, lhs->args[0]->args[0]->span) == "email");           // identifier exactly
+  CHECK(slice(text, lhs->args[0]->span) == "domain(email)");   // call: name to `)`
+  CHECK(slice(text, lhs->args[0]->args[0]->span) == "email");  // identifier exactly
   CHECK(slice(text, lhs->args[1]->span) == "free_mail");
   auto& ge = e->args[1];
   CHECK(slice(text, ge->span) == "(a + b) * c >= 10");
-  CHECK(slice(text, ge->args[0]->span) == "(a + b) * c");               // from the `(`
-  CHECK(slice(text, ge->args[0]->args[0]->span) == "a + b");            // the inner node itself
+  CHECK(slice(text, ge->args[0]->span) == "(a + b) * c");     // from the `(`
+  CHECK(slice(text, ge->args[0]->args[0]->span) == "a + b");  // the inner node itself
   CHECK(slice(text, ge->args[1]->span) == "10");
 
   std::string t2 = "any form where form == \"contact\" within 7d";
@@ -540,23 +543,23 @@ TEST_CASE("parser: parentheses written around an expression are recorded", "[par
   auto e = parse_expression(src, d);
   REQUIRE(e);
   CHECK(sx(e) == "(or (and (not (~* a \"x\")) (in (?? b \"\") s)) c)");
-  CHECK_FALSE(e->parenthesized);                                        // or
-  auto& conj = e->args[0];                                              // and
+  CHECK_FALSE(e->parenthesized);  // or
+  auto& conj = e->args[0];        // and
   CHECK_FALSE(conj->parenthesized);
-  CHECK_FALSE(conj->args[0]->parenthesized);                            // not
-  CHECK(conj->args[0]->args[0]->parenthesized);                         // a ~* "x"
+  CHECK_FALSE(conj->args[0]->parenthesized);     // not
+  CHECK(conj->args[0]->args[0]->parenthesized);  // a ~* "x"
   CHECK(slice(text, conj->args[0]->args[0]->span) == "a ~* \"x\"");
-  CHECK_FALSE(conj->args[1]->parenthesized);                            // in
-  CHECK(conj->args[1]->args[0]->parenthesized);                         // b ?? ""
-  CHECK_FALSE(conj->args[1]->args[1]->parenthesized);                   // s
-  CHECK(e->args[1]->parenthesized);                                     // ((c)): one flag
+  CHECK_FALSE(conj->args[1]->parenthesized);           // in
+  CHECK(conj->args[1]->args[0]->parenthesized);        // b ?? ""
+  CHECK_FALSE(conj->args[1]->args[1]->parenthesized);  // s
+  CHECK(e->args[1]->parenthesized);                    // ((c)): one flag
   CHECK(slice(text, e->args[1]->span) == "c");
 
   CHECK(expr("(a and b) or c")->args[0]->parenthesized);
   CHECK_FALSE(expr("a and b or c")->args[0]->parenthesized);
   CHECK(expr("(a)")->parenthesized);
   CHECK_FALSE(expr("a")->parenthesized);
-  CHECK_FALSE(expr("f(a)")->parenthesized);                             // call parentheses: no
+  CHECK_FALSE(expr("f(a)")->parenthesized);  // call parentheses: no
   CHECK_FALSE(expr("f(a)")->args[0]->parenthesized);
   CHECK_FALSE(expr("count(visit)")->parenthesized);
   CHECK(expr("-(a)")->args[0]->parenthesized);
@@ -575,8 +578,8 @@ TEST_CASE("parser: parentheses written around an expression are recorded", "[par
   REQUIRE(t.pieces.size() == 1);
   REQUIRE(t.pieces[0].expr);
   CHECK(t.pieces[0].expr->parenthesized);
-  CHECK_FALSE(std::get<RuleDecl>(ok("rule \"r\" when a or b do tag(\"x\")\n").decls[0])
-                  .condition->parenthesized);
+  CHECK_FALSE(
+      std::get<RuleDecl>(ok("rule \"r\" when a or b do tag(\"x\")\n").decls[0]).condition->parenthesized);
 }
 
 TEST_CASE("parser: parse_expression needs the whole text", "[parser]") {
@@ -959,8 +962,9 @@ TEST_CASE("parser: tests", "[parser]") {
 }
 
 TEST_CASE("parser: contextual keywords name things - trailing-comma detection", "[parser]") {
-  auto p = ok("let max = 1\nlet floor = max + 1\nset file = {\"a\"}\nlet kinds = 2\n"
-              "score floor { }\nlet timezone = 3\nlet missing = 4\nlet from = 5\n");
+  auto p =
+      ok("let max = 1\nlet floor = max + 1\nset file = {\"a\"}\nlet kinds = 2\n"
+         "score floor { }\nlet timezone = 3\nlet missing = 4\nlet from = 5\n");
   CHECK(decl<LetDecl>(p, 0).name.name == "max");
   CHECK(decl<SetDecl>(p, 2).name.name == "file");
   CHECK(decl<ScoreDecl>(p, 4).name.name == "floor");
@@ -976,8 +980,10 @@ TEST_CASE("parser: contextual keywords name things - trailing-comma detection", 
 TEST_CASE("parser: CRLF line endings and tabs", "[parser]") {
   std::string text;
   for (char c : std::string(kWholeExample)) {
-    if (c == '\n') text += "\r\n";
-    else text += c;
+    if (c == '\n')
+      text += "\r\n";
+    else
+      text += c;
   }
   auto p = ok(text);
   CHECK(p.decls.size() == 22);
@@ -1041,8 +1047,7 @@ TEST_CASE("parser: the benchmark policy", "[parser]") {
   for (auto& d : p.decls)
     if (auto* s = std::get_if<ScoreDecl>(&d); s && s->name.name == "behavior") {
       found = true;
-      CHECK(sx(s->rules.back().condition) ==
-            "(>= (count visit where (~ page \"^/pricing\") within 14d) 3)");
+      CHECK(sx(s->rules.back().condition) == "(>= (count visit where (~ page \"^/pricing\") within 14d) 3)");
     }
   CHECK(found);
 }
@@ -1063,7 +1068,10 @@ TEST_CASE("parser: syntax errors with message, line and column", "[parser]") {
   check_error("score behavior {\n  points +1 per visit\n\nscore fit {\n}\n",
               "expected `}` to close score block `behavior`", 4, 1);
   check_error("points +1 if\nlet x = 1\n", "expected a condition after `if`", 2, 1);
-  check_error("foo bar\n", "expected a declaration (schema, set, let, score, points, decay, grade, zone, segment, rule, test)", 1, 1);
+  check_error(
+      "foo bar\n",
+      "expected a declaration (schema, set, let, score, points, decay, grade, zone, segment, rule, test)", 1,
+      1);
   check_error("let x = 1e400\n", "`1e400` is not a number", 1, 9);
   check_error("let x = 1" + std::string(400, '0') + "\n", "number is too large", 1, 9);
   check_error("let x = 9" + std::string(310, '9') + ".5\n", "number is too large", 1, 9);
@@ -1079,7 +1087,8 @@ TEST_CASE("parser: syntax errors with message, line and column", "[parser]") {
   check_error("let x = (a + b\nlet y = 1\n", "expected `)` to close `(`", 2, 1);
   check_error("schema prospect {\n  id: int\n}\n", "unknown type `int`", 2, 7);
   check_error("schema prospect {\n  id: [number]\n}\n", "only `[string]` lists", 2, 8);
-  check_error("schema prospect {\n  when: string\n}\n", "`when` is a reserved word and cannot name a field", 2, 3);
+  check_error("schema prospect {\n  when: string\n}\n", "`when` is a reserved word and cannot name a field",
+              2, 3);
   check_error("schema prospect {\n  kinds visit\n}\n", "only `schema activity` declares `kinds`", 2, 9);
   check_error("schema lead {\n}\n", "expected `prospect` or `activity` after `schema`", 1, 8);
   check_error("grade +1/2 if x\n", "the denominator must be 3", 1, 7);
@@ -1096,7 +1105,8 @@ TEST_CASE("parser: syntax errors with message, line and column", "[parser]") {
   check_error("rule \"r\" when a do notify(\"x\", \"{email\")\n", "expected `}` to close the `{`", 1, 39);
   check_error("rule \"r\" when a do notify(\"x\", \"a } b\")\n", "a lone `}`", 1, 35);
   check_error("rule \"r\" when a do notify(\"x\", \"{}\")\n", "expected an expression inside `{…}`", 1, 34);
-  check_error("let x = past(score, y)\n", "expected a duration like `1d` as the second argument of `past`", 1, 21);
+  check_error("let x = past(score, y)\n", "expected a duration like `1d` as the second argument of `past`", 1,
+              21);
   check_error("zone hot {\n  A- score >= 20\n  foo\n}\n", "expected `}` to close zone `hot`", 3, 3);
   check_error("let x = a && b\n", "found `&&`", 1, 11);
   check_error("let x = 50%\n", "`50%` is only allowed in `decay`", 1, 9);
@@ -1121,7 +1131,8 @@ TEST_CASE("parser: syntax errors with message, line and column", "[parser]") {
   check_error("test \"t\" {\n  prospect { id: \"x\"\n  expect score == 1\n}\n",
               "expected `}` to close `prospect {`", 3, 3);
   check_error("test \"t\" {\n  now 2026\n}\n", "expected a time like", 2, 7);
-  check_error("test \"t\" {\n  prospect { id: \"x\" }\n  prospect { id: \"y\" }\n}\n", "one `prospect` block", 3, 3);
+  check_error("test \"t\" {\n  prospect { id: \"x\" }\n  prospect { id: \"y\" }\n}\n", "one `prospect` block",
+              3, 3);
   check_error("test \"t\" {\n  prospect { id }\n}\n", "expected `:` and a value", 2, 17);
   check_error("test \"t\" {\n  prospect { id: x }\n}\n", "expected a value", 2, 18);
   check_error("test \"t\" {\n  oops\n}\n", "expected `}` to close test `t`", 2, 3);
@@ -1226,7 +1237,10 @@ TEST_CASE("parser: invalid UTF-8 and binary data", "[parser]") {
   CHECK(d.message == "invalid UTF-8 in the policy");
   CHECK(d.line == 2);
   CHECK(d.column == 10);
-  std::string bin("\x7F" "ELF\x02\x01\x01\x00\x00\x00", 10);
+  std::string bin(
+      "\x7F"
+      "ELF\x02\x01\x01\x00\x00\x00",
+      10);
   auto b = error_of(bin);
   CHECK(b.message == "this does not look like a policy (binary data)");
   std::string nul("let x = 1\n\0\0", 12);

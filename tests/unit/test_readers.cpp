@@ -26,7 +26,7 @@ using T = plan::Type;
 namespace {
 
 constexpr int64_t kSec = 1000000;
-constexpr int64_t kNow = 1795305600LL * kSec;   // 2026-11-22T00:00:00Z
+constexpr int64_t kNow = 1795305600LL * kSec;  // 2026-11-22T00:00:00Z
 
 // ---------------------------------------------------------------------------------------------
 // Plans by hand
@@ -90,14 +90,12 @@ plan::Plan make_plan(std::vector<plan::Field> prospect, std::vector<std::string>
 plan::Plan bench_plan() {
   return make_plan(
       {F("id", T::String, false), F("account", T::String), F("email", T::String, false),
-       F("company", T::String), F("title", T::String), F("industry", T::String),
-       F("employees", T::Number), F("country", T::String), F("source", T::String),
-       F("status", T::String).def(text_const("Lead")),
+       F("company", T::String), F("title", T::String), F("industry", T::String), F("employees", T::Number),
+       F("country", T::String), F("source", T::String), F("status", T::String).def(text_const("Lead")),
        F("touch_stage", T::String).def(text_const("Untouched")), F("assigned_at", T::Time),
        F("created_at", T::Time, false), F("tags", T::StringList, false)},
       {"visit", "form", "email_open", "email_click", "download", "webinar", "unsubscribe", "bounce"},
-      {F("page", T::String), F("form", T::String), F("asset", T::String)},
-      {"Hot list", "MQL"});
+      {F("page", T::String), F("form", T::String), F("asset", T::String)}, {"Hot list", "MQL"});
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -132,8 +130,7 @@ ReadResult read_jsonl_text(plan::Plan const& plan, std::string const& text, bool
 }
 
 ReadResult read_csv_text(plan::Plan const& plan, std::string const& prospects,
-                         std::optional<std::string> activities = std::nullopt,
-                         bool keep_going = false) {
+                         std::optional<std::string> activities = std::nullopt, bool keep_going = false) {
   TempDir dir;
   ReadOptions o;
   o.prospects = dir.write("in.csv", prospects);
@@ -267,13 +264,11 @@ std::string csv_cell(std::string const& s) {
 
 // A schema with every type.
 plan::Plan all_types_plan() {
-  return make_plan({F("id", T::String, false), F("name", T::String), F("n", T::Number),
-                    F("ok", T::Bool), F("t", T::Time), F("d", T::Duration), F("g", T::Grade),
-                    F("tags", T::StringList, false)},
+  return make_plan({F("id", T::String, false), F("name", T::String), F("n", T::Number), F("ok", T::Bool),
+                    F("t", T::Time), F("d", T::Duration), F("g", T::Grade), F("tags", T::StringList, false)},
                    {"visit", "form"},
-                   {F("page", T::String), F("secs", T::Number), F("good", T::Bool),
-                    F("when", T::Time), F("wait", T::Duration), F("g", T::Grade),
-                    F("labels", T::StringList, false)});
+                   {F("page", T::String), F("secs", T::Number), F("good", T::Bool), F("when", T::Time),
+                    F("wait", T::Duration), F("g", T::Grade), F("labels", T::StringList, false)});
 }
 
 }  // namespace
@@ -290,7 +285,7 @@ TEST_CASE("Column push/pop and Dictionary", "[readers]") {
   CHECK(d.find("zz") == runtime::kMissingCode);
   std::string_view const a = d.at(0);
   for (int i = 0; i < 100000; ++i) d.intern("value-" + std::to_string(i));
-  CHECK(a == "a");                 // views stay valid while the dictionary grows
+  CHECK(a == "a");  // views stay valid while the dictionary grows
   CHECK(d.size() == 100003);
   CHECK(d.find("value-99999") == 100002);
   d.truncate(50);
@@ -356,22 +351,31 @@ TEST_CASE("Column push/pop and Dictionary", "[readers]") {
 
 TEST_CASE("JSON Lines: every type", "[readers]") {
   auto plan = all_types_plan();
-  auto r = read_jsonl_text(plan,
+  auto r = read_jsonl_text(
+      plan,
       R"({"id":"p1","name":"Ann, \"A\" 学生","n":3.5,"ok":true,"t":"2026-11-22T09:00:00+09:00","d":"48h","g":"B+","tags":["vip","x y"],)"
       R"("activities":[{"type":"visit","at":"2026-11-20T10:00:00Z","page":"/pricing","secs":12,"good":"yes","when":1795305600,"wait":"90min","g":"a-","labels":["a"]},)"
-      R"({"at":"2026-11-21","type":"form"}]})" "\n"
-      R"({"id":"p2","n":-0.25,"ok":"NO","t":1795305600.5,"d":3600,"g":"F","tags":[],"name":""})" "\n"
-      R"({"id":"p3","n":null,"ok":0,"t":"2026-11-22","tags":null,"activities":null,"extra":{"deep":[1,2,{"x":null}]}})" "\n");
+      R"({"at":"2026-11-21","type":"form"}]})"
+      "\n"
+      R"({"id":"p2","n":-0.25,"ok":"NO","t":1795305600.5,"d":3600,"g":"F","tags":[],"name":""})"
+      "\n"
+      R"({"id":"p3","n":null,"ok":0,"t":"2026-11-22","tags":null,"activities":null,"extra":{"deep":[1,2,{"x":null}]}})"
+      "\n");
   REQUIRE(r.batch.rows == 3);
   CHECK(r.prospects_read == 3);
   CHECK(r.rejects.empty());
-  CHECK(dump(r.batch, plan) == std::vector<std::string>{
-      "id=p1; name=Ann, \"A\" 学生; n=3.5; ok=true; t=2026-11-22T00:00:00Z; d=2d; g=grade 9; tags=[vip|x y]; "
-      "\n  visit at 2026-11-20T10:00:00Z page=/pricing secs=12 good=true when=2026-11-22T00:00:00Z wait=90min g=grade 10 labels=[a]"
-      "\n  form at 2026-11-21T00:00:00Z page=<missing> secs=<missing> good=<missing> when=<missing> wait=<missing> g=<missing> labels=[]",
-      "id=p2; name=; n=-0.25; ok=false; t=2026-11-22T00:00:00.5Z; d=1h; g=grade 0; tags=[]; ",
-      "id=p3; name=<missing>; n=<missing>; ok=false; t=2026-11-22T00:00:00Z; d=<missing>; g=<missing>; tags=[]; ",
-  });
+  CHECK(dump(r.batch, plan) ==
+        std::vector<std::string>{
+            "id=p1; name=Ann, \"A\" 学生; n=3.5; ok=true; t=2026-11-22T00:00:00Z; d=2d; g=grade 9; "
+            "tags=[vip|x y]; "
+            "\n  visit at 2026-11-20T10:00:00Z page=/pricing secs=12 good=true when=2026-11-22T00:00:00Z "
+            "wait=90min g=grade 10 labels=[a]"
+            "\n  form at 2026-11-21T00:00:00Z page=<missing> secs=<missing> good=<missing> when=<missing> "
+            "wait=<missing> g=<missing> labels=[]",
+            "id=p2; name=; n=-0.25; ok=false; t=2026-11-22T00:00:00.5Z; d=1h; g=grade 0; tags=[]; ",
+            "id=p3; name=<missing>; n=<missing>; ok=false; t=2026-11-22T00:00:00Z; d=<missing>; g=<missing>; "
+            "tags=[]; ",
+        });
   // "" is a present string (fine print 7)
   CHECK(r.batch.fields[1].is_present(1));
   CHECK(r.batch.fields[1].string_at(1).empty());
@@ -385,22 +389,29 @@ TEST_CASE("JSON Lines: every type", "[readers]") {
 
 TEST_CASE("CSV: every type", "[readers]") {
   auto plan = all_types_plan();
-  auto r = read_csv_text(plan,
-      "id,name,n,ok,t,d,g,tags,unused\r\n"
-      "p1,\"Ann, \"\"A\"\" 学生\",3.5,yes,2026-11-22T09:00:00+09:00,48h,B+,vip; x y,zzz\r\n"
-      "p2,\"multi\nline\",-0.25, NO ,2026-11-22 00:00:00.5Z,3600s,F,,\r\n"
-      "p3,,,0,2026-11-22,,,;;,\r\n",
-      "type,prospect_id,at,page,secs,good,when,wait,g,labels\n"
-      "visit,p1,2026-11-20T10:00:00Z,/pricing,12,TRUE,2026-11-22T00:00:00Z,90min,a-,a\n"
-      "form,p1,2026-11-21,,,,,,,\n");
+  auto r =
+      read_csv_text(plan,
+                    "id,name,n,ok,t,d,g,tags,unused\r\n"
+                    "p1,\"Ann, \"\"A\"\" 学生\",3.5,yes,2026-11-22T09:00:00+09:00,48h,B+,vip; x y,zzz\r\n"
+                    "p2,\"multi\nline\",-0.25, NO ,2026-11-22 00:00:00.5Z,3600s,F,,\r\n"
+                    "p3,,,0,2026-11-22,,,;;,\r\n",
+                    "type,prospect_id,at,page,secs,good,when,wait,g,labels\n"
+                    "visit,p1,2026-11-20T10:00:00Z,/pricing,12,TRUE,2026-11-22T00:00:00Z,90min,a-,a\n"
+                    "form,p1,2026-11-21,,,,,,,\n");
   REQUIRE(r.batch.rows == 3);
-  CHECK(dump(r.batch, plan) == std::vector<std::string>{
-      "id=p1; name=Ann, \"A\" 学生; n=3.5; ok=true; t=2026-11-22T00:00:00Z; d=2d; g=grade 9; tags=[vip|x y]; "
-      "\n  visit at 2026-11-20T10:00:00Z page=/pricing secs=12 good=true when=2026-11-22T00:00:00Z wait=90min g=grade 10 labels=[a]"
-      "\n  form at 2026-11-21T00:00:00Z page=<missing> secs=<missing> good=<missing> when=<missing> wait=<missing> g=<missing> labels=[]",
-      "id=p2; name=multi\nline; n=-0.25; ok=false; t=2026-11-22T00:00:00.5Z; d=1h; g=grade 0; tags=[]; ",
-      "id=p3; name=<missing>; n=<missing>; ok=false; t=2026-11-22T00:00:00Z; d=<missing>; g=<missing>; tags=[]; ",
-  });
+  CHECK(
+      dump(r.batch, plan) ==
+      std::vector<std::string>{
+          "id=p1; name=Ann, \"A\" 学生; n=3.5; ok=true; t=2026-11-22T00:00:00Z; d=2d; g=grade 9; tags=[vip|x "
+          "y]; "
+          "\n  visit at 2026-11-20T10:00:00Z page=/pricing secs=12 good=true when=2026-11-22T00:00:00Z "
+          "wait=90min g=grade 10 labels=[a]"
+          "\n  form at 2026-11-21T00:00:00Z page=<missing> secs=<missing> good=<missing> when=<missing> "
+          "wait=<missing> g=<missing> labels=[]",
+          "id=p2; name=multi\nline; n=-0.25; ok=false; t=2026-11-22T00:00:00.5Z; d=1h; g=grade 0; tags=[]; ",
+          "id=p3; name=<missing>; n=<missing>; ok=false; t=2026-11-22T00:00:00Z; d=<missing>; g=<missing>; "
+          "tags=[]; ",
+      });
   // Physical line numbers: p2's record spans lines 3-4.
   CHECK(r.batch.source_lines == std::vector<uint32_t>{2, 3, 5});
   CHECK(r.bytes > 0);
@@ -413,61 +424,75 @@ TEST_CASE("defaults, from columns and missing placeholders", "[readers]") {
   yes.boolean = true;
   plan::Constant when;
   when.micros = kNow;
-  auto plan = make_plan({F("id", T::String, false).from("Prospect ID"),
-                         F("status", T::String).def(text_const("Lead")),
-                         F("visits", T::Number).def(num_const(0)).from("TotalVisits").missing({"-1", "n/a"}),
-                         F("city", T::String).from("City").missing({"Select", "N/A"}),
-                         F("ok", T::Bool).def(yes), F("since", T::Time).def(when),
-                         F("tags", T::StringList).def(tags_default).missing({"Select"}),
-                         F("email", T::String, false).missing({"Select"})});
+  auto plan = make_plan(
+      {F("id", T::String, false).from("Prospect ID"), F("status", T::String).def(text_const("Lead")),
+       F("visits", T::Number).def(num_const(0)).from("TotalVisits").missing({"-1", "n/a"}),
+       F("city", T::String).from("City").missing({"Select", "N/A"}), F("ok", T::Bool).def(yes),
+       F("since", T::Time).def(when), F("tags", T::StringList).def(tags_default).missing({"Select"}),
+       F("email", T::String, false).missing({"Select"})});
   SECTION("JSON") {
-    auto r = read_jsonl_text(plan,
-        R"({"Prospect ID":"a","status":"MQL","TotalVisits":4,"City":"Mumbai","ok":false,"since":"2026-01-01","tags":["x","Select"],"email":"e"})" "\n"
-        R"({"Prospect ID":"b","TotalVisits":-1,"City":"Select","tags":["Select"],"email":"e"})" "\n"
-        R"({"Prospect ID":"c","status":null,"TotalVisits":"n/a","City":"select","ok":null,"since":null,"tags":null,"email":"e"})" "\n"
-        R"({"Prospect ID":"d","TotalVisits":-1.0,"City":"N/A","email":"e","visits":7,"id":"ignored"})" "\n");
+    auto r = read_jsonl_text(
+        plan,
+        R"({"Prospect ID":"a","status":"MQL","TotalVisits":4,"City":"Mumbai","ok":false,"since":"2026-01-01","tags":["x","Select"],"email":"e"})"
+        "\n"
+        R"({"Prospect ID":"b","TotalVisits":-1,"City":"Select","tags":["Select"],"email":"e"})"
+        "\n"
+        R"({"Prospect ID":"c","status":null,"TotalVisits":"n/a","City":"select","ok":null,"since":null,"tags":null,"email":"e"})"
+        "\n"
+        R"({"Prospect ID":"d","TotalVisits":-1.0,"City":"N/A","email":"e","visits":7,"id":"ignored"})"
+        "\n");
     CHECK(dump(r.batch, plan) == std::vector<std::string>{
-        "id=a; status=MQL; visits=4; city=Mumbai; ok=false; since=2026-01-01T00:00:00Z; tags=[x]; email=e; ",
-        "id=b; status=Lead; visits=0; city=<missing>; ok=true; since=2026-11-22T00:00:00Z; tags=[]; email=e; ",
-        "id=c; status=Lead; visits=0; city=select; ok=true; since=2026-11-22T00:00:00Z; tags=[new]; email=e; ",
-        "id=d; status=Lead; visits=0; city=<missing>; ok=true; since=2026-11-22T00:00:00Z; tags=[new]; email=e; ",
-    });
+                                     "id=a; status=MQL; visits=4; city=Mumbai; ok=false; "
+                                     "since=2026-01-01T00:00:00Z; tags=[x]; email=e; ",
+                                     "id=b; status=Lead; visits=0; city=<missing>; ok=true; "
+                                     "since=2026-11-22T00:00:00Z; tags=[]; email=e; ",
+                                     "id=c; status=Lead; visits=0; city=select; ok=true; "
+                                     "since=2026-11-22T00:00:00Z; tags=[new]; email=e; ",
+                                     "id=d; status=Lead; visits=0; city=<missing>; ok=true; "
+                                     "since=2026-11-22T00:00:00Z; tags=[new]; email=e; ",
+                                 });
     // A placeholder on a required field is missing: a data error.
     auto e = data_error([&] {
-      read_jsonl_text(plan, R"({"Prospect ID":"a","email":"Select"})" "\n");
+      read_jsonl_text(plan, R"({"Prospect ID":"a","email":"Select"})"
+                            "\n");
     });
     CHECK(e.field == "email");
     CHECK(e.reason == "missing required field");
   }
   SECTION("CSV") {
     auto r = read_csv_text(plan,
-        "Prospect ID,status,TotalVisits,City,ok,since,tags,email\n"
-        "a,MQL,4,Mumbai,no,2026-01-01,x;Select,e\n"
-        "b,,-1,Select,,,Select,e\n"
-        "c,,n/a,select,,,,e\n"
-        "d,, ,N/A,,,,e\n");
+                           "Prospect ID,status,TotalVisits,City,ok,since,tags,email\n"
+                           "a,MQL,4,Mumbai,no,2026-01-01,x;Select,e\n"
+                           "b,,-1,Select,,,Select,e\n"
+                           "c,,n/a,select,,,,e\n"
+                           "d,, ,N/A,,,,e\n");
     // A cell that is a placeholder as a whole is missing (the default); placeholder items of a
     // list are dropped.
     CHECK(dump(r.batch, plan) == std::vector<std::string>{
-        "id=a; status=MQL; visits=4; city=Mumbai; ok=false; since=2026-01-01T00:00:00Z; tags=[x]; email=e; ",
-        "id=b; status=Lead; visits=0; city=<missing>; ok=true; since=2026-11-22T00:00:00Z; tags=[new]; email=e; ",
-        "id=c; status=Lead; visits=0; city=select; ok=true; since=2026-11-22T00:00:00Z; tags=[new]; email=e; ",
-        "id=d; status=Lead; visits=0; city=<missing>; ok=true; since=2026-11-22T00:00:00Z; tags=[new]; email=e; ",
-    });
+                                     "id=a; status=MQL; visits=4; city=Mumbai; ok=false; "
+                                     "since=2026-01-01T00:00:00Z; tags=[x]; email=e; ",
+                                     "id=b; status=Lead; visits=0; city=<missing>; ok=true; "
+                                     "since=2026-11-22T00:00:00Z; tags=[new]; email=e; ",
+                                     "id=c; status=Lead; visits=0; city=select; ok=true; "
+                                     "since=2026-11-22T00:00:00Z; tags=[new]; email=e; ",
+                                     "id=d; status=Lead; visits=0; city=<missing>; ok=true; "
+                                     "since=2026-11-22T00:00:00Z; tags=[new]; email=e; ",
+                                 });
   }
   SECTION("CSV without the optional or defaulted columns") {
     auto r = read_csv_text(plan, "email,Prospect ID\ne,a\n");
-    CHECK(dump(r.batch, plan) == std::vector<std::string>{
-        "id=a; status=Lead; visits=0; city=<missing>; ok=true; since=2026-11-22T00:00:00Z; tags=[new]; email=e; "});
+    CHECK(dump(r.batch, plan) ==
+          std::vector<std::string>{"id=a; status=Lead; visits=0; city=<missing>; ok=true; "
+                                   "since=2026-11-22T00:00:00Z; tags=[new]; email=e; "});
   }
 }
 
 TEST_CASE("bool spellings", "[readers]") {
   auto plan = make_plan({F("id", T::String, false), F("b", T::Bool)});
   std::vector<std::pair<std::string, bool>> const good = {
-      {"true", true}, {"TRUE", true}, {"True", true}, {"yes", true}, {"YES", true},
-      {"Yes", true}, {"1", true}, {"false", false}, {"False", false}, {"FALSE", false},
-      {"no", false}, {"No", false}, {"nO", false}, {"0", false}};
+      {"true", true}, {"TRUE", true}, {"True", true},   {"yes", true},    {"YES", true},
+      {"Yes", true},  {"1", true},    {"false", false}, {"False", false}, {"FALSE", false},
+      {"no", false},  {"No", false},  {"nO", false},    {"0", false}};
   std::string jsonl, csv = "id,b\n";
   for (size_t i = 0; i < good.size(); ++i) {
     jsonl += "{\"id\":\"" + std::to_string(i) + "\",\"b\":\"" + good[i].first + "\"}\n";
@@ -566,8 +591,10 @@ TEST_CASE("times through the readers: rejected forms", "[readers]") {
     CHECK(c.field == "t");
     CHECK(c.reason == reason);
     auto a = data_error([&] {
-      read_jsonl_text(plan, "{\"id\":\"p\",\"activities\":[{\"type\":\"visit\",\"at\":\"2026-11-22\"},"
-                            "{\"type\":\"visit\",\"at\":\"" + bad + "\"}]}\n");
+      read_jsonl_text(plan,
+                      "{\"id\":\"p\",\"activities\":[{\"type\":\"visit\",\"at\":\"2026-11-22\"},"
+                      "{\"type\":\"visit\",\"at\":\"" +
+                          bad + "\"}]}\n");
     });
     CHECK(a.field == "activities[1].at");
     CHECK(a.reason == reason);
@@ -611,15 +638,13 @@ TEST_CASE("blank lines are skipped but counted", "[readers]") {
 }
 
 TEST_CASE("data errors in strict mode: JSON Lines", "[readers]") {
-  auto plan = make_plan({F("id", T::String, false), F("email", T::String, false),
-                         F("n", T::Number), F("d", T::Duration), F("g", T::Grade),
-                         F("tags", T::StringList, false)},
-                        {"visit"}, {F("page", T::String), F("secs", T::Number, false)},
-                        {"Hot list"});
+  auto plan = make_plan({F("id", T::String, false), F("email", T::String, false), F("n", T::Number),
+                         F("d", T::Duration), F("g", T::Grade), F("tags", T::StringList, false)},
+                        {"visit"}, {F("page", T::String), F("secs", T::Number, false)}, {"Hot list"});
   struct Case {
     std::string line;
     std::string field;
-    std::string reason;   // a substring of the reason
+    std::string reason;  // a substring of the reason
   };
   std::vector<Case> const cases = {
       {R"({"id":"p2","email":"e","n":"abc"})", "n", "expected a number, found \"abc\""},
@@ -650,10 +675,10 @@ TEST_CASE("data errors in strict mode: JSON Lines", "[readers]") {
        "activities[0].type", "expected the activity kind as a string, found 3"},
       {R"({"id":"p2","email":"e","activities":[{"type":"visit","secs":1}]})", "activities[0].at",
        "missing required field"},
-      {R"({"id":"p2","email":"e","activities":[{"type":"visit","at":null,"secs":1}]})",
-       "activities[0].at", "missing required field"},
-      {R"({"id":"p2","email":"e","activities":[{"type":"visit","at":"2026-11-22"}]})",
-       "activities[0].secs", "missing required field"},
+      {R"({"id":"p2","email":"e","activities":[{"type":"visit","at":null,"secs":1}]})", "activities[0].at",
+       "missing required field"},
+      {R"({"id":"p2","email":"e","activities":[{"type":"visit","at":"2026-11-22"}]})", "activities[0].secs",
+       "missing required field"},
       {R"({"id":"p2","email":"e","activities":[{"type":"visit","at":"2026-11-22","secs":"9"}]})",
        "activities[0].secs", "expected a number, found \"9\""},
       {R"({"id":"p2","email":"e","fired":[]})", "fired", "expected an object"},
@@ -683,7 +708,8 @@ TEST_CASE("data errors in strict mode: JSON Lines", "[readers]") {
     CHECK(r.rejects[0].reason == e.reason);
     CHECK(r.rejects[0].text == c.line);
     CHECK(r.rejects[1].line == 4);
-    CHECK(dictionaries(r.batch) == dictionaries(read_jsonl_text(plan, "{\"id\":\"p1\",\"email\":\"e\"}\n").batch));
+    CHECK(dictionaries(r.batch) ==
+          dictionaries(read_jsonl_text(plan, "{\"id\":\"p1\",\"email\":\"e\"}\n").batch));
   }
 }
 
@@ -694,7 +720,7 @@ TEST_CASE("data errors in strict mode: CSV", "[readers]") {
   struct Case {
     std::string prospects;
     std::optional<std::string> activities;
-    std::string file;   // "in.csv" or "act.csv"
+    std::string file;  // "in.csv" or "act.csv"
     uint32_t line;
     std::string field;
     std::string reason;
@@ -706,11 +732,14 @@ TEST_CASE("data errors in strict mode: CSV", "[readers]") {
       {"id,email,n\np1,e,1\np2,,1\n", acts_ok, "in.csv", 3, "email", "missing required field"},
       {"id,email,n\np1,e,1\n\np1,e,2\n", acts_ok, "in.csv", 4, "id", "duplicate id \"p1\" (first on line 2)"},
       {"id,email,n\np1,e,1\np2,\"e,1\n", acts_ok, "in.csv", 3, "", "unterminated quoted field"},
-      {"id,email,n\np1,e,1\np2,\"e\"x,1\n", acts_ok, "in.csv", 3, "", "unexpected text after a closing quote"},
-      {"id,email,n\np1,e,1\np2,e\n", acts_ok, "in.csv", 3, "", "expected 3 cells as in the header (line 1), found 2"},
+      {"id,email,n\np1,e,1\np2,\"e\"x,1\n", acts_ok, "in.csv", 3, "",
+       "unexpected text after a closing quote"},
+      {"id,email,n\np1,e,1\np2,e\n", acts_ok, "in.csv", 3, "",
+       "expected 3 cells as in the header (line 1), found 2"},
       {"id,email,n\np1,e,1\np2,e,1,2\n", acts_ok, "in.csv", 3, "", "found 4"},
       {"email,n\ne,1\n", acts_ok, "in.csv", 1, "id", "no column \"id\" in the header"},
-      {"id,n\np1,1\n", acts_ok, "in.csv", 1, "email", "no column \"email\" in the header for the required field email"},
+      {"id,n\np1,1\n", acts_ok, "in.csv", 1, "email",
+       "no column \"email\" in the header for the required field email"},
       {"id,email,id\np1,e,p1\n", acts_ok, "in.csv", 1, "id", "column \"id\" appears twice in the header"},
       {"", acts_ok, "in.csv", 0, "", "the file is empty"},
       {"id,email,n\np1,e,1\np2,\xff,1\n", acts_ok, "in.csv", 3, "", "not valid UTF-8"},
@@ -718,12 +747,12 @@ TEST_CASE("data errors in strict mode: CSV", "[readers]") {
        "act.csv", 3, "prospect_id", "no prospect with id \"p9\" in "},
       {"id,email,n\np1,e,1\n", std::string("prospect_id,type,at\np1,visit,2026-11-22\np1,visit,2026-13-22\n"),
        "act.csv", 3, "at", "bad time \"2026-13-22\""},
-      {"id,email,n\np1,e,1\n", std::string("prospect_id,type,at\np1,,2026-11-22\n"), "act.csv", 2,
-       "type", "missing required field"},
+      {"id,email,n\np1,e,1\n", std::string("prospect_id,type,at\np1,,2026-11-22\n"), "act.csv", 2, "type",
+       "missing required field"},
       {"id,email,n\np1,e,1\n", std::string("prospect_id,type,at\n,visit,2026-11-22\n"), "act.csv", 2,
        "prospect_id", "missing required field"},
-      {"id,email,n\np1,e,1\n", std::string("prospect_id,type,at,secs\np1,visit,2026-11-22,x\n"), "act.csv",
-       2, "secs", "expected a number, found \"x\""},
+      {"id,email,n\np1,e,1\n", std::string("prospect_id,type,at,secs\np1,visit,2026-11-22,x\n"), "act.csv", 2,
+       "secs", "expected a number, found \"x\""},
       {"id,email,n\np1,e,1\n", std::string("prospect_id,type\np1,visit\n"), "act.csv", 1, "at",
        "no column \"at\" in the header"},
   };
@@ -779,21 +808,28 @@ TEST_CASE("input files: extension, missing file, stdin name", "[readers]") {
 TEST_CASE("keep_going: rejects add up and leave no trace", "[readers]") {
   auto plan = bench_plan();
   std::vector<std::pair<std::string, bool>> const lines = {
-      {R"({"id":"p1","email":"a@x","created_at":"2026-01-01","tags":["t1"],"activities":[{"type":"visit","at":"2026-11-20","page":"/p1"},{"type":"chat","at":"2026-11-20"}],"fired":{"Hot list":{"count":1}}})", true},
-      {R"({"id":"bad1","email":"fresh@x","company":"Fresh Co","created_at":"2026-01-01","tags":["fresh-tag"],"activities":[{"type":"visit","at":"2026-11-20","page":"/fresh"},{"type":"chat","at":"2026-11-20"},{"type":"call","at":"x"},{"type":"visit","at":"2026-13-01"}],"fired":{"MQL":{"count":2}}})", false},
+      {R"({"id":"p1","email":"a@x","created_at":"2026-01-01","tags":["t1"],"activities":[{"type":"visit","at":"2026-11-20","page":"/p1"},{"type":"chat","at":"2026-11-20"}],"fired":{"Hot list":{"count":1}}})",
+       true},
+      {R"({"id":"bad1","email":"fresh@x","company":"Fresh Co","created_at":"2026-01-01","tags":["fresh-tag"],"activities":[{"type":"visit","at":"2026-11-20","page":"/fresh"},{"type":"chat","at":"2026-11-20"},{"type":"call","at":"x"},{"type":"visit","at":"2026-13-01"}],"fired":{"MQL":{"count":2}}})",
+       false},
       {R"({"id":"p2","email":"b@x","created_at":"2026-01-02","tags":[],"employees":10})", true},
-      {R"({"id":"bad2","email":"another@x","created_at":"2026-01-02","employees":"ten","title":"Fresh Title"})", false},
+      {R"({"id":"bad2","email":"another@x","created_at":"2026-01-02","employees":"ten","title":"Fresh Title"})",
+       false},
       {R"({"id":"p1","email":"dup@x","created_at":"2026-01-02"})", false},
-      {R"({"id":"bad3","email":"b@x","created_at":"2026-01-02","activities":[{"type":"form","at":"2026-11-20","form":"fresh-form"}]} trailing)", false},
-      {R"({"id":"p3","email":"c@x","created_at":"2026-01-03","account":"acct-1","activities":[{"type":"form","at":"2026-11-21","form":"contact"}]})", true},
+      {R"({"id":"bad3","email":"b@x","created_at":"2026-01-02","activities":[{"type":"form","at":"2026-11-20","form":"fresh-form"}]} trailing)",
+       false},
+      {R"({"id":"p3","email":"c@x","created_at":"2026-01-03","account":"acct-1","activities":[{"type":"form","at":"2026-11-21","form":"contact"}]})",
+       true},
       {R"({"id":"bad4","email":"d@x","account":"acct-fresh","company":"Fresh Co"})", false},
   };
   std::string all, good;
   size_t n_bad = 0;
   for (auto const& [line, ok] : lines) {
     all += line + "\n";
-    if (ok) good += line + "\n";
-    else ++n_bad;
+    if (ok)
+      good += line + "\n";
+    else
+      ++n_bad;
   }
   auto r = read_jsonl_text(plan, all, true);
   auto g = read_jsonl_text(plan, good);
@@ -802,7 +838,7 @@ TEST_CASE("keep_going: rejects add up and leave no trace", "[readers]") {
   CHECK(r.prospects_read == r.batch.rows + r.prospects_rejected);
   CHECK(r.rejects.size() == n_bad);
   CHECK(dump(r.batch, plan) == dump(g.batch, plan));
-  CHECK(dictionaries(r.batch) == dictionaries(g.batch));   // no string of a rejected line
+  CHECK(dictionaries(r.batch) == dictionaries(g.batch));  // no string of a rejected line
   CHECK(r.skipped_kinds == g.skipped_kinds);
   CHECK(r.skipped_kinds == std::map<std::string, size_t>{{"chat", 1}});
   CHECK(r.batch.source_lines == std::vector<uint32_t>{1, 3, 7});
@@ -815,67 +851,84 @@ TEST_CASE("keep_going: rejects add up and leave no trace", "[readers]") {
   CHECK(r.rejects[4].field == "created_at");
   CHECK(r.rejects[4].text == lines[7].first);
   // A rejected id is not taken: a later line may use it.
-  auto again = read_jsonl_text(plan, lines[1].first + "\n" +
-      R"({"id":"bad1","email":"e","created_at":"2026-01-01"})" "\n", true);
+  auto again = read_jsonl_text(plan,
+                               lines[1].first + "\n" +
+                                   R"({"id":"bad1","email":"e","created_at":"2026-01-01"})"
+                                   "\n",
+                               true);
   CHECK(again.batch.rows == 1);
   CHECK(again.prospects_rejected == 1);
 }
 
 TEST_CASE("keep_going with the CSV pair", "[readers]") {
   auto plan = bench_plan();
-  std::string const header = "id,account,email,company,title,industry,employees,country,source,status,touch_stage,assigned_at,created_at,tags\n";
-  std::string const prospects =
-      header +
-      "p1,,a@x,,,,,,,,,,2026-01-01,t1\n"                         // 2
-      "bad1,,fresh@x,Fresh Co,,,,,,,,,2026-01-01,fresh\n"        // 3: its activity is bad
-      "p2,,b@x,,,,ten,,,,,,2026-01-01,\n"                        // 4: bad employees
-      "p3,acct-1,c@x,,,,5,,,,,,2026-01-01,\n"                    // 5
-      "p1,,dup@x,,,,,,,,,,2026-01-01,\n"                         // 6: duplicate
-      "p4,,\"d@x\",,,,,,,,,,2026-01-01\n";                       // 7: too few cells
+  std::string const header =
+      "id,account,email,company,title,industry,employees,country,source,status,touch_stage,assigned_at,"
+      "created_at,tags\n";
+  std::string const prospects = header +
+                                "p1,,a@x,,,,,,,,,,2026-01-01,t1\n"                   // 2
+                                "bad1,,fresh@x,Fresh Co,,,,,,,,,2026-01-01,fresh\n"  // 3: its activity is bad
+                                "p2,,b@x,,,,ten,,,,,,2026-01-01,\n"                  // 4: bad employees
+                                "p3,acct-1,c@x,,,,5,,,,,,2026-01-01,\n"              // 5
+                                "p1,,dup@x,,,,,,,,,,2026-01-01,\n"                   // 6: duplicate
+                                "p4,,\"d@x\",,,,,,,,,,2026-01-01\n";                 // 7: too few cells
   std::string const activities =
       "prospect_id,type,at,page,form,asset\n"
-      "p3,form,2026-11-21,,contact,\n"        // 2
-      "p1,visit,2026-11-20,/p1,,\n"           // 3
-      "bad1,visit,2026-11-20,/fresh,,\n"      // 4
-      "p2,visit,2026-11-20,/p2,,\n"           // 5: goes with p2
-      "bad1,visit,2026-13-01,,,\n"            // 6: bad time
-      "p1,chat,2026-11-20,,,\n"               // 7: skipped kind
-      "ghost,visit,2026-11-20,/ghost,,\n"     // 8: no such prospect
-      "p1,visit,2026-11-19,\"/p1,b\",,\n"     // 9
-      "bad1,chat,2026-11-20,,,\n"             // 10: skipped kind of a rejected prospect
-      ",visit,2026-11-20,,,\n"                // 11: no prospect id
-      "p3,form,2026-11-22,,\"x\"y,\n";        // 12: broken quote -> p3 rejected too
+      "p3,form,2026-11-21,,contact,\n"     // 2
+      "p1,visit,2026-11-20,/p1,,\n"        // 3
+      "bad1,visit,2026-11-20,/fresh,,\n"   // 4
+      "p2,visit,2026-11-20,/p2,,\n"        // 5: goes with p2
+      "bad1,visit,2026-13-01,,,\n"         // 6: bad time
+      "p1,chat,2026-11-20,,,\n"            // 7: skipped kind
+      "ghost,visit,2026-11-20,/ghost,,\n"  // 8: no such prospect
+      "p1,visit,2026-11-19,\"/p1,b\",,\n"  // 9
+      "bad1,chat,2026-11-20,,,\n"          // 10: skipped kind of a rejected prospect
+      ",visit,2026-11-20,,,\n"             // 11: no prospect id
+      "p3,form,2026-11-22,,\"x\"y,\n";     // 12: broken quote -> p3 rejected too
   auto r = read_csv_text(plan, prospects, activities, true);
   CHECK(r.prospects_read == 6);
   CHECK(r.batch.rows == 1);
   CHECK(r.prospects_rejected == 5);
   CHECK(r.prospects_read == r.batch.rows + r.prospects_rejected);
-  CHECK(dump(r.batch, plan, true) == std::vector<std::string>{
-      "@2 id=p1; account=<missing>; email=a@x; company=<missing>; title=<missing>; industry=<missing>; "
-      "employees=<missing>; country=<missing>; source=<missing>; status=Lead; touch_stage=Untouched; "
-      "assigned_at=<missing>; created_at=2026-01-01T00:00:00Z; tags=[t1]; "
-      "\n  visit at 2026-11-20T00:00:00Z page=/p1 form=<missing> asset=<missing>"
-      "\n  visit at 2026-11-19T00:00:00Z page=/p1,b form=<missing> asset=<missing>"});
-  CHECK(dictionaries(r.batch) == std::vector<std::vector<std::string>>{
-      {"p1"}, {}, {"a@x"}, {}, {}, {}, {}, {}, {}, {"Lead"}, {"Untouched"}, {}, {}, {"t1"},
-      {"/p1", "/p1,b"}, {}, {}});
+  CHECK(dump(r.batch, plan, true) ==
+        std::vector<std::string>{
+            "@2 id=p1; account=<missing>; email=a@x; company=<missing>; title=<missing>; industry=<missing>; "
+            "employees=<missing>; country=<missing>; source=<missing>; status=Lead; touch_stage=Untouched; "
+            "assigned_at=<missing>; created_at=2026-01-01T00:00:00Z; tags=[t1]; "
+            "\n  visit at 2026-11-20T00:00:00Z page=/p1 form=<missing> asset=<missing>"
+            "\n  visit at 2026-11-19T00:00:00Z page=/p1,b form=<missing> asset=<missing>"});
+  CHECK(dictionaries(r.batch) == std::vector<std::vector<std::string>>{{"p1"},
+                                                                       {},
+                                                                       {"a@x"},
+                                                                       {},
+                                                                       {},
+                                                                       {},
+                                                                       {},
+                                                                       {},
+                                                                       {},
+                                                                       {"Lead"},
+                                                                       {"Untouched"},
+                                                                       {},
+                                                                       {},
+                                                                       {"t1"},
+                                                                       {"/p1", "/p1,b"},
+                                                                       {},
+                                                                       {}});
   CHECK(r.skipped_kinds == std::map<std::string, size_t>{{"chat", 1}});
   // Rejects: activity lines as they are found, then each prospect line.
   std::vector<std::string> got;
   for (auto const& rej : r.rejects)
-    got.push_back(std::filesystem::path(rej.file).filename().string() + ":" + std::to_string(rej.line) +
-                  " " + rej.field);
+    got.push_back(std::filesystem::path(rej.file).filename().string() + ":" + std::to_string(rej.line) + " " +
+                  rej.field);
   CHECK(got == std::vector<std::string>{
-      "act.csv:11 prospect_id",   // no prospect id: cannot be attached
-      "act.csv:6 at",             // bad1's bad activity
-      "in.csv:3 activities",      // bad1 itself
-      "in.csv:4 employees",
-      "act.csv:12 ",              // p3's broken activity line
-      "in.csv:5 activities",
-      "in.csv:6 id",
-      "in.csv:7 ",
-      "act.csv:8 prospect_id",    // ghost
-  });
+                   "act.csv:11 prospect_id",  // no prospect id: cannot be attached
+                   "act.csv:6 at",            // bad1's bad activity
+                   "in.csv:3 activities",     // bad1 itself
+                   "in.csv:4 employees",
+                   "act.csv:12 ",  // p3's broken activity line
+                   "in.csv:5 activities", "in.csv:6 id", "in.csv:7 ",
+                   "act.csv:8 prospect_id",  // ghost
+               });
   CHECK_THAT(r.rejects[2].reason, Catch::Contains("its activity on line 6 of"));
   CHECK_THAT(r.rejects[2].reason, Catch::Contains("at: bad time \"2026-13-01\""));
   CHECK(r.rejects[1].text == "bad1,visit,2026-13-01,,,");
@@ -885,35 +938,46 @@ TEST_CASE("keep_going with the CSV pair", "[readers]") {
 
 TEST_CASE("activities of unknown kinds are skipped and counted", "[readers]") {
   auto plan = make_plan({F("id", T::String, false)}, {"visit"}, {F("page", T::String)});
-  auto j = read_jsonl_text(plan,
-      R"({"id":"a","activities":[{"type":"visit","at":"2026-11-20"},{"type":"chat","at":"bad","page":7},{"type":"Visit","at":"2026-11-20"},{"at":"2026-11-20","type":"chat"}]})" "\n"
-      R"({"id":"b","activities":[{"type":"call","at":"2026-11-20"}]})" "\n");
+  auto j = read_jsonl_text(
+      plan,
+      R"({"id":"a","activities":[{"type":"visit","at":"2026-11-20"},{"type":"chat","at":"bad","page":7},{"type":"Visit","at":"2026-11-20"},{"at":"2026-11-20","type":"chat"}]})"
+      "\n"
+      R"({"id":"b","activities":[{"type":"call","at":"2026-11-20"}]})"
+      "\n");
   CHECK(j.batch.activity_count() == 1);
   CHECK(j.skipped_kinds == std::map<std::string, size_t>{{"Visit", 1}, {"call", 1}, {"chat", 2}});
-  auto c = read_csv_text(plan, "id\na\nb\n",
-                         "prospect_id,type,at,page\na,visit,2026-11-20,\na,chat,bad,\na,Visit,x,\nb,call,,\n");
+  auto c =
+      read_csv_text(plan, "id\na\nb\n",
+                    "prospect_id,type,at,page\na,visit,2026-11-20,\na,chat,bad,\na,Visit,x,\nb,call,,\n");
   CHECK(c.batch.activity_count() == 1);
   CHECK(c.skipped_kinds == std::map<std::string, size_t>{{"Visit", 1}, {"call", 1}, {"chat", 1}});
   // Without an activity schema every activity is skipped.
   auto none = make_plan({F("id", T::String, false)});
-  auto n = read_jsonl_text(none, R"({"id":"a","activities":[{"type":"visit","at":"2026-11-20"}]})" "\n");
+  auto n = read_jsonl_text(none, R"({"id":"a","activities":[{"type":"visit","at":"2026-11-20"}]})"
+                                 "\n");
   CHECK(n.batch.activity_count() == 0);
   CHECK(n.skipped_kinds == std::map<std::string, size_t>{{"visit", 1}});
 }
 
 TEST_CASE("firing history", "[readers]") {
   auto plan = make_plan({F("id", T::String, false)}, {}, {}, {"Hot list", "MQL", "Score jump"});
-  auto r = read_jsonl_text(plan,
-      R"({"id":"a","fired":{"MQL":{"count":2,"last":"2026-11-20T09:00:00Z"},"Gone rule":{"count":"x"},"Hot list":{"count":1}}})" "\n"
-      R"({"id":"b"})" "\n"
-      R"({"fired":{"Score jump":{"last":1795305600}},"id":"c"})" "\n"
-      R"({"id":"d","fired":{"Score jump":{"count":0,"last":null}, "MQL": null}})" "\n");
-  CHECK(dump(r.batch, plan) == std::vector<std::string>{
-      "id=a; \n  fired MQL count 2 last 2026-11-20T09:00:00Z\n  fired Hot list count 1",
-      "id=b; ",
-      "id=c; \n  fired Score jump count 1 last 2026-11-22T00:00:00Z",
-      "id=d; \n  fired Score jump count 0",
-  });
+  auto r = read_jsonl_text(
+      plan,
+      R"({"id":"a","fired":{"MQL":{"count":2,"last":"2026-11-20T09:00:00Z"},"Gone rule":{"count":"x"},"Hot list":{"count":1}}})"
+      "\n"
+      R"({"id":"b"})"
+      "\n"
+      R"({"fired":{"Score jump":{"last":1795305600}},"id":"c"})"
+      "\n"
+      R"({"id":"d","fired":{"Score jump":{"count":0,"last":null}, "MQL": null}})"
+      "\n");
+  CHECK(dump(r.batch, plan) ==
+        std::vector<std::string>{
+            "id=a; \n  fired MQL count 2 last 2026-11-20T09:00:00Z\n  fired Hot list count 1",
+            "id=b; ",
+            "id=c; \n  fired Score jump count 1 last 2026-11-22T00:00:00Z",
+            "id=d; \n  fired Score jump count 0",
+        });
   CHECK(r.batch.history[0].rule == 1);
 }
 
@@ -977,7 +1041,7 @@ TEST_CASE("the real export: xeducation-leads.csv through `from` columns", "[read
   CHECK(spec.dict->size() == 18);
   CHECK(spec.dict->find("Select") == runtime::kMissingCode);
   CHECK(spec.dict->find("Banking, Investment And Insurance") != runtime::kMissingCode);
-  CHECK_FALSE(b.fields[10].is_present(0));   // an empty Country cell
+  CHECK_FALSE(b.fields[10].is_present(0));  // an empty Country cell
   CHECK(b.fields[10].string_at(1) == "India");
 }
 
@@ -996,14 +1060,14 @@ struct GenActivity {
 
 struct GenProspect {
   std::string id;
-  std::optional<std::string> name;     // may be the placeholder "N/A"
+  std::optional<std::string> name;  // may be the placeholder "N/A"
   std::optional<double> score;
   std::optional<bool> active;
   int64_t created;
   std::optional<int64_t> wait;
   std::optional<int> grade;
   std::vector<std::string> tags;
-  std::optional<std::string> status;   // default "Lead"
+  std::optional<std::string> status;  // default "Lead"
   std::vector<GenActivity> acts;
 };
 
@@ -1015,12 +1079,12 @@ class Gen {
   // Text with the hard cases: commas, quotes, line breaks, semicolons, UTF-8, spaces, tabs.
   std::string text(bool list_item = false) {
     static const std::vector<std::string> pieces = {
-        "a", "Z", "42", ",", "\"", "\n", "\r\n", " ", "\\", "é", "学生", "🙂", "Ünïcödé", "\t",
-        "/pricing", "x@y.com", "O'Brien", "{", "}", "[", "]", ":", "null", "'"};
+        "a",       "Z",  "42",       ",",       "\"",      "\n", "\r\n", " ", "\\", "é", "学生", "🙂",
+        "Ünïcödé", "\t", "/pricing", "x@y.com", "O'Brien", "{",  "}",    "[", "]",  ":", "null", "'"};
     std::string s;
     size_t const n = 1 + below(6);
     for (size_t i = 0; i < n; ++i) s += pieces[below(pieces.size())];
-    if (!list_item && chance(0.2)) s += ";";   // only in plain strings
+    if (!list_item && chance(0.2)) s += ";";  // only in plain strings
     if (list_item) {
       // List items are trimmed and split on ';' in CSV: keep them clean at the ends.
       while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r'))
@@ -1041,8 +1105,8 @@ class Gen {
   }
   int64_t time() {
     int64_t t = kNow - int64_t(below(400LL * 86400)) * kSec;
-    if (chance(0.3)) t += int64_t(below(1000000));   // microseconds
-    if (chance(0.05)) t = -int64_t(below(100LL * 365 * 86400)) * kSec;   // before 1970
+    if (chance(0.3)) t += int64_t(below(1000000));                      // microseconds
+    if (chance(0.05)) t = -int64_t(below(100LL * 365 * 86400)) * kSec;  // before 1970
     return t;
   }
   std::mt19937_64& rng() { return rng_; }
@@ -1057,8 +1121,11 @@ std::string time_text(Gen& g, int64_t t) {
   if (t % (86400 * kSec) == 0 && g.chance(0.3)) return s.substr(0, 10);
   switch (g.below(4)) {
     case 0: s[10] = ' '; break;
-    case 1: s[10] = 't'; s.back() = 'z'; break;
-    case 2: {   // the same instant at +09:00
+    case 1:
+      s[10] = 't';
+      s.back() = 'z';
+      break;
+    case 2: {  // the same instant at +09:00
       std::string local = stdlib::format_time(t + 9 * 3600 * kSec);
       if (local.substr(0, 4) == "0000" || local.substr(0, 4) == "9999") break;
       local.pop_back();
@@ -1094,8 +1161,7 @@ TEST_CASE("randomized: JSON Lines and the CSV pair read identically", "[readers]
       {F("id", T::String, false), F("name", T::String).missing({"N/A"}), F("score", T::Number),
        F("active", T::Bool), F("created", T::Time, false), F("wait", T::Duration), F("g", T::Grade),
        F("tags", T::StringList, false), F("status", T::String).def(text_const("Lead"))},
-      {"visit", "form"},
-      {F("page", T::String), F("secs", T::Number), F("labels", T::StringList, false)});
+      {"visit", "form"}, {F("page", T::String), F("secs", T::Number), F("labels", T::StringList, false)});
 
   for (uint64_t seed : {1, 2, 3}) {
     Gen g(seed);
@@ -1108,7 +1174,8 @@ TEST_CASE("randomized: JSON Lines and the CSV pair read identically", "[readers]
       if (g.chance(0.8)) p.score = g.number();
       if (g.chance(0.8)) p.active = g.chance(0.5);
       p.created = g.time();
-      if (g.chance(0.6)) p.wait = int64_t(g.below(100000)) * (g.chance(0.5) ? 60 * kSec : 500000) * (g.chance(0.2) ? -1 : 1);
+      if (g.chance(0.6))
+        p.wait = int64_t(g.below(100000)) * (g.chance(0.5) ? 60 * kSec : 500000) * (g.chance(0.2) ? -1 : 1);
       if (g.chance(0.6)) p.grade = int(g.below(13));
       for (size_t t = g.below(4); t > 0; --t) p.tags.push_back(g.text(true));
       if (g.chance(0.5)) p.status = g.text();
@@ -1158,11 +1225,14 @@ TEST_CASE("randomized: JSON Lines and the CSV pair read identically", "[readers]
     for (auto const& p : ps) {
       std::vector<std::string> kv;
       kv.push_back("\"id\":" + stdlib::json_escape(p.id));
-      if (p.name) kv.push_back("\"name\":" + stdlib::json_escape(*p.name));
-      else if (g.chance(0.5)) kv.push_back("\"name\":null");
+      if (p.name)
+        kv.push_back("\"name\":" + stdlib::json_escape(*p.name));
+      else if (g.chance(0.5))
+        kv.push_back("\"name\":null");
       if (p.score) kv.push_back("\"score\":" + stdlib::format_number(*p.score));
-      if (p.active) kv.push_back("\"active\":" + (g.chance(0.5) ? std::string(*p.active ? "true" : "false")
-                                                               : stdlib::json_escape(bool_text(g, *p.active))));
+      if (p.active)
+        kv.push_back("\"active\":" + (g.chance(0.5) ? std::string(*p.active ? "true" : "false")
+                                                    : stdlib::json_escape(bool_text(g, *p.active))));
       kv.push_back("\"created\":" + json_time(g, p.created));
       if (p.wait) kv.push_back("\"wait\":" + stdlib::json_escape(stdlib::format_duration(*p.wait)));
       if (p.grade) kv.push_back("\"g\":" + stdlib::json_escape(grade_name(*p.grade)));
@@ -1184,7 +1254,8 @@ TEST_CASE("randomized: JSON Lines and the CSV pair read identically", "[readers]
           if (act.secs) f.push_back("\"secs\":" + stdlib::format_number(*act.secs));
           if (!act.labels.empty()) {
             std::string l = "\"labels\":[";
-            for (size_t k = 0; k < act.labels.size(); ++k) l += (k ? "," : "") + stdlib::json_escape(act.labels[k]);
+            for (size_t k = 0; k < act.labels.size(); ++k)
+              l += (k ? "," : "") + stdlib::json_escape(act.labels[k]);
             f.push_back(l + "]");
           }
           std::shuffle(f.begin(), f.end(), g.rng());
@@ -1207,15 +1278,20 @@ TEST_CASE("randomized: JSON Lines and the CSV pair read identically", "[readers]
     for (auto const& p : ps) {
       std::string tags;
       for (size_t i = 0; i < p.tags.size(); ++i) tags += (i ? (g.chance(0.5) ? "; " : ";") : "") + p.tags[i];
-      std::vector<std::string> cells = {
-          p.status.value_or(""), tags, p.grade ? grade_name(*p.grade) : "",
-          p.wait ? stdlib::format_duration(*p.wait) : "", time_text(g, p.created),
-          p.active ? bool_text(g, *p.active) : "", p.score ? stdlib::format_number(*p.score) : "",
-          p.name.value_or(""), p.id, g.chance(0.5) ? "" : "ignored"};
+      std::vector<std::string> cells = {p.status.value_or(""),
+                                        tags,
+                                        p.grade ? grade_name(*p.grade) : "",
+                                        p.wait ? stdlib::format_duration(*p.wait) : "",
+                                        time_text(g, p.created),
+                                        p.active ? bool_text(g, *p.active) : "",
+                                        p.score ? stdlib::format_number(*p.score) : "",
+                                        p.name.value_or(""),
+                                        p.id,
+                                        g.chance(0.5) ? "" : "ignored"};
       for (size_t i = 0; i < cells.size(); ++i) csv += (i ? "," : "") + csv_cell(cells[i]);
       csv += g.chance(0.3) ? "\r\n" : "\n";
     }
-    std::vector<std::pair<size_t, size_t>> rows;   // (prospect, activity)
+    std::vector<std::pair<size_t, size_t>> rows;  // (prospect, activity)
     for (size_t i = 0; i < ps.size(); ++i)
       for (size_t a = 0; a < ps[i].acts.size(); ++a) rows.emplace_back(i, a);
     std::vector<size_t> slots(rows.size());
@@ -1238,9 +1314,9 @@ TEST_CASE("randomized: JSON Lines and the CSV pair read identically", "[readers]
       auto const& act = ps[i].acts[a];
       std::string labels;
       for (size_t k = 0; k < act.labels.size(); ++k) labels += (k ? ";" : "") + act.labels[k];
-      std::vector<std::string> cells = {time_text(g, act.at), labels, act.type,
-                                        act.secs ? stdlib::format_number(*act.secs) : "", ps[i].id,
-                                        act.page.value_or("")};
+      std::vector<std::string> cells = {
+          time_text(g, act.at), labels, act.type, act.secs ? stdlib::format_number(*act.secs) : "", ps[i].id,
+          act.page.value_or("")};
       for (size_t k = 0; k < cells.size(); ++k) acts += (k ? "," : "") + csv_cell(cells[k]);
       acts += "\n";
     }
@@ -1267,7 +1343,8 @@ TEST_CASE("randomized: JSON Lines and the CSV pair read identically", "[readers]
 // ---------------------------------------------------------------------------------------------
 
 TEST_CASE("loading speed on the benchmark data", "[.bench]") {
-  // Generate first: python3 shared/bench/gen.py --prospects 200000 --seed 1 --out-dir /tmp/bench --format both
+  // Generate first: python3 shared/bench/gen.py --prospects 200000 --seed 1 --out-dir /tmp/bench --format
+  // both
   char const* dir_env = std::getenv("LEADRULES_BENCH_DIR");
   std::string const dir = dir_env ? dir_env : "/tmp/bench";
   if (!std::filesystem::exists(dir + "/prospects.jsonl")) {
