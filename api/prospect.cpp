@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "api/internal.hpp"
+#include "runtime/data/explain_text.hpp"
 #include "runtime/data/writers.hpp"
 #include "runtime/interp/test_runner.hpp"
 

@@ -1,5 +1,6 @@
 // Results and Batch accessors: typed values and the writers' JSON, CSV and explanation.
 #include "api/internal.hpp"
+#include "runtime/data/explain_text.hpp"
 #include "runtime/data/writers.hpp"
 
 namespace leadrules {

@@ -16,9 +16,6 @@ namespace leadrules::cli {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
 // The library reads no environment: the CLI maps LEADRULES_CACHE_DIR, XDG_CACHE_HOME, HOME,
 // LEADRULES_NO_CACHE and LEADRULES_DUMP_IR to compile options here.
 std::string cache_directory() {
@@ -39,15 +36,11 @@ CompileOptions compile_options(Options const& o) {
   return co;
 }
 
-namespace {
-
 std::optional<Policy> compile(std::string const& path, Options const& o) {
   auto compiled = Policy::compile_file(path, compile_options(o));
   std::cerr << compiled.rendered(o.colour);
   return compiled.policy;
 }
-
-}  // namespace
 
 int64_t parse_now(std::string const& text) {
   if (text.empty()) return current_time();
@@ -57,53 +50,6 @@ int64_t parse_now(std::string const& text) {
         "--now: bad time \"{}\": expected RFC 3339 like 2026-11-22T10:00:00Z or 2026-11-22", text));
   return *t;
 }
-
-namespace {
-
-unsigned thread_count(Options const& o) {
-  if (o.threads) return o.threads;
-  unsigned n = std::thread::hardware_concurrency();
-  return n ? n : 1;
-}
-
-void print_data_error(DataError const& e) { std::cerr << e.message() << "\n"; }
-
-struct Loaded {
-  std::optional<Policy> policy;
-  std::optional<Batch> batch;
-  int64_t now = 0;
-  double load_seconds = 0;
-};
-
-// Compiles the policy and reads the input. Returns an exit code on failure.
-int load(Options const& o, Loaded& out) {
-  out.policy = compile(o.policy, o);
-  if (!out.policy) return 1;
-  try {
-    out.now = parse_now(o.now);
-  } catch (std::invalid_argument const& e) {
-    std::cerr << "leadrules: " << e.what() << "\n";
-    return 2;
-  }
-  auto t0 = Clock::now();
-  auto data = out.policy->read_file(
-      {.prospects = o.input, .activities = o.activities, .keep_going = !o.rejects.empty()});
-  if (!data) {
-    print_data_error(data.errors.front());
-    std::cerr << "leadrules: nothing was written\n";
-    return 2;
-  }
-  out.batch = std::move(data.batch);
-  out.load_seconds = seconds_since(t0);
-  return 0;
-}
-
-void write_or_throw(std::string const& path, std::string const& data) {
-  std::string error;
-  if (!write_file_atomically(path, data, &error)) throw std::runtime_error(error);
-}
-
-}  // namespace
 
 int check(Options const& o) {
   int status = 0;
@@ -169,66 +115,6 @@ int test(Options const& o) {
   }
   std::cout << fmt::format("{} passed, {} failed\n", passed, failed);
   return policy_error || failed ? 1 : 0;
-}
-
-int run(Options const& o) {
-  Loaded in;
-  if (int rc = load(o, in)) return rc;
-  auto const& policy = *in.policy;
-  auto& batch = *in.batch;
-  std::optional<FiringStore> state;
-  if (!o.state.empty()) {
-    DataError error;
-    state = FiringStore::open(o.state, &error);
-    if (!state) {
-      print_data_error(error);
-      return 2;
-    }
-    if (auto e = state->load(policy, batch)) {
-      print_data_error(*e);
-      return 2;
-    }
-  }
-  auto t0 = Clock::now();
-  auto results = policy.evaluate(batch, {.now = in.now, .explain = o.explain, .threads = thread_count(o)});
-  double eval_seconds = seconds_since(t0);
-
-  std::string out = o.format == "csv" ? results.to_csv() : results.to_jsonl(o.explain);
-  if (!o.rejects.empty()) {
-    std::string rej;
-    for (auto const& j : batch.rejects()) {
-      rej += fmt::format("{}:{}: {}{}\n", j.file, j.line,
-                         j.field.empty() ? "" : "`" + j.field + "`: ", j.reason);
-      rej += j.record;
-      if (j.record.empty() || j.record.back() != '\n') rej += '\n';
-    }
-    write_or_throw(o.rejects, rej);
-  }
-  if (o.output.empty() || o.output == "-") {
-    std::cout.write(out.data(), std::streamsize(out.size()));
-    std::cout.flush();
-  } else {
-    write_or_throw(o.output, out);
-  }
-  if (state) {
-    if (auto e = state->record(policy, batch, results, in.now)) {
-      print_data_error(*e);
-      return 2;
-    }
-  }
-  size_t read = batch.prospects_read(), rejected = read - batch.size();
-  std::cerr << fmt::format(
-      "leadrules: read {} prospect{} ({} activities, {:.1f} MB in {:.2f} s); scored {}, rejected {} in "
-      "{:.3f} s\n",
-      read, read == 1 ? "" : "s", batch.activity_count(), double(batch.bytes()) / 1e6, in.load_seconds,
-      batch.size(), rejected, eval_seconds);
-  if (!batch.skipped_kinds().empty()) {
-    std::string kinds;
-    for (auto const& [k, n] : batch.skipped_kinds())
-      kinds += fmt::format("{}{} × {}", kinds.empty() ? "" : ", ", k, n);
-    std::cerr << "leadrules: skipped activities of kinds the schema does not list: " << kinds << "\n";
-  }
-  return 0;
 }
 
 int explain(Options const& o) {

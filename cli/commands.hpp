@@ -1,7 +1,9 @@
 // The subcommands, each a function over parsed options.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,5 +33,25 @@ int run_repl(Options const& o);  // repl.cpp
 // and --now (the current time when empty; throws std::invalid_argument when malformed).
 CompileOptions compile_options(Options const& o);
 int64_t parse_now(std::string const& text);
+std::optional<Policy> compile(std::string const& path, Options const& o);  // diagnostics to stderr
+
+using Clock = std::chrono::steady_clock;
+inline double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+unsigned thread_count(Options const& o);  // --threads, or all cores
+
+// load.cpp: the policy compiled and the input read, or an exit code (errors already printed).
+struct Loaded {
+  std::optional<Policy> policy;
+  std::optional<Batch> batch;
+  int64_t now = 0;
+  double load_seconds = 0;
+};
+int load(Options const& o, Loaded& out);
+void print_data_error(DataError const& e);
+void write_or_throw(std::string const& path, std::string const& data);
+void write_rejects(std::string const& path, Batch const& batch);  // --rejects
+void print_data_summary(Batch const& batch);                      // after the run's summary line
 
 }  // namespace leadrules::cli

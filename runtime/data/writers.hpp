@@ -21,14 +21,6 @@ void append_csv_header(std::string& out, plan::Plan const& plan);
 void append_csv_result(std::string& out, plan::Plan const& plan, Batch const& batch, size_t row,
                        ProspectResult const& r);
 
-// `leadrules explain`: each rule's points, the grade moves, the zone row, the rules that fired.
-std::string explain_text(plan::Plan const& plan, Batch const& batch, size_t row, ProspectResult const& r,
-                         int64_t now, bool colour);
-
-// A horizontal histogram of scores (explain and diff), marking `mark` when given.
-std::string score_histogram(std::vector<double> const& scores, std::optional<double> mark, bool colour,
-                            size_t width = 40);
-
 // The text of one action as a rule wrote it: add_to_list("HOT"), set status = "MQL".
 std::string action_text(plan::Plan const& plan, ActionResult const& a);
 
