@@ -3,6 +3,7 @@
 
 #include "api/internal.hpp"
 #include "stdlib/format.hpp"
+#include "stdlib/names.hpp"
 #include "stdlib/time.hpp"
 
 namespace leadrules {
@@ -136,5 +137,12 @@ std::string format_time(int64_t micros) { return stdlib::format_time(micros); }
 std::optional<int64_t> parse_duration(std::string_view text) { return stdlib::parse_duration(text); }
 std::string format_duration(int64_t micros) { return stdlib::format_duration(micros); }
 std::string format_number(double v) { return stdlib::format_number(v); }
+
+std::string suggest_name(std::string_view word, std::vector<std::string> const& candidates) {
+  return stdlib::closest_name(word, candidates);
+}
+std::string suggest_spelling(std::string_view word, std::vector<std::string> const& candidates) {
+  return stdlib::closest_spelling(word, candidates);
+}
 
 }  // namespace leadrules

@@ -30,23 +30,6 @@ bool wide(char32_t c) {
          (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x1f300 && c <= 0x1faff) || (c >= 0x20000 && c <= 0x3fffd);
 }
 
-size_t distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
-                  std::tolower(static_cast<unsigned char>(b[j - 1]));
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (same ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
 }  // namespace
 
 size_t display_width(std::string_view text) {
@@ -69,22 +52,9 @@ std::string render_failure(Failure const& f, std::string_view entry, Style const
   return out;
 }
 
-std::string closest(std::string_view word, std::vector<std::string> const& candidates) {
-  std::string best;
-  size_t best_d = std::max<size_t>(1, word.size() / 3) + 1;
-  for (auto const& c : candidates) {
-    size_t d = distance(word, c);
-    if (d < best_d) {
-      best_d = d;
-      best = c;
-    }
-  }
-  return best;
-}
-
 std::string did_you_mean(std::string_view word, std::vector<std::string> const& candidates,
                          std::string_view prefix) {
-  std::string c = closest(word, candidates);
+  std::string c = suggest_spelling(word, candidates);
   if (c.empty()) return {};
   if (c.find(' ') != std::string::npos)
     return fmt::format("did you mean {}{}?", prefix, quote(c));  // a rule name

@@ -32,8 +32,6 @@ struct Style {
 // "error: MESSAGE (HINT)\n" and, with a position, the entry and a caret line under the culprit.
 std::string render_failure(Failure const& f, std::string_view entry, Style const& style);
 
-// The closest candidate within a small edit distance, or "" when none is close.
-std::string closest(std::string_view word, std::vector<std::string> const& candidates);
 // "did you mean `X`?" or "".
 std::string did_you_mean(std::string_view word, std::vector<std::string> const& candidates,
                          std::string_view prefix = "");

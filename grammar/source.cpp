@@ -174,36 +174,4 @@ std::string render(Diagnostics const& ds, bool colour) {
   return out;
 }
 
-// ---------------------------------------------------------------------------------------------
-
-std::string closest_name(std::string_view word, std::vector<std::string> const& candidates) {
-  // Optimal string alignment distance: insertions, deletions, substitutions and swaps of two
-  // neighbouring letters (`pgae` -> `page`) each cost one.
-  auto distance = [](std::string_view a, std::string_view b) {
-    std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
-    for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-    for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-    for (size_t i = 1; i <= a.size(); ++i)
-      for (size_t j = 1; j <= b.size(); ++j) {
-        d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])});
-        if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-          d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    return d[a.size()][b.size()];
-  };
-  std::string best;
-  size_t best_d = SIZE_MAX;
-  for (auto const& c : candidates) {
-    if (c == word) continue;  // the same word is no suggestion
-    size_t dist = distance(word, c);
-    if (dist < best_d) {
-      best_d = dist;
-      best = c;
-    }
-  }
-  // Suggest only when the typo is small relative to the word.
-  size_t limit = std::max<size_t>(1, std::min(word.size(), best.size()) / 3);
-  return best_d <= limit ? best : std::string();
-}
-
 }  // namespace leadrules

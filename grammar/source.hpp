@@ -7,6 +7,7 @@
 
 #include "grammar/ast.hpp"
 #include "leadrules/diagnostic.hpp"
+#include "stdlib/names.hpp"
 
 namespace leadrules {
 
@@ -34,8 +35,7 @@ class SourceFile {
   std::vector<uint32_t> line_starts_;
 };
 
-// The closest candidate by edit distance, or "" when nothing is close enough to suggest.
-std::string closest_name(std::string_view word, std::vector<std::string> const& candidates);
+using stdlib::closest_name;  // did-you-mean suggestions (stdlib/names.hpp)
 
 // Validates UTF-8; returns the byte offset of the first invalid sequence, or npos.
 size_t find_invalid_utf8(std::string_view text);
