@@ -1,5 +1,6 @@
-// Exploring one prospect (the REPL, editors): an expression's value, why a segment, zone or rule
-// does not hold, and literals as test blocks write them. Everything runs on the interpreter.
+// Exploring one prospect (the REPL, editors, explain): an expression's value, why a segment, zone
+// or rule does not hold (runtime/interp/why_not.hpp), and literals as test blocks write them.
+// Everything runs on the interpreter.
 #include <cmath>
 #include <cstdlib>
 
@@ -7,118 +8,13 @@
 
 #include "api/internal.hpp"
 #include "compiler/checker/checker.hpp"
+#include "runtime/data/explain_text.hpp"
+#include "runtime/interp/why_not.hpp"
 #include "stdlib/builtins.hpp"
 #include "stdlib/format.hpp"
 #include "stdlib/time.hpp"
 
 namespace leadrules {
-
-namespace {
-
-using plan::Op;
-
-// Why a condition is not true, as Soufflé explains a negation: the conjuncts that fail, the
-// operands of a failing comparison with their values, a referenced segment opened up.
-class WhyNot {
- public:
-  // `grade`: the prospect's grade at `now` (zone rows compare with it).
-  WhyNot(plan::Plan const& p, runtime::Interpreter const& interp, runtime::Batch const& batch, int64_t now,
-         int grade)
-      : p_(p), interp_(interp), batch_(batch), grade_(grade) {
-    options_.now = now;
-  }
-
-  std::string text(int32_t node) const {
-    auto const& n = p_.nodes[size_t(node)];
-    if (n.end <= n.begin || n.end > p_.source_text.size()) return "?";
-    return p_.source_text.substr(n.begin, n.end - n.begin);
-  }
-  plan::Constant value(int32_t node) const { return interp_.evaluate_node(batch_, 0, node, options_); }
-  int truth(int32_t node) const {  // 1, 0, or -1 unknown
-    auto c = value(node);
-    return c.missing ? -1 : c.boolean ? 1 : 0;
-  }
-  static std::string shown(plan::Constant const& c) { return to_value(c).to_literal(); }
-
-  void condition(int32_t node, int depth) {
-    auto const& n = p_.nodes[size_t(node)];
-    int t = truth(node);
-    if (t == 1) return;
-    std::string is = t < 0 ? "is unknown" : "is false";
-    switch (n.op) {
-      case Op::And:
-        for (int32_t a : n.args) condition(a, depth);  // every conjunct that does not hold
-        return;
-      case Op::Or:
-        line(depth, fmt::format("`{}` {}: no alternative holds", text(node), is));
-        for (int32_t a : n.args) condition(a, depth + 1);
-        return;
-      case Op::Not:
-        line(depth, fmt::format("`{}` {}: `{}` is {}", text(node), is, text(n.a), shown(value(n.a))));
-        return;
-      case Op::Compare:
-        line(depth, fmt::format("`{}` {}: {}", text(node), is, operands({n.args[0], n.args[1]})));
-        return;
-      case Op::Within: line(depth, fmt::format("`{}` {}: {}", text(node), is, operands({n.a}))); return;
-      case Op::Segment:
-        if (depth < 4) {
-          segment(n.index, depth, /*header=*/true);
-          return;
-        }
-        break;
-      default: break;
-    }
-    line(depth, fmt::format("`{}` {}", text(node), is));
-  }
-
-  void segment(int32_t s, int depth, bool header) {
-    auto const& seg = p_.segments[size_t(s)];
-    if (header)
-      line(depth,
-           fmt::format("{} `{}` does not hold (line {})", seg.zone ? "zone" : "segment", seg.name, seg.line));
-    int d = depth + (header ? 1 : 0);
-    if (!seg.zone) {
-      condition(seg.condition, d);
-      return;
-    }
-    int grade = grade_;
-    for (auto const& row : seg.rows) {
-      if (grade < row.grade) {
-        line(d, fmt::format("row `{} …` (line {}): the grade is {}, below {}", plan::grade_name(row.grade),
-                            row.line, plan::grade_name(grade), plan::grade_name(row.grade)));
-        continue;
-      }
-      line(d, fmt::format("row `{} …` (line {}): the grade is {}, but", plan::grade_name(row.grade), row.line,
-                          plan::grade_name(grade)));
-      condition(row.condition, d + 1);
-    }
-  }
-
-  void line(int depth, std::string s) { out_ += std::string(size_t(2 * depth + 2), ' ') + s + "\n"; }
-  std::string const& out() const { return out_; }
-
- private:
-  // "`left` is 12, `right` is 20" (a constant operand is its own text and is not repeated).
-  std::string operands(std::initializer_list<int32_t> nodes) const {
-    std::string s;
-    for (int32_t x : nodes) {
-      if (p_.nodes[size_t(x)].op == Op::Const) continue;
-      s += fmt::format("{}`{}` is {}", s.empty() ? "" : ", ", text(x), shown(value(x)));
-    }
-    return s.empty() ? "the operands are constants" : s;
-  }
-
-  plan::Plan const& p_;
-  runtime::Interpreter const& interp_;
-  runtime::Batch const& batch_;
-  runtime::EvalOptions options_;
-  int grade_;
-  std::string out_;
-};
-
-std::string ago(int64_t micros) { return stdlib::format_duration(micros); }
-
-}  // namespace
 
 std::string const& Policy::source_text() const { return impl_->plan->source_text; }
 
@@ -151,45 +47,25 @@ std::optional<std::string> Policy::why_not(std::string_view name, ProspectBuilde
   if (s < 0 && r < 0) return std::nullopt;
   runtime::Batch batch = runtime::Batch::for_schema(p.schema);
   fill_batch(p, prospect, batch);
-  // The whole result once: whether it holds or fires, and the grade zone rows compare with.
-  runtime::EvalOptions eo;
-  eo.now = now;
-  auto const result = impl_->interp->evaluate_row(batch, 0, eo);
-  WhyNot why(p, *impl_->interp, batch, now, result.grade);
+  runtime::WhyNot why(*impl_->interp, batch, 0, now, /*open_segments=*/true);
   if (s >= 0) {
+    auto lines = why.segment(s);
+    if (lines.empty()) return std::string();
     auto const& seg = p.segments[size_t(s)];
-    if (result.segments[size_t(s)]) return std::string();
-    std::string head = fmt::format("{} `{}` does not hold:\n", seg.zone ? "zone" : "segment", seg.name);
-    why.segment(s, 0, /*header=*/false);
-    return head + why.out();
+    return fmt::format("{} `{}` does not hold:\n", seg.zone ? "zone" : "segment", seg.name) +
+           runtime::render_why(lines, 2, 2);
   }
-  auto const& rule = p.rules[size_t(r)];
-  for (int32_t f : result.fired)
-    if (f == r) return std::string();
-  std::string head = fmt::format("rule \"{}\" does not fire:\n", rule.name);
-  if (why.truth(rule.condition) != 1) {
-    why.condition(rule.condition, 0);
-    return head + why.out();
-  }
-  // The condition holds: the rule's qualification stops it (its firing history).
-  runtime::FiringRecord h;
-  for (uint32_t k = batch.history_offsets[0]; k < batch.history_offsets[1]; ++k)
-    if (batch.history[k].rule == r) h = batch.history[k];
-  std::string last =
-      h.has_last ? fmt::format(", last {} ({} ago)", stdlib::format_time(h.last), ago(now - h.last)) : "";
-  if (rule.max && h.count >= *rule.max)
-    why.line(0, fmt::format("its condition holds, but it has fired {} times{}: `max {}`", h.count, last,
-                            *rule.max));
-  else if (rule.qualifier == plan::Rule::Qualifier::Once)
-    why.line(0, fmt::format("its condition holds, but it fired before ({} times{}): a `once` rule fires once",
-                            h.count, last));
-  else if (rule.qualifier == plan::Rule::Qualifier::Every && h.has_last)
-    why.line(0, fmt::format("its condition holds, but it fired {} ago: `every {}` fires again from {}",
-                            ago(now - h.last), stdlib::format_duration(rule.every),
-                            stdlib::format_time(h.last + rule.every)));
-  else
-    why.line(0, "its condition holds, but its qualification stops it");
-  return head + why.out();
+  auto lines = why.rule(r);
+  if (lines.empty()) return std::string();
+  return fmt::format("rule \"{}\" does not fire:\n", p.rules[size_t(r)].name) +
+         runtime::render_why(lines, 2, 2);
+}
+
+std::string explain_prospect(Policy::Impl const& policy, runtime::Batch const& batch, size_t row,
+                             runtime::ProspectResult const& r, int64_t now, bool colour) {
+  runtime::WhyNot why(*policy.interp, batch, row, now, /*open_segments=*/false);
+  auto e = why.explanation(r);
+  return runtime::explain_text(*policy.plan, batch, row, r, now, colour, &e);
 }
 
 // ---- literals

@@ -78,5 +78,9 @@ bool same_schema(plan::Schema const& a, plan::Schema const& b);
 void fill_batch(plan::Plan const& p, ProspectBuilder const& prospect, runtime::Batch& batch);
 Result make_result(plan::Plan const& p, runtime::Batch const& batch, size_t row,
                    runtime::ProspectResult const& r);
+// `leadrules explain` for row `row` scored `r` by the policy's engine, with why not from the
+// interpreter on that row (explore.cpp).
+std::string explain_prospect(Policy::Impl const& policy, runtime::Batch const& batch, size_t row,
+                             runtime::ProspectResult const& r, int64_t now, bool colour);
 
 }  // namespace leadrules

@@ -298,7 +298,7 @@ std::string ResultView::json(bool why) const {
 }
 std::string ResultView::explain(bool colour) const {
   auto const& s = state(scratch_);
-  return runtime::explain_text(*s.policy->plan, *s.source, s.source_row, s.row, s.now, colour);
+  return explain_prospect(*s.policy, *s.source, s.source_row, s.row, s.now, colour);
 }
 
 }  // namespace leadrules

@@ -155,8 +155,8 @@ std::string Results::to_csv() const {
 }
 
 std::string Results::explain(size_t row, bool colour) const {
-  return runtime::explain_text(*impl_->policy->plan, *impl_->batch, row, impl_->results.row(row), impl_->now,
-                               colour);
+  return explain_prospect(*impl_->policy, *impl_->batch, row, impl_->results.row(row), impl_->now,
+                          colour);
 }
 
 std::string score_histogram(std::span<double const> scores, std::optional<double> mark, bool colour,

@@ -36,6 +36,30 @@ struct GradeWhy {
   int thirds = 0;      // the move applied
 };
 
+// Why not (explain, the REPL's :whynot): computed on the interpreter for the explained prospect
+// alone, whatever engine scored it (runtime/interp/why_not.hpp fills it; explain_text prints it).
+struct WhyLine {
+  int depth = 0;  // under the line above of depth - 1
+  std::string text;
+};
+// The matches of a decayed `per` rule with the same factor (its ages from .. to).
+struct DecayGroup {
+  uint32_t count = 0;
+  double factor = 1;
+  int64_t min_age = 0, max_age = 0;
+};
+struct PointsDetail {
+  int8_t outcome = 1;             // `if` rules: 1 held, 0 did not hold, -1 unknown
+  std::string missing;            // unknown: the missing values it reads ("employees, title")
+  std::vector<DecayGroup> decay;  // `per` rules under a decay: the matches by factor, youngest first
+};
+struct Explanation {
+  std::vector<std::vector<WhyLine>> segments;  // per plan.segments: why it does not hold
+  std::vector<std::vector<WhyLine>> rules;     // per plan.rules: why it does not fire
+  std::vector<PointsDetail> points;            // per plan.points
+  std::vector<std::string> grade_missing;      // per plan.grade_moves: what an unknown one lacks
+};
+
 struct ProspectResult {
   double total = 0;
   std::vector<double> blocks;  // per plan.blocks

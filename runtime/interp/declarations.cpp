@@ -30,42 +30,48 @@ double Evaluator::decay_factor(int64_t age) const {
   return 1.0;
 }
 
+std::vector<uint32_t> Evaluator::rule_matches(Frame& f, int32_t index) {
+  auto const& r = plan_.points[size_t(index)];
+  std::vector<uint32_t> matches;
+  for_matching(f, r.kind, r.where, r.within, -1, [&](uint32_t a) { matches.push_back(a); });
+  if (r.once_per >= 0 && !matches.empty()) {
+    // Only the most recent activity of each distinct value counts (ties: later in input).
+    auto const& col = batch_.act_fields[size_t(r.once_per)];
+    std::unordered_map<uint64_t, uint32_t> best;  // value key -> activity
+    auto key_of = [&](uint32_t a) -> uint64_t {
+      switch (col.type) {
+        case Type::String: return col.codes[a];
+        case Type::Number: {
+          double d = col.numbers[a];
+          uint64_t k;
+          std::memcpy(&k, &d, 8);
+          return k;
+        }
+        case Type::Bool: return col.bools[a];
+        case Type::Grade: return uint64_t(col.grades[a]);
+        default: return uint64_t(col.micros[a]);
+      }
+    };
+    for (uint32_t a : matches) {
+      if (!col.is_present(a)) continue;
+      auto [it, fresh] = best.emplace(key_of(a), a);
+      if (!fresh && batch_.act_at[a] >= batch_.act_at[it->second]) it->second = a;
+    }
+    std::vector<uint32_t> kept;
+    for (uint32_t a : matches)
+      if (!col.is_present(a) || best[key_of(a)] == a) kept.push_back(a);
+    matches.swap(kept);
+  }
+  return matches;
+}
+
 PointsWhy Evaluator::rule_points(Frame& f, int32_t index) {
   auto const& r = plan_.points[size_t(index)];
   PointsWhy why;
   why.rule = index;
   double total = 0;
   if (r.per) {
-    std::vector<uint32_t> matches;
-    for_matching(f, r.kind, r.where, r.within, -1, [&](uint32_t a) { matches.push_back(a); });
-    if (r.once_per >= 0 && !matches.empty()) {
-      // Only the most recent activity of each distinct value counts (ties: later in input).
-      auto const& col = batch_.act_fields[size_t(r.once_per)];
-      std::unordered_map<uint64_t, uint32_t> best;  // value key -> activity
-      auto key_of = [&](uint32_t a) -> uint64_t {
-        switch (col.type) {
-          case Type::String: return col.codes[a];
-          case Type::Number: {
-            double d = col.numbers[a];
-            uint64_t k;
-            std::memcpy(&k, &d, 8);
-            return k;
-          }
-          case Type::Bool: return col.bools[a];
-          case Type::Grade: return uint64_t(col.grades[a]);
-          default: return uint64_t(col.micros[a]);
-        }
-      };
-      for (uint32_t a : matches) {
-        if (!col.is_present(a)) continue;
-        auto [it, fresh] = best.emplace(key_of(a), a);
-        if (!fresh && batch_.act_at[a] >= batch_.act_at[it->second]) it->second = a;
-      }
-      std::vector<uint32_t> kept;
-      for (uint32_t a : matches)
-        if (!col.is_present(a) || best[key_of(a)] == a) kept.push_back(a);
-      matches.swap(kept);
-    }
+    std::vector<uint32_t> matches = rule_matches(f, index);
     for (uint32_t a : matches) total += r.points * decay_factor(f.now - batch_.act_at[a]);
     why.matches = uint32_t(matches.size());
   } else if (truth(eval(r.condition, f, -1)) == 1) {

@@ -51,6 +51,29 @@ plan::Constant Interpreter::evaluate_node(Batch const& batch, size_t row, int32_
   return ev.node_value(row, options.now, node);
 }
 
+Interpreter::Probe::Probe(Interpreter const& interp, Batch const& batch, size_t row, int64_t now)
+    : interp_(interp),
+      batch_(batch),
+      row_(row),
+      now_(now),
+      ev_(std::make_unique<Evaluator>(*interp.plan_, interp, interp.statics_->zone, batch)) {
+  ev_->index_accounts();
+}
+Interpreter::Probe::~Probe() = default;
+
+plan::Constant Interpreter::Probe::value(int32_t node) { return ev_->node_value(row_, now_, node); }
+
+ProspectResult const& Interpreter::Probe::result() {
+  if (!result_) result_ = std::make_unique<ProspectResult>(ev_->result(row_, now_, /*explain=*/true));
+  return *result_;
+}
+
+std::vector<uint32_t> Interpreter::Probe::matches(int32_t points_rule) {
+  return ev_->rule_matches(ev_->frame(row_, now_), points_rule);
+}
+
+double Interpreter::Probe::decay_factor(int64_t age) const { return ev_->decay_factor(age); }
+
 std::vector<uint8_t> Interpreter::column_predicate(int32_t node, bool activity_field, int32_t field,
                                                    Column const& column) const {
   size_t n = column.dict->size();

@@ -11,6 +11,10 @@
 
 namespace leadrules::runtime {
 
+namespace interp {
+class Evaluator;
+}
+
 class Interpreter final : public Engine {
  public:
   explicit Interpreter(std::shared_ptr<plan::Plan const> plan);
@@ -26,6 +30,37 @@ class Interpreter final : public Engine {
                                EvalOptions const& options) const;
 
   plan::Plan const& plan() const override { return *plan_; }
+
+  // One prospect at one instant, its declarations memoised across calls: many of its
+  // expressions for the price of one evaluation (explain's why-not, the REPL). The batch and the
+  // interpreter must outlive it.
+  class Probe {
+   public:
+    Probe(Interpreter const& interp, Batch const& batch, size_t row, int64_t now);
+    ~Probe();
+    Probe(Probe const&) = delete;
+    Probe& operator=(Probe const&) = delete;
+    plan::Plan const& plan() const { return *interp_.plan_; }
+    Batch const& batch() const { return batch_; }
+    size_t row() const { return row_; }
+    int64_t now() const { return now_; }
+    // The value of a node outside any activity (as evaluate_node).
+    plan::Constant value(int32_t node);
+    // The whole result, explained (computed on first use).
+    ProspectResult const& result();
+    // The activities a `per` points rule counts (after its window, condition and `once per`), in
+    // input order; and the decay factor of an activity of that age.
+    std::vector<uint32_t> matches(int32_t points_rule);
+    double decay_factor(int64_t age) const;
+
+   private:
+    Interpreter const& interp_;
+    Batch const& batch_;
+    size_t row_;
+    int64_t now_;
+    std::unique_ptr<interp::Evaluator> ev_;
+    std::unique_ptr<ProspectResult> result_;
+  };
 
   // For native engines: the value of a pure predicate `node` over one string column for every
   // value of that column's dictionary (index = code) and, last, for a missing value. 1 true,

@@ -147,6 +147,8 @@ class Evaluator {
   double decay_factor(int64_t age) const;
   template <class Fn>
   void for_matching(Frame& f, int32_t kind, int32_t where, int32_t within, int64_t outer, Fn fn);
+  // The activities a `per` rule counts: kind, window, condition, then `once per`.
+  std::vector<uint32_t> rule_matches(Frame& f, int32_t index);
   PointsWhy rule_points(Frame& f, int32_t index);
   double block(Frame& f, int32_t b);
   double total(Frame& f);
