@@ -355,7 +355,6 @@ int lr_parse_time(char const* text, int64_t* out) {
   }
 }
 
-char const* lr_version(void) { return "0.1.0"; }
 
 void lr_free(void* p) { std::free(p); }
 

@@ -1,7 +1,13 @@
 // Results and Batch accessors: typed values and the writers' JSON, CSV and explanation.
+#include <algorithm>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
 #include "api/internal.hpp"
 #include "runtime/data/explain_text.hpp"
 #include "runtime/data/writers.hpp"
+#include "stdlib/names.hpp"
 
 namespace leadrules {
 
@@ -145,18 +151,30 @@ std::string Results::to_jsonl(bool why) const {
   return out;
 }
 
-std::string Results::to_csv() const {
-  std::string out;
+std::string Results::to_csv(std::vector<std::string> const& keep) const {
   auto const& p = *impl_->policy->plan;
-  runtime::append_csv_header(out, p);
+  std::vector<int32_t> kept;
+  std::vector<std::string> names;
+  for (auto const& f : p.schema.prospect) names.push_back(f.name);
+  for (auto const& name : keep) {
+    auto it = std::find(names.begin(), names.end(), name);
+    if (it == names.end()) {
+      auto near = stdlib::closest_name(name, names);
+      throw std::invalid_argument(fmt::format("--keep: the schema has no field `{}`{}", name,
+                                              near.empty() ? "" : fmt::format("; did you mean `{}`?", near)));
+    }
+    kept.push_back(int32_t(it - names.begin()));
+  }
+  auto layout = runtime::csv_layout(p, std::move(kept));
+  std::string out;
+  runtime::append_csv_header(out, p, layout);
   for (size_t r = 0; r < size(); ++r)
-    runtime::append_csv_result(out, p, *impl_->batch, r, impl_->results.row(r));
+    runtime::append_csv_result(out, p, *impl_->batch, r, impl_->results.row(r), layout);
   return out;
 }
 
 std::string Results::explain(size_t row, bool colour) const {
-  return explain_prospect(*impl_->policy, *impl_->batch, row, impl_->results.row(row), impl_->now,
-                          colour);
+  return explain_prospect(*impl_->policy, *impl_->batch, row, impl_->results.row(row), impl_->now, colour);
 }
 
 std::string score_histogram(std::span<double const> scores, std::optional<double> mark, bool colour,

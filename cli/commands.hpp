@@ -14,9 +14,10 @@ namespace leadrules::cli {
 struct Options {
   std::vector<std::string> policies;
   std::string policy, input, activities, now, output, format, rejects, state, id;
+  std::vector<std::string> keep;  // run --keep: fields passed through to CSV
   std::string engine = "jit";
   unsigned threads = 0;  // 0: all cores
-  bool explain = false, fmt_check = false, fmt_write = false;
+  bool explain = false, fmt_check = false, fmt_write = false, dry_run = false;
   unsigned repeat = 3;
   bool colour = false, colour_out = false;
 };
@@ -52,6 +53,7 @@ int load(Options const& o, Loaded& out);
 void print_data_error(DataError const& e);
 void write_or_throw(std::string const& path, std::string const& data);
 void write_rejects(std::string const& path, Batch const& batch);  // --rejects
-void print_data_summary(Batch const& batch);                      // after the run's summary line
+// After the run's summary line: the rejects file (--rejects), skipped kinds, data warnings.
+void print_data_summary(Batch const& batch, std::string const& rejects = {});
 
 }  // namespace leadrules::cli

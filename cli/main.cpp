@@ -2,11 +2,14 @@
 // 1 a policy error or a failed test, 2 a data or usage error.
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -16,11 +19,88 @@
 
 using namespace leadrules;
 
+namespace {
+
+// Usage errors are one line a person can act on: what is wrong, a did-you-mean when a name is
+// close to a real one, and where the help is. CLI11's exception names never reach the user.
+int usage_error(CLI::App& app, CLI::ParseError const& e) {
+  CLI::App* cmd = &app;
+  for (auto* sub : app.get_subcommands()) cmd = sub;  // the subcommand being parsed, if any
+  std::string who = cmd == &app ? "leadrules" : "leadrules " + cmd->get_name();
+  std::string help = cmd == &app ? "leadrules --help" : who + " --help";
+  std::string what = e.what();
+  std::string hint;
+  if (dynamic_cast<CLI::ExtrasError const*>(&e)) {
+    // "The following argument(s) was/were not expected: --activity x"
+    std::string extra = what.substr(what.find(": ") == std::string::npos ? 0 : what.find(": ") + 2);
+    extra = extra.substr(0, extra.find(' '));
+    if (extra.starts_with("-")) {
+      std::vector<std::string> names;
+      for (auto const* opt : cmd->get_options())
+        for (auto const& l : opt->get_lnames()) names.push_back("--" + l);
+      std::string name = extra.substr(0, extra.find('='));
+      what = fmt::format("unknown option `{}`", name);
+      if (auto near = suggest_name(name, names); !near.empty())
+        hint = fmt::format("did you mean `{}`?", near);
+    } else {
+      what = fmt::format("unexpected argument `{}`", extra);
+    }
+  } else if (dynamic_cast<CLI::RequiredError const*>(&e) && cmd == &app) {
+    std::cerr << app.help();
+    return 2;
+  } else if (auto at = what.find("File does not exist: "); at != std::string::npos) {
+    what = "no such file: " + what.substr(at + 21);
+  }
+  std::cerr << fmt::format("{}: {}{}{} (see `{}`)\n", who, what, hint.empty() ? "" : "; ", hint, help);
+  return 2;
+}
+
+// Unknown commands and options are found before CLI11 parses: it would report them after a
+// positional's validation ("no such file"), or take a misspelt command for an extra argument.
+std::optional<int> unknown_word(CLI::App& app, int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') return std::nullopt;
+  std::string word = argv[1];
+  std::vector<std::string> names;
+  for (auto const* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+  if (std::find(names.begin(), names.end(), word) == names.end()) {
+    std::string list;
+    for (auto const& n : names) list += (list.empty() ? "" : ", ") + n;
+    auto near = suggest_name(word, names);
+    std::cerr << fmt::format(
+        "leadrules: unknown command `{}`{}; the commands are {} (see `leadrules --help`)\n", word,
+        near.empty() ? "" : fmt::format(" (did you mean `{}`?)", near), list);
+    return 2;
+  }
+  CLI::App* cmd = app.get_subcommand(word);
+  std::vector<std::string> options;
+  for (auto const* opt : cmd->get_options()) {
+    for (auto const& l : opt->get_lnames()) options.push_back("--" + l);
+    for (auto const& s : opt->get_snames()) options.push_back("-" + s);
+  }
+  for (int i = 2; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--") break;
+    if (arg.size() < 2 || arg[0] != '-' || std::isdigit(static_cast<unsigned char>(arg[1]))) continue;
+    std::string name = arg.substr(0, arg.find('='));
+    if (std::find(options.begin(), options.end(), name) != options.end()) {
+      auto const* opt = cmd->get_option_no_throw(name);
+      if (opt && opt->get_type_size() != 0 && name.size() == arg.size()) ++i;  // its value: `--id -x`
+      continue;
+    }
+    auto near = name.size() > 2 ? suggest_name(name, options) : std::string();
+    std::cerr << fmt::format("leadrules {}: unknown option `{}`{} (see `leadrules {} --help`)\n", word, name,
+                             near.empty() ? "" : fmt::format("; did you mean `{}`?", near), word);
+    return 2;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App app{"leadrules — lead-management policies: check, test, run and explain them"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "leadrules 0.1");
-  app.failure_message(CLI::FailureMessage::help);
+  app.set_version_flag("--version", fmt::format("leadrules {} ({})", version(), build_info()));
 
   cli::Options o;
 
@@ -52,8 +132,13 @@ int main(int argc, char** argv) {
   run->add_option("--output", o.output, "Results file (default: standard output)");
   run->add_option("--format", o.format, "jsonl or csv")->check(CLI::IsMember({"jsonl", "csv"}));
   run->add_flag("--explain", o.explain, "Add the rule-by-rule why to each result");
+  run->add_option("--keep", o.keep, "With --format csv: schema fields to pass through (--keep email,company)")
+      ->delimiter(',');
   run->add_option("--rejects", o.rejects, "Write bad input lines here and go on");
-  run->add_option("--state", o.state, "SQLite firing history, read before and updated after the run");
+  auto* state =
+      run->add_option("--state", o.state, "SQLite firing history, read before and updated after the run");
+  run->add_flag("--dry-run", o.dry_run, "With --state: read the firing history but record nothing")
+      ->needs(state);
 
   auto* explain = app.add_subcommand("explain", "Explain one prospect's score, grade, segments and rules");
   add_data_options(explain);
@@ -76,11 +161,17 @@ int main(int argc, char** argv) {
   repl->add_option("--engine", o.engine, "jit (the default) or interp")
       ->check(CLI::IsMember({"jit", "interp"}));
 
+  if (auto rc = unknown_word(app, argc, argv)) return *rc;
   try {
     app.parse(argc, argv);
+  } catch (CLI::CallForHelp const& e) {
+    return app.exit(e);
+  } catch (CLI::CallForAllHelp const& e) {
+    return app.exit(e);
+  } catch (CLI::CallForVersion const& e) {
+    return app.exit(e);
   } catch (CLI::ParseError const& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : 2;
+    return usage_error(app, e);
   }
 
   o.colour = isatty(fileno(stderr)) && !std::getenv("NO_COLOR");

@@ -8,7 +8,50 @@
 
 namespace leadrules::cli {
 
+namespace {
+
+// 1733 -> "1,733": the summary is read by people.
+std::string count_text(size_t n) {
+  std::string digits = std::to_string(n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+// How many prospects each segment (zones included) holds for and each rule fired for: the first
+// question after a run. Long lists stop after kShown entries.
+void print_outcome_summary(Policy const& policy, Results const& results) {
+  constexpr size_t kShown = 12;
+  auto line = [](std::string_view label, std::vector<std::string> const& items) {
+    std::string text;
+    for (size_t i = 0; i < items.size() && i < kShown; ++i) text += (i ? " · " : "") + items[i];
+    if (items.size() > kShown) text += fmt::format(" · … {} more", items.size() - kShown);
+    std::cerr << fmt::format("  {:<9}{}\n", label, text);
+  };
+  std::vector<std::string> segments, rules;
+  for (size_t s = 0; s < policy.segments().size(); ++s) {
+    size_t n = 0;
+    for (size_t r = 0; r < results.size(); ++r) n += results.in_segment(r, s);
+    segments.push_back(fmt::format("{} {}", policy.segments()[s].name, count_text(n)));
+  }
+  for (size_t k = 0; k < policy.rules().size(); ++k) {
+    size_t n = 0;
+    for (size_t r = 0; r < results.size(); ++r) n += results.fired(r, k);
+    rules.push_back(fmt::format("\"{}\" {}", policy.rules()[k], count_text(n)));
+  }
+  if (!segments.empty()) line("segments", segments);
+  if (!rules.empty()) line("rules", rules);
+}
+
+}  // namespace
+
 int run(Options const& o) {
+  if (!o.keep.empty() && o.format != "csv") {
+    std::cerr << "leadrules run: --keep passes fields through to CSV; add --format csv\n";
+    return 2;
+  }
   Loaded in;
   if (int rc = load(o, in)) return rc;
   auto const& policy = *in.policy;
@@ -30,7 +73,7 @@ int run(Options const& o) {
   auto results = policy.evaluate(batch, {.now = in.now, .explain = o.explain, .threads = thread_count(o)});
   double eval_seconds = seconds_since(t0);
 
-  std::string out = o.format == "csv" ? results.to_csv() : results.to_jsonl(o.explain);
+  std::string out = o.format == "csv" ? results.to_csv(o.keep) : results.to_jsonl(o.explain);
   if (!o.rejects.empty()) write_rejects(o.rejects, batch);
   if (o.output.empty() || o.output == "-") {
     std::cout.write(out.data(), std::streamsize(out.size()));
@@ -38,7 +81,7 @@ int run(Options const& o) {
   } else {
     write_or_throw(o.output, out);
   }
-  if (state) {
+  if (state && !o.dry_run) {
     if (auto e = state->record(policy, batch, results, in.now)) {
       print_data_error(*e);
       return 2;
@@ -48,9 +91,12 @@ int run(Options const& o) {
   std::cerr << fmt::format(
       "leadrules: read {} prospect{} ({} activities, {:.1f} MB in {:.2f} s); scored {}, rejected {} in "
       "{:.3f} s\n",
-      read, read == 1 ? "" : "s", batch.activity_count(), double(batch.bytes()) / 1e6, in.load_seconds,
-      batch.size(), rejected, eval_seconds);
-  print_data_summary(batch);
+      count_text(read), read == 1 ? "" : "s", count_text(batch.activity_count()), double(batch.bytes()) / 1e6,
+      in.load_seconds, count_text(batch.size()), count_text(rejected), eval_seconds);
+  print_outcome_summary(policy, results);
+  if (state && o.dry_run)
+    std::cerr << "  (--dry-run: the firing history in " << o.state << " is unchanged)\n";
+  print_data_summary(batch, o.rejects);
   return 0;
 }
 

@@ -58,6 +58,10 @@ enum class Engine : uint8_t {
 };
 std::string_view engine_name(Engine e);
 
+// The library's version ("0.2.0") and what it was built with ("LLVM 19.1.7, RelWithDebInfo").
+std::string_view version();
+std::string_view build_info();
+
 struct CompileOptions {
   Engine engine = Engine::jit;
   std::string cache_dir;  // JIT object cache directory; "" = no cache (the CLI maps
@@ -100,8 +104,13 @@ struct DataError {
   std::string field;  // the field or column concerned, may be empty
   std::string reason;
   std::string record;  // the offending line as read, when there is one
+  // The record as a JSON value: a JSON line that is an object as written, a CSV record as an
+  // object keyed by the header (cells as strings), a broken line as a string; "" when none.
+  std::string record_json;
   // "prospects.jsonl:7: data error in `email`: expected a string, got 42"
   std::string message() const;
+  // One line of a rejects file: {"file":…,"line":…,"field":…|null,"reason":…,"record":…|null}.
+  std::string json() const;
 };
 
 struct InputOptions {
@@ -123,6 +132,10 @@ class Batch {
   size_t prospects_read() const;                               // records seen: size() + rejected
   std::vector<DataError> const& rejects() const;               // with keep_going
   std::map<std::string, size_t> const& skipped_kinds() const;  // activity types not in the schema
+  // A skipped type that looks like a listed kind ("Visit", "page_view"): type -> that kind.
+  std::map<std::string, std::string> const& skipped_kind_hints() const;
+  // What a reader of the run should know (line 0): a JSON Lines field whose key no record has.
+  std::vector<DataError> const& warnings() const;
 
   // A columnar view without copies, for services that read the data themselves (bench's
   // hand-written baseline does). Valid while the Batch lives. `field` indexes Policy::fields()
@@ -170,8 +183,12 @@ class Batch {
 };
 
 struct LoadResult {
-  std::optional<Batch> batch;     // absent when stopped by a data error
-  std::vector<DataError> errors;  // the error that stopped the read (strict), else empty
+  std::optional<Batch> batch;  // absent when stopped by a data error
+  // Why the read stopped, else empty: in strict mode every bad record (the first 100, in input
+  // order), or the one problem of the input as a whole (no file, a bad header).
+  std::vector<DataError> errors;
+  size_t error_count = 0;   // all the bad records found (errors may hold fewer)
+  bool rejectable = false;  // the errors are bad records, which keep_going would set aside
   explicit operator bool() const { return batch.has_value(); }
   LoadResult();
   ~LoadResult();
@@ -228,7 +245,10 @@ class Results {
   // explanation (needs EvalOptions::explain).
   std::string json(size_t row, bool why = false) const;
   std::string to_jsonl(bool why = false) const;
-  std::string to_csv() const;  // header + one line per prospect
+  // Header + one line per prospect: id, the `keep` schema fields passed through, score, blocks,
+  // grade, segments, one column per action kind, one per field the policy sets. Throws
+  // std::invalid_argument naming a `keep` field the schema lacks.
+  std::string to_csv(std::vector<std::string> const& keep = {}) const;
   // `leadrules explain`: points by rule, grade moves, zone rows, fired rules (needs explain).
   std::string explain(size_t row, bool colour = false) const;
 

@@ -51,6 +51,39 @@ std::string csv_cell(std::string_view s) {
   return out;
 }
 
+// A value as a spreadsheet cell: text as it is, numbers and times as results print them, lists
+// joined by ";".
+std::string constant_text(plan::Constant const& c) {
+  if (c.type == plan::Type::String) return c.text;
+  if (c.type == plan::Type::StringList) {
+    std::string out;
+    for (size_t k = 0; k < c.list.size(); ++k) out += (k ? ";" : "") + c.list[k];
+    return out;
+  }
+  return plan::print_constant(c);
+}
+
+// An input field of row `row` for --keep, as constant_text prints it; "" when missing.
+std::string field_text(Column const& col, size_t row) {
+  using T = plan::Type;
+  if (col.type == T::StringList) {
+    std::string out;
+    for (uint32_t k = col.list_offsets[row]; k < col.list_offsets[row + 1]; ++k)
+      out += (out.empty() ? "" : ";") + std::string(col.dict->at(col.list_codes[k]));
+    return out;
+  }
+  if (!col.present[row]) return {};
+  switch (col.type) {
+    case T::String: return std::string(col.dict->at(col.codes[row]));
+    case T::Number: return stdlib::format_number(col.numbers[row]);
+    case T::Bool: return col.bools[row] ? "true" : "false";
+    case T::Time: return stdlib::format_time(col.micros[row]);
+    case T::Duration: return stdlib::format_duration(col.micros[row]);
+    case T::Grade: return std::string(plan::grade_name(col.grades[row]));
+    default: return {};
+  }
+}
+
 }  // namespace
 
 std::string action_text(plan::Plan const& plan, ActionResult const& a) {
@@ -164,17 +197,42 @@ void append_json_result(std::string& out, plan::Plan const& plan, Batch const& b
   out += "}\n";
 }
 
-void append_csv_header(std::string& out, plan::Plan const& plan) {
-  out += "id,score";
+CsvLayout csv_layout(plan::Plan const& plan, std::vector<int32_t> keep) {
+  CsvLayout l;
+  l.keep = std::move(keep);
+  std::vector<bool> kind_used, field_set(plan.schema.prospect.size());
+  for (auto const& rule : plan.rules)
+    for (auto const& a : rule.actions) {
+      if (a.kind == plan::ActionKind::Set) {
+        field_set[size_t(a.field)] = true;
+      } else {
+        if (kind_used.size() <= size_t(a.kind)) kind_used.resize(size_t(a.kind) + 1);
+        kind_used[size_t(a.kind)] = true;
+      }
+    }
+  for (size_t k = 0; k < kind_used.size(); ++k)
+    if (kind_used[k]) l.action_kinds.push_back(plan::ActionKind(k));
+  for (size_t f = 0; f < field_set.size(); ++f)
+    if (field_set[f]) l.set_fields.push_back(int32_t(f));
+  return l;
+}
+
+void append_csv_header(std::string& out, plan::Plan const& plan, CsvLayout const& layout) {
+  out += "id";
+  for (int32_t f : layout.keep) out += "," + csv_cell(plan.schema.prospect[size_t(f)].name);
+  out += ",score";
   for (auto const& b : plan.blocks) out += "," + csv_cell("score_" + b.name);
   out += ",grade";
   for (auto const& s : plan.segments) out += "," + csv_cell(s.name);
-  out += ",actions,set\n";
+  for (auto k : layout.action_kinds) out += "," + std::string(plan::action_name(k));
+  for (int32_t f : layout.set_fields) out += "," + csv_cell("set_" + plan.schema.prospect[size_t(f)].name);
+  out += "\n";
 }
 
 void append_csv_result(std::string& out, plan::Plan const& plan, Batch const& batch, size_t row,
-                       ProspectResult const& r) {
+                       ProspectResult const& r, CsvLayout const& layout) {
   out += csv_cell(batch.id(row, plan.schema));
+  for (int32_t f : layout.keep) out += "," + csv_cell(field_text(batch.fields[size_t(f)], row));
   out += ',';
   append_number(out, r.total);
   for (size_t b = 0; b < plan.blocks.size(); ++b) {
@@ -184,17 +242,30 @@ void append_csv_result(std::string& out, plan::Plan const& plan, Batch const& ba
   out += ',';
   out += plan::grade_name(r.grade);
   for (size_t s = 0; s < plan.segments.size(); ++s) out += r.segments[s] ? ",true" : ",false";
-  std::string actions;
-  for (auto const& a : r.actions) {
-    if (!actions.empty()) actions += "; ";
-    actions += plan.rules[size_t(a.rule)].name + ": " + action_text(plan, a);
+  // One column per action kind: each action's arguments, actions apart by "; " (how CRMs import
+  // multi-valued cells); a notify is `to: message`, a task `title (due 48h)`.
+  for (auto kind : layout.action_kinds) {
+    std::string cell;
+    for (auto const& a : r.actions) {
+      if (a.kind != kind) continue;
+      if (!cell.empty()) cell += "; ";
+      if (kind == plan::ActionKind::Notify)
+        cell += a.args[0] + ": " + a.args[1];
+      else if (kind == plan::ActionKind::Task)
+        cell += a.args[0] + " (due " + a.args[1] + ")";
+      else
+        cell += a.args[0];
+    }
+    out += "," + csv_cell(cell);
   }
-  std::string sets;
-  for (auto const& s : r.sets) {
-    if (!sets.empty()) sets += "; ";
-    sets += plan.schema.prospect[size_t(s.field)].name + "=" + plan::print_constant(s.value);
+  // One column per field the policy sets: the value set, empty when no rule set it.
+  for (int32_t f : layout.set_fields) {
+    std::string cell;
+    for (auto const& st : r.sets)
+      if (st.field == f) cell = st.value.missing ? "" : constant_text(st.value);
+    out += "," + csv_cell(cell);
   }
-  out += "," + csv_cell(actions) + "," + csv_cell(sets) + "\n";
+  out += "\n";
 }
 
 }  // namespace leadrules::runtime

@@ -15,11 +15,18 @@ namespace leadrules::runtime {
 void append_json_result(std::string& out, plan::Plan const& plan, Batch const& batch, size_t row,
                         ProspectResult const& r, bool why);
 
-// CSV: a header, then one line per prospect: id, score, one column per score block, grade, one
-// column per segment (true/false), actions as text, set changes as text.
-void append_csv_header(std::string& out, plan::Plan const& plan);
+// CSV for spreadsheets and CRM imports: id, the --keep input fields, score, one column per score
+// block, grade, one column per segment (true/false), one per action kind the policy uses (the
+// actions' arguments), one per field the policy sets (`set_status`: the value set).
+struct CsvLayout {
+  std::vector<int32_t> keep;  // prospect fields passed through
+  std::vector<plan::ActionKind> action_kinds;
+  std::vector<int32_t> set_fields;
+};
+CsvLayout csv_layout(plan::Plan const& plan, std::vector<int32_t> keep);
+void append_csv_header(std::string& out, plan::Plan const& plan, CsvLayout const& layout);
 void append_csv_result(std::string& out, plan::Plan const& plan, Batch const& batch, size_t row,
-                       ProspectResult const& r);
+                       ProspectResult const& r, CsvLayout const& layout);
 
 // The text of one action as a rule wrote it: add_to_list("HOT"), set status = "MQL".
 std::string action_text(plan::Plan const& plan, ActionResult const& a);

@@ -411,7 +411,7 @@ static void test_file_and_misc(const char* source_dir) {
   CHECK(lr_parse_time("yesterday", &t) == 0);
   CHECK(lr_parse_time(NULL, &t) == 0);
   CHECK(lr_now() > INT64_C(1700000000000000));
-  CHECK_STR(lr_version(), "0.1.0");
+  CHECK_STR(lr_version(), LEADRULES_EXPECTED_VERSION);
 
   lr_free(NULL);
   lr_policy_free(NULL);
