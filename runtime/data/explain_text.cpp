@@ -175,12 +175,12 @@ std::string explain_text(plan::Plan const& plan, Batch const& batch, size_t row,
       }
     out += fmt::format("  {} {}\n", blk.name, stdlib::format_number(r.blocks[b]));
     out += lines.empty() ? "    (no rule scored)\n" : lines;
-    if (sum != r.blocks[b])
-      out += fmt::format("    {:>8}  bounded by the block's {}\n", stdlib::format_number(r.blocks[b]),
-                         blk.cap && r.blocks[b] == *blk.cap ? "cap" : "floor");
     out += unscored;
     if (!no_match.empty())
       out += line_list(no_match.size() == 1 ? "    no match: line " : "    no match: lines ", no_match);
+    if (sum != r.blocks[b])
+      out += fmt::format("    {:>8}  bounded by the block's {}\n", stdlib::format_number(r.blocks[b]),
+                         blk.cap && r.blocks[b] == *blk.cap ? "cap" : "floor");
   }
   out += "\n" + bold(fmt::format("grade {}", plan::grade_name(r.grade))) +
          fmt::format("  (start {})\n", plan::grade_name(plan.grade_start));

@@ -29,10 +29,31 @@ std::string literal(plan::Constant const& c) {
 WhyNot::WhyNot(Interpreter const& interp, Batch const& batch, size_t row, int64_t now, bool open_segments)
     : p_(interp.plan()), probe_(interp, batch, row, now), open_segments_(open_segments) {}
 
+// The node as written, on one line: comments dropped, each run of space (line breaks included)
+// outside string literals one space.
 std::string WhyNot::text(int32_t node) const {
   auto const& n = p_.nodes[size_t(node)];
   if (n.end <= n.begin || n.end > p_.source_text.size()) return "?";
-  return p_.source_text.substr(n.begin, n.end - n.begin);
+  std::string_view src(p_.source_text.data() + n.begin, n.end - n.begin);
+  std::string out;
+  bool quoted = false, space = false;
+  for (size_t i = 0; i < src.size(); ++i) {
+    char c = src[i];
+    if (!quoted && c == '#') {
+      while (i + 1 < src.size() && src[i + 1] != '\n') ++i;
+      continue;
+    }
+    if (!quoted && (c == ' ' || c == '\t' || c == '\n' || c == '\r')) {
+      space = true;
+      continue;
+    }
+    if (space && !out.empty()) out += ' ';
+    space = false;
+    out += c;
+    if (c == '"') quoted = !quoted;
+    if (quoted && c == '\\' && i + 1 < src.size()) out += src[++i];
+  }
+  return out;
 }
 
 int WhyNot::truth(int32_t node) {
@@ -74,8 +95,16 @@ void WhyNot::condition(int32_t node, int depth, std::vector<WhyLine>& out) {
       for (int32_t a : n.args) condition(a, depth, out);  // every conjunct that does not hold
       return;
     case Op::Or:
-      needs(t < 0 ? "which is unknown" : n.args.size() == 2 ? "neither holds" : "none holds");
-      for (int32_t a : n.args) condition(a, depth + 1, out);
+      // Each alternative's failing conditions; one that fails in several places under its text.
+      out.push_back({depth, t < 0 ? "needs one of, which is unknown:" : "needs one of:"});
+      for (int32_t a : n.args) {
+        std::vector<WhyLine> sub;
+        condition(a, depth + 2, sub);
+        bool one =
+            std::count_if(sub.begin(), sub.end(), [&](auto const& l) { return l.depth == depth + 2; }) == 1;
+        if (!one) out.push_back({depth + 1, text(a) + ":"});
+        for (auto& l : sub) out.push_back({l.depth - (one ? 1 : 0), std::move(l.text)});
+      }
       return;
     case Op::Not: needs(operands({n.a})); return;
     case Op::Compare: needs(operands({n.args[0], n.args[1]})); return;
@@ -101,7 +130,7 @@ void WhyNot::condition(int32_t node, int depth, std::vector<WhyLine>& out) {
     }
     case Op::Let: {
       auto const& let = p_.lets[size_t(n.index)];
-      needs(fmt::format("which is {} (line {})", is, let.line));
+      needs("which is " + is);
       if (open_depth_ < 4) {
         ++open_depth_;
         condition(let.expr, depth + 1, out);
