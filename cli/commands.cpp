@@ -51,11 +51,23 @@ int64_t parse_now(std::string const& text) {
   return *t;
 }
 
+// `leadrules check`: each policy's diagnostics (syntax errors and the name and type errors of
+// what parsed, in the order of the file), then, when there was at least one, the count:
+// "acme.lr: 2 errors, 1 warning".
 int check(Options const& o) {
   int status = 0;
+  auto plural = [](size_t n, std::string_view one) {
+    return fmt::format("{} {}{}", n, one, n == 1 ? "" : "s");
+  };
   for (auto const& path : o.policies) {
     auto checked = check_policy_file(path);
     std::cerr << checked.rendered(o.colour);
+    if (!checked.diagnostics.items.empty()) {
+      size_t errors = checked.diagnostics.errors();
+      size_t warnings = 0;
+      for (auto const& d : checked.diagnostics.items) warnings += d.severity == Severity::Warning;
+      std::cerr << fmt::format("{}: {}, {}\n", path, plural(errors, "error"), plural(warnings, "warning"));
+    }
     if (!checked) {
       status = 1;
       continue;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -298,6 +299,15 @@ struct Policy {
   Span timezone_span;
   std::vector<Decl> decls;        // in source order
   std::vector<Comment> comments;  // every comment, in source order (for fmt)
+
+  // A partial tree (parse_policy_partial after syntax errors): what the declarations that failed
+  // to parse would have declared, so that checking the rest does not call those names unknown.
+  struct Unparsed {
+    std::set<std::string> names;  // lets, sets, score blocks, segments, zones
+    std::set<std::string> rules;  // rule names
+    bool schema = false;          // a schema failed: no name can be checked
+  };
+  std::optional<Unparsed> unparsed;  // empty when the whole text parsed
 };
 
 }  // namespace leadrules::ast

@@ -206,8 +206,12 @@ void Formatter::decl(GradeMove const& d, bool blank) {
 
 void Formatter::decl(ZoneDecl const& d, bool blank) {
   if (!open_block(0, "zone " + d.name.name, d.span, d.name.span.end, d.rows.empty(), blank)) return;
-  for (auto const& r : d.rows)
-    add(1, pad(text_of(r.grade.get()), 3) + " " + text_of(r.condition.get()), r.span.begin, r.span.end);
+  for (auto const& r : d.rows) {
+    // A condition that starts with a minus sign is parenthesised: `A -x` reads as a spaced `A-`.
+    std::string cond = text_of(r.condition.get());
+    if (cond.starts_with("-")) cond = "(" + cond + ")";
+    add(1, pad(text_of(r.grade.get()), 3) + " " + cond, r.span.begin, r.span.end);
+  }
   close_block(0, d.span);
 }
 

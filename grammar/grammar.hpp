@@ -95,6 +95,13 @@ struct grade_lit : sor<seq<one<'A', 'B', 'C', 'D'>, one<'+', '-'>, not_at<ident_
 
 struct identifier : seq<not_at<reserved_word>, not_at<grade_lit>, word> {};
 
+// Mistakes in grade literals (errors, raised by their actions): a sign apart from its letter
+// (`A -`, `B +` at the end of a line: grade literals have no inner space), and F with a sign
+// (`F-`: F has none). Tried before grade_lit wherever a grade literal may stand.
+struct grade_sign_apart : seq<one<'A', 'B', 'C', 'D'>, sor<blank, comment>, ws, one<'+', '-'>> {};
+struct grade_f_sign : seq<one<'F'>, ws, one<'+', '-'>> {};
+struct bad_grade : sor<grade_sign_apart, grade_f_sign> {};
+
 // Keywords (whole words).
 #define LEADRULES_KW(name, text) \
   struct kw_##name : TAO_PEGTL_KEYWORD(text) {}
@@ -207,9 +214,21 @@ struct duration_lit : seq<digits, dur_unit, not_at<ident_other>> {};
 struct number_lit : seq<number_tok, not_at<ident_other>> {};
 struct bad_number : seq<number_tok, plus<ident_other>> {};  // `7days`, `2.5h`: an error
 struct bad_percent : seq<number_tok, one<'%'>> {};          // `50%` outside `decay`: an error
+// `60 days`, `48 hours`, `30 min`: a number, blanks on the same line and a unit word (not a
+// field `d: …` of a test object): an error (durations are written `60d`).
+struct unit_word
+    : seq<sor<TAO_PEGTL_STRING("minutes"), TAO_PEGTL_STRING("minute"), TAO_PEGTL_STRING("mins"),
+              TAO_PEGTL_STRING("min"), TAO_PEGTL_STRING("hours"), TAO_PEGTL_STRING("hour"),
+              TAO_PEGTL_STRING("hrs"), TAO_PEGTL_STRING("hr"), TAO_PEGTL_STRING("days"),
+              TAO_PEGTL_STRING("day"), TAO_PEGTL_STRING("weeks"), TAO_PEGTL_STRING("week"),
+              TAO_PEGTL_STRING("months"), TAO_PEGTL_STRING("month"), TAO_PEGTL_STRING("years"),
+              TAO_PEGTL_STRING("year"), TAO_PEGTL_STRING("seconds"), TAO_PEGTL_STRING("second"),
+              TAO_PEGTL_STRING("secs"), TAO_PEGTL_STRING("sec"), one<'h', 'd', 'w', 'm', 's', 'y'>>,
+          not_at<ident_other>> {};
+struct spaced_duration : seq<number_tok, plus<one<' ', '\t'>>, unit_word, not_at<star<blank>, one<':'>>> {};
 struct sign : one<'+', '-'> {};
 struct signed_number : seq<opt<sign>, number_lit> {};
-struct duration_req : sor<duration_lit, bad_number> {};
+struct duration_req : sor<duration_lit, spaced_duration, bad_number> {};
 
 // Strings: `"…"` with \" \\ \n \t \u{XXXX}; no raw line breaks.
 struct dquote : one<'"'> {};
@@ -231,6 +250,8 @@ struct time_of_day : seq<one<'T'>, must<time_clock>, must<time_zone>> {};
 struct time_body : seq<time_date, opt<time_of_day>> {};
 struct time_end : not_at<sor<ident_other, one<':', '.'>>> {};
 struct time_lit : seq<one<'@'>, must<time_body>, must<time_end>> {};
+// A time without its `@` (`2026-11-20`, `2026-11-20T10:00:00Z`): an error.
+struct bare_time : seq<time_date, star<sor<ident_other, one<':', '.'>, seq<one<'+', '-'>, digit>>>> {};
 
 struct bool_lit : sor<kw_true, kw_false> {};
 
@@ -308,12 +329,13 @@ struct string_expr : seq<string_lit> {};
 struct number_expr : seq<number_lit> {};
 struct duration_expr : seq<duration_lit> {};
 struct grade_expr : seq<grade_lit> {};
+struct grade_value : sor<bad_grade, grade_expr> {};
 struct now_expr : kw_now {};
 struct name_ref : sor<identifier, kw_score, kw_grade> {};
 
-struct primary : sor<paren_expr, time_lit, duration_expr, bad_percent, number_expr, bad_number, string_expr,
-                     bool_lit, now_expr, grade_expr, count_agg, last_agg, first_agg, any_agg, no_agg,
-                     colleague_fold, past_expr, call, name_ref> {};
+struct primary : sor<paren_expr, time_lit, bare_time, duration_expr, bad_percent, spaced_duration,
+                     number_expr, bad_number, string_expr, bool_lit, now_expr, grade_value, count_agg,
+                     last_agg, first_agg, any_agg, no_agg, colleague_fold, past_expr, call, name_ref> {};
 
 // Unary minus (iterative: `- - x` does not recurse).
 struct neg_op : one<'-'> {};
@@ -350,6 +372,12 @@ struct op_match : one<'~'> {};
 struct op_in : kw_in {};
 struct op_within : kw_within {};
 struct cmp_op_base : sor<op_eq, op_ne, op_le, op_ge, op_lt, op_gt, op_imatch, op_match> {};
+// Operators of other languages (`=`, `=>`, `=<`, `<>`, `===`, `=~`, `≠`, `≤`, `≥`): an error
+// that names the one to write. `=` never follows an operand in a valid policy.
+struct bad_cmp_op : sor<TAO_PEGTL_STRING("==="), TAO_PEGTL_STRING("=>"), TAO_PEGTL_STRING("=<"),
+                        TAO_PEGTL_STRING("=~"), TAO_PEGTL_STRING("<>"), seq<one<'='>, not_at<one<'='>>>,
+                        TAO_PEGTL_STRING("\u2260"), TAO_PEGTL_STRING("\u2264"), TAO_PEGTL_STRING("\u2265")> {
+};
 template <bool W>
 struct cmp_op : sor<cmp_op_base, op_within> {};
 template <>
@@ -357,9 +385,10 @@ struct cmp_op<false> : cmp_op_base {};
 struct cmp_rhs : seq<coalesce> {};
 struct in_rhs : sor<set_literal, name_ref> {};
 template <bool W>
-struct cmp_tail : sor<seq<ws, op_in, ws, must<in_rhs>>, seq<ws, cmp_op<W>, ws, must<cmp_rhs>>> {};
+struct cmp_tail
+    : sor<seq<ws, bad_cmp_op>, seq<ws, op_in, ws, must<in_rhs>>, seq<ws, cmp_op<W>, ws, must<cmp_rhs>>> {};
 template <bool W>
-struct cmp_chain : seq<ws, sor<op_in, cmp_op<W>>> {};  // a second one: an error
+struct cmp_chain : seq<ws, sor<bad_cmp_op, op_in, cmp_op<W>>> {};  // a second one: an error
 template <bool W>
 struct comparison : seq<coalesce, opt<cmp_tail<W>, opt<cmp_chain<W>>>> {};
 
@@ -434,8 +463,9 @@ struct list_items : seq<literal_value, star<list_sep, literal_value>, opt<list_s
 struct list_value : seq<one<'['>, ws, opt<list_items>, ws, must<list_close>> {};
 struct signed_duration : seq<opt<sign>, duration_lit> {};
 struct signed_value : seq<opt<sign>, number_lit> {};
-struct literal_value : sor<list_value, string_expr, signed_duration, bad_percent, signed_value, time_lit,
-                           bool_lit, grade_expr, seq<opt<sign>, bad_number>> {};
+struct literal_value
+    : sor<list_value, string_expr, bare_time, signed_duration, bad_percent, seq<opt<sign>, spaced_duration>,
+          signed_value, time_lit, bool_lit, grade_value, seq<opt<sign>, bad_number>> {};
 struct literal_req : seq<literal_value> {};
 
 // schema prospect { … } / schema activity { kinds …  FIELD… }
@@ -518,7 +548,7 @@ struct decay_mode : sor<decay_after, decay_per> {};
 struct decay_decl : seq<kw_decay, ws, must<decay_percent>, ws, must<decay_mode>> {};
 
 // grade start G  |  grade MOVE if C [else MOVE]
-struct grade_req : seq<grade_lit> {};
+struct grade_req : sor<bad_grade, grade_lit> {};
 struct grade_start : seq<kw_start, ws, must<grade_req>> {};
 struct move_tok : seq<sign, digits, opt<one<'/'>, digits>, not_at<ident_other>> {};
 struct grade_if : kw_if {};
@@ -529,7 +559,7 @@ struct grade_body : sor<grade_start, grade_move> {};
 struct grade_decl : seq<kw_grade, ws, must<grade_body>> {};
 
 // zone NAME { GRADE COND … }
-struct zone_row : seq<grade_expr, ws, must<zone_condition>> {};
+struct zone_row : seq<grade_value, ws, must<zone_condition>> {};
 struct zone_decl : seq<kw_zone, ws, must<decl_name<ctx_zone>>, ws, must<open_brace<ctx_zone>>, ws,
                        star<zone_row, ws>, must<close_brace<ctx_zone>>> {};
 
@@ -587,7 +617,7 @@ struct test_colleague : seq<kw_colleague, ws, must<open_brace<ctx_colleague>>, w
 struct history_rule : seq<string_lit> {};
 struct test_history
     : seq<kw_history, ws, must<history_rule>, ws, must<open_brace<ctx_history>>, object_body<ctx_history>> {};
-struct test_time : seq<time_lit> {};
+struct test_time : sor<time_lit, bare_time> {};
 struct test_now : seq<kw_now, ws, must<test_time>> {};
 struct expect_field : seq<identifier> {};
 struct expect_eq : op_eq {};

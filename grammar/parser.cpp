@@ -21,8 +21,10 @@
 #include "grammar/parser.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -69,13 +71,64 @@ size_t skip_ws(State& st, size_t pos) {
   return size_t(in.current() - st.base);
 }
 
+constexpr std::string_view kDeclKeywords[] = {"policy", "schema", "set",  "let",     "score", "points",
+                                              "decay",  "grade",  "zone", "segment", "rule",  "test"};
+
+size_t skip_blanks(std::string_view text, size_t p) {
+  while (p < text.size()) {
+    char c = text[p];
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      ++p;
+    } else if (c == '#') {
+      while (p < text.size() && text[p] != '\n') ++p;
+    } else {
+      break;
+    }
+  }
+  return p;
+}
+std::string_view word_from(std::string_view text, size_t p) {
+  size_t e = p;
+  while (e < text.size() && is_ident_char(text[e])) ++e;
+  return text.substr(p, e - p);
+}
+
+// `set NAME = {` or `set NAME = file(`: a set declaration, not a rule's `set` action.
+bool set_declaration_at(std::string_view text, size_t p) {
+  p = skip_blanks(text, p + 3);
+  std::string_view name = word_from(text, p);
+  if (name.empty()) return false;
+  p = skip_blanks(text, p + name.size());
+  if (p >= text.size() || text[p] != '=') return false;
+  p = skip_blanks(text, p + 1);
+  return p < text.size() && (text[p] == '{' || word_from(text, p) == "file");
+}
+
 bool is_top_keyword_at(std::string_view text, size_t p) {
-  static constexpr std::string_view kws[] = {"policy", "schema", "set",  "let",     "score", "points",
-                                             "decay",  "grade",  "zone", "segment", "rule",  "test"};
-  for (auto k : kws)
+  for (auto k : kDeclKeywords)
     if (text.substr(p, k.size()) == k && (p + k.size() >= text.size() || !is_ident_char(text[p + k.size()])))
-      return true;
+      return k != "set" || set_declaration_at(text, p);
   return false;
+}
+
+// What the declaration at `start` that failed to parse would have declared. A misspelt keyword
+// (`segmnet hot when …`) counts as the keyword it is closest to.
+void note_unparsed(std::string_view text, size_t start, ast::Policy::Unparsed& out) {
+  std::string kw(word_from(text, start));
+  if (kw.empty()) return;
+  std::vector<std::string> kws(std::begin(kDeclKeywords), std::end(kDeclKeywords));
+  if (std::find(kws.begin(), kws.end(), kw) == kws.end()) kw = closest_name(kw, kws);
+  size_t p = skip_blanks(text, start + word_from(text, start).size());
+  if (kw == "schema") {
+    out.schema = true;
+  } else if (kw == "let" || kw == "set" || kw == "segment" || kw == "zone" || kw == "score") {
+    std::string_view name = word_from(text, p);
+    if (!name.empty() && !(kw == "score" && (name == "cap" || name == "floor"))) out.names.emplace(name);
+  } else if (kw == "rule" && p < text.size() && text[p] == '"') {
+    size_t e = p + 1;
+    while (e < text.size() && text[e] != '"' && text[e] != '\n') e += text[e] == '\\' ? 2 : 1;
+    if (e < text.size() && text[e] == '"') out.rules.emplace(text.substr(p + 1, e - p - 1));
+  }
 }
 
 // After an error in the declaration starting at `start`, where to resume: the first line after
@@ -114,10 +167,20 @@ size_t resync(std::string_view text, size_t start, size_t err) {
 }  // namespace
 
 std::optional<ast::Policy> parse_policy(SourceFile const& source, Diagnostics& diags) {
-  if (!check_text(source, diags)) return std::nullopt;
+  Policy policy = parse_policy_partial(source, diags);
+  if (policy.unparsed) return std::nullopt;
+  return policy;
+}
+
+ast::Policy parse_policy_partial(SourceFile const& source, Diagnostics& diags) {
+  Policy policy;
+  if (!check_text(source, diags)) {
+    policy.unparsed.emplace().schema = true;  // nothing can be checked
+    return policy;
+  }
   State st(source);
   std::string_view text = source.text();
-  Policy policy;
+  Policy::Unparsed unparsed;
   bool ok = true;
   bool seen_decl = false;
   size_t pos = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;  // a UTF-8 byte order mark
@@ -157,8 +220,8 @@ std::optional<ast::Policy> parse_policy(SourceFile const& source, Diagnostics& d
       // "expected a declaration": suggest a keyword for a typo, or point at the previous line.
       if (e.span.begin == start && e.message.starts_with("expected a declaration")) {
         std::string_view word = source.slice(e.span);
-        auto close = closest_name(std::string(word), {"policy", "schema", "set", "let", "score", "points",
-                                                      "decay", "grade", "zone", "segment", "rule", "test"});
+        auto close =
+            closest_name(word, std::vector<std::string>(std::begin(kDeclKeywords), std::end(kDeclKeywords)));
         if (!d.hint.empty()) {
         } else if (!close.empty() && !word.empty() && is_ident_char(word[0]))
           d.hint = fmt::format("did you mean `{}`?", close);
@@ -166,19 +229,35 @@ std::optional<ast::Policy> parse_policy(SourceFile const& source, Diagnostics& d
                  source.position(uint32_t(prev_end)).line == source.position(uint32_t(start)).line)
           d.hint = "the declaration before ends here; is an operator or a comma missing?";
       }
+      // The line of the error starts with a declaration keyword that the declaration before read
+      // as its last operand (`let x = a >` then `score fit {`): say so, and note that declaration.
+      size_t line_begin = text.rfind('\n', start == 0 ? 0 : start - 1);
+      line_begin = line_begin == std::string_view::npos ? 0 : line_begin + 1;
+      line_begin = skip_blanks(text, line_begin);
+      if (line_begin < start && is_top_keyword_at(text, line_begin)) {
+        note_unparsed(text, line_begin, unparsed);
+        std::string_view kw = word_from(text, line_begin);
+        if (prev_end == line_begin + kw.size() && (kw == "score" || kw == "grade"))
+          d.hint = fmt::format(
+              "the line before ends with an operator, so it took this line's `{}` as its operand; is "
+              "that operand missing?",
+              kw);
+      }
       diags.add(std::move(d));
+      note_unparsed(text, start, unparsed);
       pos = resync(text, start, e.span.begin);
       prev_end = std::string_view::npos;
     } catch (pg::parse_error const& e) {
       ok = false;
       size_t at = e.positions().empty() ? start : start + e.positions().front().byte;
       diags.add(source.diagnostic(Severity::Error, {uint32_t(at), uint32_t(at + 1)}, "syntax error"));
+      note_unparsed(text, start, unparsed);
       pos = resync(text, start, at);
     }
   }
 
   for (auto& [_, c] : st.comments) policy.comments.push_back(std::move(c));
-  if (!ok) return std::nullopt;
+  if (!ok) policy.unparsed = std::move(unparsed);
   return policy;
 }
 

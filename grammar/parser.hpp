@@ -14,6 +14,10 @@ namespace leadrules {
 // resynchronises at the next top-level declaration). Returns the tree when there were none.
 std::optional<ast::Policy> parse_policy(SourceFile const& source, Diagnostics& diags);
 
+// The same, but returns what parsed even after syntax errors: then `unparsed` of the tree says
+// what the declarations that failed would have declared (their errors are in `diags`).
+ast::Policy parse_policy_partial(SourceFile const& source, Diagnostics& diags);
+
 // Parses one expression (the REPL, `--where` filters); the whole text must be consumed.
 ast::ExprPtr parse_expression(SourceFile const& source, Diagnostics& diags);
 

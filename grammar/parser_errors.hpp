@@ -3,7 +3,9 @@
 // parser.cpp alone.
 #pragma once
 
+#include <string>
 #include <type_traits>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -283,7 +285,8 @@ LEADRULES_ERROR(g::every_duration, "expected a duration after `every`, like `eve
 LEADRULES_ERROR(g::rule_when, "expected `when` after the rule's name",
                 "rule \"name\" [once | always | every 7d] when CONDITION do ACTIONS");
 LEADRULES_ERROR(g::rule_do, "expected `do` and the actions after the condition",
-                "rule \"name\" when CONDITION do tag(\"x\"), notify(\"owner\", \"…\")");
+                "write `do` before the actions, also when they continue on the next line: rule \"name\" when "
+                "CONDITION do tag(\"x\"), set status = \"MQL\"");
 LEADRULES_ERROR(g::first_action, "expected an action after `do`",
                 "actions are calls like tag(\"hot\") or `set FIELD = value`");
 LEADRULES_ERROR(g::next_action, "expected an action after `,`",
@@ -334,6 +337,49 @@ LEADRULES_ERROR(g::list_close, "expected `]` to close the list", "lists are writ
 #undef LEADRULES_ERROR
 #undef LEADRULES_ERROR_FN
 
+// Messages of must<> targets that are an operand: missing at the end of a line, the error is
+// reported there.
+inline bool operand_expected(std::string_view message) {
+  for (std::string_view m : {"expected an expression after", "expected a condition after",
+                             "expected a value after", "expected an argument after"})
+    if (message.starts_with(m)) return true;
+  return false;
+}
+
+// Keywords that may stand where a must<> failed: a misspelt one found there gets "did you mean".
+template <typename Rule>
+inline std::vector<std::string> words_here() {
+  return {};
+}
+#define LEADRULES_WORDS(rule, ...)                     \
+  template <>                                          \
+  inline std::vector<std::string> words_here<rule>() { \
+    return {__VA_ARGS__};                              \
+  }
+LEADRULES_WORDS(g::close_brace<g::ctx_score>, "points")
+LEADRULES_WORDS(g::close_brace<g::ctx_test>, "now", "prospect", "colleague", "history", "expect")
+LEADRULES_WORDS(g::close_brace<g::ctx_schema>, "kinds")
+LEADRULES_WORDS(g::schema_target, "prospect", "activity")
+LEADRULES_WORDS(g::rule_when, "when", "once", "always", "every")
+LEADRULES_WORDS(g::rule_do, "do")
+LEADRULES_WORDS(g::segment_when, "when")
+LEADRULES_WORDS(g::grade_body, "start")
+LEADRULES_WORDS(g::grade_if, "if")
+LEADRULES_WORDS(g::points_body, "per", "if")
+LEADRULES_WORDS(g::decay_mode, "after", "per")
+LEADRULES_WORDS(g::once_per_kw, "per")
+#undef LEADRULES_WORDS
+
+// "did you mean `points`?" when the word at p is a misspelling of a keyword of `words`.
+inline std::string keyword_hint(State const& st, char const* p, std::vector<std::string> const& words) {
+  if (words.empty() || p >= st.end || !is_ident_char(*p)) return {};
+  std::string_view w = word_at(st, p);
+  for (auto const& k : words)
+    if (w == k) return {};
+  std::string close = closest_name(w, words);
+  return close.empty() ? std::string() : fmt::format("did you mean `{}`?", close);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Control: stack marks, the nesting guard, and raise().
 
@@ -368,13 +414,23 @@ struct control : pg::normal<Rule> {
     char const* p = st.marks.empty() ? in.current() : st.marks.back().begin;
     std::string found = describe_found(st, p);
     std::string hint = hint_for_found(st, p);
+    if (hint.empty()) hint = keyword_hint(st, p, words_here<Rule>());
     if (hint.empty()) hint = m.hint;
     Span at = token_at(st, p);
+    // Where the last token ends, and whether a line break separates it from p.
+    char const* q = p;
+    bool new_line = false;
+    while (q > st.base && (q[-1] == ' ' || q[-1] == '\t' || q[-1] == '\r' || q[-1] == '\n'))
+      new_line |= *--q == '\n';
     if (p >= st.end) {
       // At the end of the file: point just after the last token, where the text is missing.
-      char const* q = p;
-      while (q > st.base && (q[-1] == ' ' || q[-1] == '\t' || q[-1] == '\r' || q[-1] == '\n')) --q;
       at = {st.off(q), st.off(q)};
+    } else if (new_line && operand_expected(m.text)) {
+      // An operand missing at the end of a line (`grade >=` then the next declaration): the
+      // error is on that line, not at whatever the next line starts with.
+      at = {st.off(q), st.off(q)};
+      found = "the end of the line";
+      hint = m.hint;
     }
     fail(at, m.text + ", found " + found, hint);
   }

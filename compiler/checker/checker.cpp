@@ -3,7 +3,9 @@
 
 #include "compiler/checker/checker.hpp"
 
+#include <algorithm>
 #include <filesystem>
+#include <utility>
 
 #include <date/tz.h>
 
@@ -86,6 +88,9 @@ void Checker::policy_header() {
 std::shared_ptr<plan::Plan const> Checker::run() {
   plan_->source_path = src_->path();
   plan_->source_text = src_->text();
+  // After syntax errors, what parsed is checked too, unless a schema failed: then every name
+  // would be unknown, and only the syntax errors are worth reading.
+  if (policy_.unparsed && policy_.unparsed->schema) return nullptr;
   policy_header();
   schemas();
   if (!prospect_schema_) return nullptr;
@@ -210,9 +215,16 @@ CheckedExpression check_expression(std::string path, std::string policy_text, st
 std::shared_ptr<plan::Plan const> compile_policy_text(std::string path, std::string text,
                                                       Diagnostics& diags) {
   SourceFile source(std::move(path), std::move(text));
-  auto tree = parse_policy(source, diags);
-  if (!tree) return nullptr;
-  return check_policy(*tree, source, diags);
+  size_t first = diags.items.size();
+  auto tree = parse_policy_partial(source, diags);
+  auto plan = check_policy(tree, source, diags);
+  // Syntax errors and the checker's errors of what did parse: one list, in the order of the file.
+  if (tree.unparsed)
+    std::stable_sort(diags.items.begin() + std::ptrdiff_t(first), diags.items.end(),
+                     [](Diagnostic const& a, Diagnostic const& b) {
+                       return std::pair(a.line, a.column) < std::pair(b.line, b.column);
+                     });
+  return tree.unparsed ? nullptr : plan;
 }
 
 std::shared_ptr<plan::Plan const> compile_policy_file(std::string const& path, Diagnostics& diags) {

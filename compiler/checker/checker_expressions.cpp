@@ -368,6 +368,7 @@ int32_t Checker::call(ast::Expr const& e, Scope s) {
       return -1;
     }
     int32_t r = plan_->rule_index(e.args[0]->text);
+    if (r < 0 && policy_.unparsed && policy_.unparsed->rules.count(e.args[0]->text)) return -1;
     if (r < 0) {
       std::vector<std::string> const names = names_of(plan_->rules);
       auto best = closest_name(e.args[0]->text, names);

@@ -201,6 +201,8 @@ int32_t Checker::name(ast::Expr const& e, Scope s) {
         return add(n, e.span);
     }
   }
+  // Declared by a declaration that failed to parse (its syntax error is reported): not unknown.
+  if (policy_.unparsed && policy_.unparsed->names.count(id)) return -1;
   // Unknown: explain what it might be.
   if (schema.activity_field(id) >= 0 || id == "at" || id == "type") {
     error(e.span, fmt::format("{} is an activity field, but no activity is in scope here", ticked(id)),

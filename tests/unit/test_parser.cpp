@@ -1094,7 +1094,8 @@ TEST_CASE("parser: syntax errors with message, line and column", "[parser]") {
   check_error("grade +1/2 if x\n", "the denominator must be 3", 1, 7);
   check_error("grade +1/3 x\n", "expected `if`", 1, 12);
   check_error("grade start G\n", "expected a grade", 1, 13);
-  check_error("rule \"r\" when a = 1 do tag(\"x\")\n", "expected `do`", 1, 17);
+  check_error("rule \"r\" when a = 1 do tag(\"x\")\n", "`=` is not a comparison: write `==`", 1, 17);
+  check_error("rule \"r\" when a > 1\n  set status = \"MQL\"\n", "expected `do`", 2, 3);
   check_error("rule \"r\" when a do\n", "expected an action after `do`", 1, 19);
   check_error("rule r when a do tag(\"x\")\n", "expected the rule's name as a string", 1, 6);
   check_error("rule \"r\" every 7 when a do f()\n", "expected a duration after `every`", 1, 16);
