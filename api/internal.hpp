@@ -33,6 +33,8 @@ struct Batch::Impl {
   std::shared_ptr<runtime::Batch> batch;  // shared with the Results made from it
   std::vector<DataError> rejects;
   std::map<std::string, size_t> skipped_kinds;
+  std::map<std::string, std::string> skipped_kind_hints;
+  std::vector<DataError> warnings;
   size_t bytes = 0, prospects_read = 0;
   uint64_t serial = next_serial();  // names this batch for one-prospect reuse
   static uint64_t next_serial();

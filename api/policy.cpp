@@ -11,6 +11,7 @@
 #include "grammar/parser.hpp"
 #include "runtime/interp/test_runner.hpp"
 #include "stdlib/files.hpp"
+#include "stdlib/format.hpp"
 
 namespace leadrules {
 
@@ -103,13 +104,22 @@ LoadResult load(std::shared_ptr<plan::Plan const> const& plan, runtime::ReadOpti
     impl->plan = plan;
     impl->batch = std::make_shared<runtime::Batch>(std::move(read.batch));
     for (auto& r : read.rejects)
-      impl->rejects.push_back({r.file, r.line, r.field, r.reason, std::move(r.text)});
+      impl->rejects.push_back(
+          {r.file, r.line, r.field, r.reason, std::move(r.text), std::move(r.record_json)});
+    for (auto& w : read.warnings) impl->warnings.push_back({w.file, w.line, w.field, w.reason, {}, {}});
     impl->skipped_kinds = std::move(read.skipped_kinds);
+    impl->skipped_kind_hints = std::move(read.kind_hints);
     impl->bytes = read.bytes;
     impl->prospects_read = read.prospects_read;
     out.batch.emplace(Access::make_batch(std::move(impl)));
+  } catch (runtime::DataErrors const& e) {
+    for (auto const& r : e.errors)
+      out.errors.push_back({r.file, r.line, r.field, r.reason, r.text, r.record_json});
+    out.error_count = e.total;
+    out.rejectable = e.rejectable;
   } catch (runtime::DataError const& e) {
     out.errors.push_back(to_error(e));
+    out.error_count = 1;
   }
   return out;
 }
@@ -139,6 +149,32 @@ std::string DataError::message() const {
   if (line) where += fmt::format(":{}", line);
   return fmt::format("{}: data error{}: {}", where, field.empty() ? "" : " in `" + field + "`", reason);
 }
+
+std::string DataError::json() const {
+  std::string out = "{\"file\":";
+  stdlib::append_json_string(out, file);
+  out += fmt::format(",\"line\":{},\"field\":", line);
+  if (field.empty())
+    out += "null";
+  else
+    stdlib::append_json_string(out, field);
+  out += ",\"reason\":";
+  stdlib::append_json_string(out, reason);
+  out += ",\"record\":";
+  if (!record_json.empty())
+    out += record_json;
+  else if (!record.empty())
+    stdlib::append_json_string(out, record);
+  else
+    out += "null";
+  out += '}';
+  return out;
+}
+
+std::map<std::string, std::string> const& Batch::skipped_kind_hints() const {
+  return impl_->skipped_kind_hints;
+}
+std::vector<DataError> const& Batch::warnings() const { return impl_->warnings; }
 
 std::string_view engine_name(Engine e) { return e == Engine::jit ? "jit" : "interp"; }
 

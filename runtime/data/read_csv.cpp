@@ -205,7 +205,9 @@ class CsvScanner {
 
 struct CsvHeader {
   std::vector<std::string_view> names;  // trimmed
+  std::vector<std::string> keys;        // the names as keys of rejected records (unique, not empty)
   uint32_t line = 1;
+  std::vector<std::string> strings() const { return {names.begin(), names.end()}; }
   int32_t find(std::string_view name, std::string const& file, std::string_view field) const {
     int32_t found = -1;
     for (size_t i = 0; i < names.size(); ++i) {
@@ -226,9 +228,49 @@ CsvHeader read_header(CsvScanner& sc, CsvRecord& rec, std::string const& file) {
     CsvHeader h;
     h.line = rec.line;
     for (auto c : rec.cells) h.names.push_back(trim(c));
+    for (size_t i = 0; i < h.names.size(); ++i) {
+      std::string key(h.names[i]);
+      if (key.empty() || std::find(h.keys.begin(), h.keys.end(), key) != h.keys.end())
+        key = fmt::format("(column {})", i + 1);
+      h.keys.push_back(std::move(key));
+    }
     return h;
   }
   throw DataError(file, 0, "", "the file is empty: expected a header row naming the columns");
+}
+
+// A rejected record for the rejects file: an object keyed by the header when its cells line up
+// with it, else its text as a JSON string.
+std::string record_json(CsvRecord const& rec, CsvHeader const& h) {
+  if (rec.error || rec.cells.size() != h.keys.size()) return json_text(rec.text());
+  std::string out = "{";
+  for (size_t i = 0; i < h.keys.size(); ++i) {
+    if (i) out += ',';
+    out += json_text(h.keys[i]);
+    out += ':';
+    out += json_text(rec.cells[i]);
+  }
+  out += '}';
+  return out;
+}
+
+// A column a field reads that the header lacks: an error, unless the field has a default (its
+// declared value for records without one). Appends the error to `errors`.
+void check_column(std::string const& file, CsvHeader const& h, FieldInfo const& fi, bool is_id,
+                  std::string_view what, std::vector<Reject>& errors) {
+  Field const& f = *fi.f;
+  if (f.default_value && !is_id) return;
+  std::string reason =
+      is_id ? fmt::format("no column {} in the header: every prospect needs its id", show(fi.label))
+            : fmt::format("no column {} in the header for the {}{} {}", show(fi.label),
+                          f.optional || f.type == Type::StringList ? "" : "required ", what, f.name);
+  reason += spelling_hint(fi.label, h.strings());
+  errors.push_back({file, h.line, std::string(fi.label), std::move(reason), {}, {}});
+}
+
+[[noreturn]] void throw_header_errors(std::vector<Reject> errors) {
+  size_t const n = errors.size();
+  throw DataErrors(std::move(errors), n, false);
 }
 
 void check_cells(CsvRecord const& rec, CsvHeader const& h) {
@@ -257,7 +299,7 @@ struct ActivityStore {
   struct Bad {
     uint32_t record;
     LineError error;
-    std::string text;
+    std::string text, json;
   };
   std::vector<Bad> bad;
   // grouped by pid: records of pid c are order[start[c] .. start[c+1]), in file order
@@ -301,22 +343,24 @@ void read_activities_csv(Builder& B, ActivityStore& st, std::string const& path,
   int32_t const c_type = h.find("type", st.file, "type");
   int32_t const c_at = h.find("at", st.file, "at");
   std::pair<int32_t, char const*> const required[] = {{c_pid, "prospect_id"}, {c_type, "type"}, {c_at, "at"}};
+  std::vector<Reject> errors;
   for (auto [c, name] : required)
     if (c < 0)
-      throw DataError(st.file, h.line, name,
-                      fmt::format("no column \"{}\" in the header (the activities file needs "
-                                  "prospect_id, type and at)",
-                                  name));
+      errors.push_back({st.file,
+                        h.line,
+                        name,
+                        fmt::format("no column \"{}\" in the header (the activities file needs "
+                                    "prospect_id, type and at){}",
+                                    name, spelling_hint(name, h.strings())),
+                        {},
+                        {}});
   auto const& afs = B.act_fields();
   std::vector<int32_t> col_of(afs.size(), -1);
   for (size_t i = 0; i < afs.size(); ++i) {
     col_of[i] = h.find(afs[i].label, st.file, afs[i].label);
-    Field const& f = *afs[i].f;
-    if (col_of[i] < 0 && !f.optional && !f.default_value && f.type != Type::StringList)
-      throw DataError(st.file, h.line, std::string(afs[i].label),
-                      fmt::format("no column {} in the header for the required activity field {}",
-                                  show(afs[i].label), f.name));
+    if (col_of[i] < 0) check_column(st.file, h, afs[i], false, "activity field", errors);
   }
+  if (!errors.empty()) throw_header_errors(std::move(errors));
   for (auto const& f : afs) st.cols.emplace_back(f.f->type);
   size_t const estimate = in.size() / 48 + 16;
   st.pid.reserve(estimate);
@@ -368,16 +412,16 @@ void read_activities_csv(Builder& B, ActivityStore& st, std::string const& path,
         }
       }
     } catch (LineError& e) {
-      if (!B.keep_going()) throw DataError(st.file, rec.line, e.field, e.reason);
       for (auto& c : st.cols) c.truncate(n);
       if (pid == kMissingCode) {  // cannot be attached to a prospect: a reject of its own
-        r.rejects.push_back({st.file, rec.line, e.field, e.reason, std::string(rec.text())});
+        add_reject(r, B.keep_going(),
+                   {st.file, rec.line, e.field, e.reason, std::string(rec.text()), record_json(rec, h)});
         continue;
       }
       for (auto& c : st.cols) c.push_missing();
       kind = ActivityStore::kBad;
       at = int64_t(st.bad.size());
-      st.bad.push_back({uint32_t(n), std::move(e), std::string(rec.text())});
+      st.bad.push_back({uint32_t(n), std::move(e), std::string(rec.text()), record_json(rec, h)});
     }
     st.pid.push_back(pid);
     st.line.push_back(rec.line);
@@ -438,37 +482,44 @@ void attach_activities(Builder& B, ActivityStore& st, std::string_view id) {
   }
   if (first_bad != kMissingCode) {
     auto const* bad = st.bad_of(first_bad);
-    fail("activities",
-         fmt::format("its activity on line {} of {} is bad: {}{}{}", st.line[first_bad], st.file,
-                     bad ? bad->error.field : "", bad && !bad->error.field.empty() ? ": " : "",
-                     bad ? bad->error.reason : ""));
+    throw LineError{"activities",
+                    fmt::format("its activity on line {} of {} is bad: {}{}{}", st.line[first_bad], st.file,
+                                bad ? bad->error.field : "", bad && !bad->error.field.empty() ? ": " : "",
+                                bad ? bad->error.reason : ""),
+                    true};
   }
+}
+
+// A bad activity line, set aside (or counted as an error).
+void reject_bad_line(ActivityStore& st, uint32_t i, ReadResult& r, bool keep_going) {
+  if (auto const* bad = st.bad_of(i))
+    add_reject(r, keep_going,
+               {st.file, st.line[i], bad->error.field, bad->error.reason, bad->text, bad->json});
 }
 
 // A prospect line was rejected: the bad lines of its activities go to the rejects too.
-void reject_group_bad_lines(ActivityStore& st, uint32_t g, ReadResult& r) {
+void reject_group_bad_lines(ActivityStore& st, uint32_t g, ReadResult& r, bool keep_going) {
   for (uint32_t k = st.start[g]; k < st.start[g + 1]; ++k) {
     uint32_t const i = st.order[k];
-    if (st.kind[i] != ActivityStore::kBad) continue;
-    if (auto const* bad = st.bad_of(i))
-      r.rejects.push_back({st.file, st.line[i], bad->error.field, bad->error.reason, bad->text});
+    if (st.kind[i] == ActivityStore::kBad) reject_bad_line(st, i, r, keep_going);
   }
 }
 
-// Raw text of the records at `lines` (sorted) of a CSV file.
-std::unordered_map<uint32_t, std::string> record_texts(std::string const& path,
-                                                       std::optional<std::string_view> text,
-                                                       std::vector<uint32_t> const& lines) {
-  std::unordered_map<uint32_t, std::string> out;
+// Raw text and JSON of the records at `lines` (sorted) of a CSV file.
+std::unordered_map<uint32_t, std::pair<std::string, std::string>> record_texts(
+    std::string const& path, std::optional<std::string_view> text, std::vector<uint32_t> const& lines) {
+  std::unordered_map<uint32_t, std::pair<std::string, std::string>> out;
   if (lines.empty()) return out;
   Input in;
   load_input(path, in, text);
   CsvScanner sc(in.data(), in.size());
   CsvRecord rec;
+  CsvHeader const h = read_header(sc, rec, in.name);
   size_t k = 0;
   while (k < lines.size() && sc.next(rec)) {
     while (k < lines.size() && lines[k] < rec.line) ++k;
-    if (k < lines.size() && lines[k] == rec.line) out.emplace(rec.line, std::string(rec.text()));
+    if (k < lines.size() && lines[k] == rec.line)
+      out.emplace(rec.line, std::make_pair(std::string(rec.text()), record_json(rec, h)));
   }
   return out;
 }
@@ -492,19 +543,12 @@ ReadResult read_csv(plan::Plan const& plan, ReadOptions const& options) {
   CsvHeader const h = read_header(sc, rec, in.name);
   auto const& fs = B.fields();
   std::vector<int32_t> col_of(fs.size(), -1);
+  std::vector<Reject> header_errors;
   for (size_t i = 0; i < fs.size(); ++i) {
     col_of[i] = h.find(fs[i].label, in.name, fs[i].label);
-    if (col_of[i] >= 0) continue;
-    Field const& f = *fs[i].f;
-    if (int32_t(i) == B.id_field())
-      throw DataError(
-          in.name, h.line, std::string(fs[i].label),
-          fmt::format("no column {} in the header: every prospect needs its id", show(fs[i].label)));
-    if (!f.optional && !f.default_value && f.type != Type::StringList)
-      throw DataError(
-          in.name, h.line, std::string(fs[i].label),
-          fmt::format("no column {} in the header for the required field {}", show(fs[i].label), f.name));
+    if (col_of[i] < 0) check_column(in.name, h, fs[i], int32_t(i) == B.id_field(), "field", header_errors);
   }
+  if (!header_errors.empty()) throw_header_errors(std::move(header_errors));
   if (with_activities) {
     read_activities_csv(B, st, options.activities, options.activities_text, r);
     r.bytes += st.bytes;
@@ -536,16 +580,21 @@ ReadResult read_csv(plan::Plan const& plan, ReadOptions const& options) {
       B.rollback();
       for (auto [c, code] : st.remap_log) st.remap[c][code] = kMissingCode;
       st.remap_log.clear();
-      if (!options.keep_going) throw DataError(in.name, rec.line, e.field, e.reason);
+      // The rejected line's id, when its cells line up with the header, stays taken.
+      bool const aligned = !rec.error && rec.cells.size() == h.names.size();
+      if (aligned && id_col >= 0 && !rec.cells[size_t(id_col)].empty())
+        B.reserve_id(rec.cells[size_t(id_col)], rec.line);
       // A rejected prospect takes its activities with it; their bad lines are rejects too.
       if (with_activities && id_col >= 0 && size_t(id_col) < rec.cells.size()) {
         uint32_t const g = st.pids.find(rec.cells[size_t(id_col)]);
         if (g != kMissingCode && (!st.consumed[g] || st.attached == g)) {
           st.consumed[g] = 1;
-          reject_group_bad_lines(st, g, r);
+          reject_group_bad_lines(st, g, r, options.keep_going);
         }
       }
-      B.reject({in.name, rec.line, e.field, e.reason, std::string(rec.text())});
+      Reject rej{in.name, rec.line, e.field, e.reason, std::string(rec.text()), record_json(rec, h)};
+      rej.follows = e.follows;
+      B.reject(std::move(rej));
       ++r.prospects_rejected;
     }
   }
@@ -557,25 +606,25 @@ ReadResult read_csv(plan::Plan const& plan, ReadOptions const& options) {
     for (uint32_t i = 0; i < st.pid.size(); ++i)
       if (!st.consumed[st.pid[i]]) orphans.push_back(i);
     if (!orphans.empty()) {
-      uint32_t const i0 = orphans.front();
       auto reason = [&](uint32_t i) {
         return fmt::format("no prospect with id {} in {}", show(st.pids.at(st.pid[i])), in.name);
       };
-      if (!options.keep_going) throw DataError(st.file, st.line[i0], "prospect_id", reason(i0));
       for (uint32_t i : orphans)
         if (st.kind[i] != ActivityStore::kBad) orphan_lines.push_back(st.line[i]);
       auto texts = record_texts(options.activities, options.activities_text, orphan_lines);
       for (uint32_t i : orphans) {
         if (st.kind[i] == ActivityStore::kBad) {
-          if (auto const* bad = st.bad_of(i))
-            r.rejects.push_back({st.file, st.line[i], bad->error.field, bad->error.reason, bad->text});
+          reject_bad_line(st, i, r, options.keep_going);
           continue;
         }
-        r.rejects.push_back({st.file, st.line[i], "prospect_id", reason(i), texts[st.line[i]]});
+        auto& t = texts[st.line[i]];
+        add_reject(r, options.keep_going,
+                   {st.file, st.line[i], "prospect_id", reason(i), std::move(t.first), std::move(t.second)});
       }
     }
   }
   B.finish();
+  throw_if_errors(r, options.keep_going, st.file);
   return r;
 }
 

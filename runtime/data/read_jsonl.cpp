@@ -2,6 +2,8 @@
 // (the decisions it follows are listed in readers.cpp).
 
 #include <cstring>
+#include <optional>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -45,6 +47,7 @@ class JsonLinesReader {
            fmt::format("expected a JSON object {{…}} on each line, found {}", ValuePusher::json_found(root)));
     bool seen_activities = false, seen_fired = false;
     dom::object const obj = root.get_object().value_unsafe();
+    bool const collect = records_++ < kKeySample;
     for (dom::key_value_pair kv : obj) {
       if (auto const* targets = B.field_keys().find(kv.key)) {
         B.push_json_field(kv.key, *targets, kv.value);
@@ -56,10 +59,55 @@ class JsonLinesReader {
         if (seen_fired) fail("fired", "the key appears twice in this object");
         seen_fired = true;
         fired(kv.value);
+      } else if (collect && other_keys_.size() < kKeySample) {
+        other_keys_.emplace(kv.key);
       }
     }
-    B.finish_fields(line);
+    try {
+      B.finish_fields(line);
+    } catch (LineError& e) {
+      hint_missing_key(e, obj);
+      throw;
+    }
     B.commit(line);
+  }
+
+  // A line that was rejected: its id when it can still be read (it stays taken), and the line as
+  // a JSON value for the rejects file (the object as written, or the text as a string).
+  std::optional<std::string> salvage_id(std::string_view text) {
+    int32_t const id = B.id_field();
+    dom::element root, v;
+    if (id < 0 || parser_.parse(text.data(), text.size(), false).get(root) || !root.is_object()) return {};
+    if (root.get_object().value_unsafe().at_key(B.fields()[size_t(id)].label).get(v)) return {};
+    if (v.is_string()) return std::string(v.get_string().value_unsafe());
+    if (v.is_number()) return ValuePusher::number_text(v);
+    return {};
+  }
+  std::string record_json(std::string_view text) {
+    dom::element root;
+    if (!parser_.parse(text.data(), text.size(), false).get(root) && root.is_object())
+      return std::string(trim(text));
+    return json_text(text);
+  }
+
+  // Warnings for the fields whose key no record (activity) has: probably a misspelt name. A
+  // required field needs none: every record is an error then.
+  void warn_absent_fields(std::string const& file, std::vector<Reject>& out) const {
+    auto warn = [&](std::vector<FieldInfo> const& fs, std::vector<uint8_t> const& seen,
+                    std::set<std::string> const& others, char const* what) {
+      std::vector<std::string> keys(others.begin(), others.end());
+      for (size_t i = 0; i < fs.size(); ++i) {
+        Field const& f = *fs[i].f;
+        if (seen[i] || f.default_value || !(f.optional || f.type == Type::StringList)) continue;
+        std::string reason = fmt::format("no {} has the key {}{}", what, show(fs[i].label),
+                                         fs[i].label == f.name ? "" : fmt::format(" (field {})", f.name));
+        reason += fmt::format(": {} is missing for every {}", f.name, what);
+        reason += spelling_hint(fs[i].label, keys);
+        out.push_back({file, 0, std::string(fs[i].label), std::move(reason), {}, {}});
+      }
+    };
+    if (records_ > 0) warn(B.fields(), B.seen(), other_keys_, "record");
+    if (activities_ > 0) warn(B.act_fields(), act_seen_, other_act_keys_, "activity");
   }
 
  private:
@@ -99,6 +147,7 @@ class JsonLinesReader {
     size_t const row = batch.act_kind.size();
     bool has_at = false;
     int64_t at = 0;
+    bool const collect = activities_++ < kKeySample;
     for (dom::key_value_pair kv : obj) {
       std::string_view const key = kv.key;
       if (key.size() == 4 && key == "type") continue;
@@ -110,16 +159,25 @@ class JsonLinesReader {
         continue;
       }
       auto const* targets = B.act_keys().find(key);
-      if (!targets) continue;
+      if (!targets) {
+        if (collect && other_act_keys_.size() < kKeySample) other_act_keys_.emplace(key);
+        continue;
+      }
       for (int32_t fi : *targets) {
         Column& col = batch.act_fields[size_t(fi)];
         if (col.size() > row) fail(key, "the key appears twice in this object");
+        act_seen_[size_t(fi)] = 1;
         B.pusher().json(col, B.act_fields()[size_t(fi)], kv.value);
       }
     }
-    if (!has_at) fail("at", "missing required field");
-    for (size_t i = 0; i < batch.act_fields.size(); ++i)
-      if (batch.act_fields[i].size() == row) ValuePusher::absent(batch.act_fields[i], B.act_fields()[i]);
+    try {
+      if (!has_at) fail("at", "missing required field");
+      for (size_t i = 0; i < batch.act_fields.size(); ++i)
+        if (batch.act_fields[i].size() == row) ValuePusher::absent(batch.act_fields[i], B.act_fields()[i]);
+    } catch (LineError& e) {
+      hint_missing_key(e, obj);
+      throw;
+    }
     batch.act_kind.push_back(uint16_t(kind));
     batch.act_at.push_back(at);
   }
@@ -166,8 +224,22 @@ class JsonLinesReader {
     }
   }
 
+  // "missing required field" for a key the object lacks: did you mean one of its keys?
+  static void hint_missing_key(LineError& e, dom::object obj) {
+    dom::element v;
+    if (e.reason != "missing required field" || !obj.at_key(e.field).get(v)) return;
+    std::vector<std::string> keys;
+    for (dom::key_value_pair kv : obj) keys.emplace_back(kv.key);
+    std::string const hint = spelling_hint(e.field, keys);
+    if (!hint.empty()) e.reason += fmt::format(" (no key {}{})", show(e.field), hint);
+  }
+
+  static constexpr size_t kKeySample = 1000;  // records (activities) whose other keys are kept
   Builder& B;
   Batch& batch;
+  size_t records_ = 0, activities_ = 0;
+  std::set<std::string> other_keys_, other_act_keys_;  // keys no field reads, for did-you-mean
+  std::vector<uint8_t> act_seen_ = std::vector<uint8_t>(B.act_fields().size(), 0);
   // One parser per thread, kept between reads: its buffers are sized once, so reading one
   // record (the embedding API's lr_evaluate_json) does not allocate them again.
   dom::parser& parser_ = thread_parser();
@@ -230,14 +302,19 @@ ReadResult read_jsonl(plan::Plan const& plan, ReadOptions const& options) {
     try {
       reader.prospect(text, line);
     } catch (LineError& e) {
+      std::optional<std::string> id;
+      if (auto current = B.current_id()) id = std::string(*current);
       B.rollback();
-      if (!options.keep_going) throw DataError(in.name, line, e.field, e.reason);
       if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
-      B.reject({in.name, line, e.field, e.reason, std::string(text)});
+      if (!id) id = reader.salvage_id(text);
+      if (id) B.reserve_id(*id, line);  // a rejected line's id stays taken
+      B.reject({in.name, line, e.field, e.reason, std::string(text), reader.record_json(text)});
       ++r.prospects_rejected;
     }
   }
   B.finish();
+  reader.warn_absent_fields(in.name, r.warnings);
+  throw_if_errors(r, options.keep_going);
   return r;
 }
 

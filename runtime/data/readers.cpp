@@ -35,8 +35,9 @@
 // - CSV: header names are trimmed of spaces and matched exactly; unnamed columns are ignored; a
 //   header column named twice is an error only when a field reads it. A record must have as
 //   many cells as the header. A column missing from the header is an error (line of the
-//   header) for the id and for every required field without a default; optional and defaulted
-//   fields then read as missing. Blank lines are skipped (and counted). Text after a closing
+//   header, one per missing column, with a did-you-mean over the header) for every field
+//   without a default, optional ones included, in both files; a defaulted field without its
+//   column takes its default. Blank lines are skipped (and counted). Text after a closing
 //   quote is an error; a quote inside an unquoted cell is kept literally. A record of invalid
 //   UTF-8 is an error.
 // - Activities CSV: columns prospect_id, type, at (type is trimmed). It is read before the
@@ -49,12 +50,25 @@
 //   their kind. When two prospect lines share an id, the activities belong to the first; a
 //   rejected prospect takes its activities with it.
 // - Activities of kinds the schema does not list are not validated, and are counted in
-//   skipped_kinds only for prospects that make it into the batch.
+//   skipped_kinds only for prospects that make it into the batch; one that differs from a
+//   listed kind by letter case, punctuation or a small typo gets a hint (kind_hints).
+// - Strict mode reads on past a bad line: every bad line is an error (DataErrors lists the first
+//   kMaxErrors); a prospect line that is bad only because of its activity line is not an error
+//   of its own. Problems of a header (a missing column) stop the read at once, in both modes.
+// - The id of a rejected line stays taken (when it can be read: a CSV record whose cells line
+//   up with the header, a JSON line that parses): a later line with it is a duplicate.
+// - JSON Lines: an optional field (or activity field) whose key no record has is a warning,
+//   with a did-you-mean over the other keys of the first 1,000 records; a missing required key
+//   gets a did-you-mean over the record's keys.
+// - Rejects carry the record as JSON: a JSON line that is an object as written, a CSV record
+//   whose cells line up with the header as an object keyed by it ("(column N)" for an empty
+//   or repeated name), anything else as a JSON string of its text (invalid UTF-8 as U+FFFD).
 // - Every input is read whole into memory (mapped when possible, else read into one padded
 //   buffer).
 
 #include "runtime/data/readers_internal.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -91,10 +105,65 @@ DataError::DataError(std::string file_, uint32_t line_, std::string field_, std:
       field(std::move(field_)),
       reason(std::move(reason_)) {}
 
+namespace {
+
+Reject const& first_of(std::vector<Reject> const& errors) {
+  static Reject const none;
+  return errors.empty() ? none : errors.front();
+}
+
+}  // namespace
+
+DataErrors::DataErrors(std::vector<Reject> errors_, size_t total_, bool rejectable_)
+    : DataError(first_of(errors_).file, first_of(errors_).line, first_of(errors_).field,
+                first_of(errors_).reason),
+      errors(std::move(errors_)),
+      total(total_),
+      rejectable(rejectable_) {}
+
 namespace readers_detail {
 
 [[noreturn]] void fail(std::string_view field, std::string reason) {
   throw LineError{std::string(field), std::move(reason)};
+}
+
+void throw_if_errors(ReadResult& r, bool keep_going, std::string const& first_file) {
+  if (keep_going || r.errors_total == 0) return;
+  // Input order within each file, files in the order they were read (activities before
+  // prospects in the CSV pair): a stable sort by the first appearance of the file.
+  std::vector<std::string> files;
+  if (!first_file.empty()) files.push_back(first_file);
+  for (auto const& e : r.rejects)
+    if (std::find(files.begin(), files.end(), e.file) == files.end()) files.push_back(e.file);
+  auto rank = [&](Reject const& e) { return std::find(files.begin(), files.end(), e.file) - files.begin(); };
+  std::stable_sort(r.rejects.begin(), r.rejects.end(), [&](Reject const& a, Reject const& b) {
+    auto ra = rank(a), rb = rank(b);
+    return ra != rb ? ra < rb : a.line < b.line;
+  });
+  throw DataErrors(std::move(r.rejects), r.errors_total, true);
+}
+
+std::string spelling_hint(std::string_view name, std::vector<std::string> const& present) {
+  std::string const best = stdlib::closest_spelling(name, present);
+  return best.empty() ? std::string() : fmt::format("; did you mean {}?", show(best));
+}
+
+std::string json_text(std::string_view s) {
+  if (simdjson::validate_utf8(s.data(), s.size())) return stdlib::json_escape(s);
+  std::string clean;
+  size_t i = 0;
+  while (i < s.size()) {
+    auto const c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (n > 0 && i + n <= s.size() && simdjson::validate_utf8(s.data() + i, n)) {
+      clean.append(s.data() + i, n);
+      i += n;
+    } else {
+      clean += "\xEF\xBF\xBD";  // U+FFFD
+      ++i;
+    }
+  }
+  return stdlib::json_escape(clean);
 }
 
 bool iequals(std::string_view a, std::string_view b) {

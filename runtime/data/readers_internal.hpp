@@ -18,6 +18,7 @@
 #include <simdjson.h>
 
 #include "runtime/data/readers.hpp"
+#include "stdlib/names.hpp"
 
 namespace leadrules::runtime::readers_detail {
 
@@ -29,9 +30,30 @@ namespace dom = simdjson::dom;
 struct LineError {
   std::string field;
   std::string reason;
+  bool follows = false;  // the line is bad because a line of its activities is (Reject::follows)
 };
 
 [[noreturn]] void fail(std::string_view field, std::string reason);
+
+// A bad line: set aside (keep_going) or counted as one of strict mode's errors, of which the
+// first DataErrors::kMaxErrors are kept. A `follows` reject is no error of its own.
+inline void add_reject(ReadResult& r, bool keep_going, Reject rej) {
+  if (!keep_going) {
+    if (rej.follows) return;
+    ++r.errors_total;
+    if (r.rejects.size() >= DataErrors::kMaxErrors) return;
+  }
+  r.rejects.push_back(std::move(rej));
+}
+// The end of a strict read: throws DataErrors when some lines were bad.
+// Errors are listed in input order within each file, `first_file`'s (the activities file of the
+// CSV pair, read first) before the others.
+void throw_if_errors(ReadResult& r, bool keep_going, std::string const& first_file = {});
+
+// "; did you mean \"X\"?" for a name missing from the data (a column, a key), or "".
+std::string spelling_hint(std::string_view name, std::vector<std::string> const& present);
+// The text as a JSON string, any invalid UTF-8 replaced by U+FFFD.
+std::string json_text(std::string_view s);
 
 // ---------------------------------------------------------------------------------------------
 // Small text helpers
@@ -213,6 +235,7 @@ class Builder {
         schema_.prospect[size_t(schema_.id_field)].type == Type::String)
       id_ = schema_.id_field;
     saved_dicts_.resize(fields_.size() + act_fields_.size());
+    seen_.assign(fields_.size(), 0);
   }
 
   Batch& batch() { return b_; }
@@ -237,9 +260,12 @@ class Builder {
     for (int32_t fi : targets) {
       Column& col = b_.fields[size_t(fi)];
       if (col.size() > b_.rows) fail(key, "the key appears twice in this object");
+      seen_[size_t(fi)] = 1;
       pusher_.json(col, fields_[size_t(fi)], v);
     }
   }
+  // JSON Lines: which fields' keys some record had (a field no record has gets a warning).
+  std::vector<uint8_t> const& seen() const { return seen_; }
   void push_cell(size_t fi, std::string_view cell) { pusher_.text(b_.fields[fi], fields_[fi], cell, true); }
 
   // ---- activities of the current line
@@ -258,9 +284,24 @@ class Builder {
         if (code < id_lines_.size())
           fail(fields_[size_t(id_)].label,
                fmt::format("duplicate id {} (first on line {})", show(col.dict->at(code)), id_lines_[code]));
+        if (!rejected_ids_.empty()) {
+          auto it = rejected_ids_.find(col.dict->at(code));
+          if (it != rejected_ids_.end())
+            fail(fields_[size_t(id_)].label,
+                 fmt::format("duplicate id {} (first on line {}, which was rejected)",
+                             show(col.dict->at(code)), it->second));
+        }
         id_lines_.push_back(line);
       }
     }
+  }
+  // A rejected line's id stays taken: a later line with it is a duplicate.
+  void reserve_id(std::string_view id, uint32_t line) {
+    if (id_ < 0) return;
+    Column const& col = b_.fields[size_t(id_)];
+    uint32_t const code = col.dict->find(id);
+    if (code != kMissingCode && code < id_lines_.size()) return;  // taken by a good line
+    rejected_ids_.emplace(std::string(id), line);
   }
   // The current prospect's id (after its fields are in), or nullopt.
   std::optional<std::string_view> current_id() const {
@@ -306,10 +347,12 @@ class Builder {
     return it == rules_.end() ? -1 : it->second;
   }
 
-  void reject(Reject rej) { r_.rejects.push_back(std::move(rej)); }
+  void reject(Reject rej) { add_reject(r_, keep_going_, std::move(rej)); }
 
   void finish() {
     for (auto& [k, n] : skipped_) r_.skipped_kinds[k] += n;
+    for (auto const& [k, n] : r_.skipped_kinds)
+      if (auto hint = stdlib::closest_spelling(k, schema_.kinds); !hint.empty()) r_.kind_hints[k] = hint;
   }
 
  private:
@@ -321,7 +364,9 @@ class Builder {
   KeyIndex field_keys_, act_keys_, kinds_;
   StringMap<int32_t> rules_;
   int32_t id_ = -1;
-  std::vector<uint32_t> id_lines_;  // first line of each id, by code of the id dictionary
+  std::vector<uint32_t> id_lines_;    // first line of each id, by code of the id dictionary
+  StringMap<uint32_t> rejected_ids_;  // ids of rejected lines -> their line
+  std::vector<uint8_t> seen_;
   std::vector<size_t> saved_dicts_;
   std::vector<std::string> pending_skips_;
   StringMap<size_t> skipped_;

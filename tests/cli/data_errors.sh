@@ -2,20 +2,21 @@
 # Data errors, rejects, firing state, `leadrules test` and usage errors, through the CLI, on the
 # small hand-written inputs in tests/cli/data/.
 #
-#   data_errors.sh LEADRULES [GROUP...]     GROUP: strict rejects state test usage (default: all)
+#   data_errors.sh LEADRULES [GROUP...]
+#       GROUP: strict rejects state test usage columns ids listing kinds (default: all)
 #
 # Every run passes --now, so the results do not depend on the clock. Each run works in a fresh
 # temporary directory, so "no output file, no temp file" can be checked by listing it.
 set -u
 
 if [[ $# -lt 1 ]]; then
-  echo "usage: $0 LEADRULES [strict|rejects|state|test|usage]..." >&2
+  echo "usage: $0 LEADRULES [strict|rejects|state|test|usage|columns|ids|listing|kinds]..." >&2
   exit 2
 fi
 leadrules=$(realpath "$1")
 shift
 groups=("$@")
-[[ ${#groups[@]} -eq 0 ]] && groups=(strict rejects state test usage)
+[[ ${#groups[@]} -eq 0 ]] && groups=(strict rejects state test usage columns ids listing kinds)
 
 data=$(cd "$(dirname "$0")/data" && pwd)
 policy=$data/policy.lr
@@ -93,6 +94,54 @@ parse_summary() {
   pass
 }
 
+# check_reject REJECTS FILE LINE FIELD REASON: the rejects file is JSON Lines, one object
+# {"file","line","field","reason","record"} per rejected record, and has one for FILE:LINE with
+# that field ("-": null), a reason starting with REASON, and the record as in the input: a JSON
+# line that is an object as that object, a CSV row as an object keyed by the header, a broken
+# line as its text.
+check_reject() {
+  local msg
+  if msg=$(python3 - "$@" 2>&1 <<'PY'
+import csv, io, json, sys
+rej, file, line, field, reason = sys.argv[1:6]
+line = int(line)
+objs = []
+for n, text in enumerate(open(rej, encoding="utf-8"), 1):
+    o = json.loads(text)
+    if sorted(o) != ["field", "file", "line", "reason", "record"]:
+        sys.exit(f"line {n} has the keys {sorted(o)}")
+    objs.append(o)
+match = [o for o in objs if o["file"] == file and o["line"] == line]
+if not match:
+    sys.exit(f"no object for {file}:{line}; it has " + ", ".join(f'{o["file"]}:{o["line"]}' for o in objs))
+o = match[0]
+want_field = None if field == "-" else field
+if o["field"] != want_field:
+    sys.exit(f"field {o['field']!r}, expected {want_field!r}")
+if not o["reason"].startswith(reason):
+    sys.exit(f"reason {o['reason']!r} does not start with {reason!r}")
+raw = open(file, encoding="utf-8", newline="").read().split("\n")[line - 1].rstrip("\r")
+rec = o["record"]
+if file.endswith(".jsonl"):
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        parsed = None
+    want = parsed if isinstance(parsed, dict) else raw
+else:
+    header = [h.strip() for h in next(csv.reader(open(file, encoding="utf-8", newline="")))]
+    cells = next(csv.reader([raw]))
+    want = dict(zip(header, cells)) if len(cells) == len(header) and raw.count('"') % 2 == 0 else raw
+if isinstance(rec, str) and isinstance(want, str):
+    rec = rec.rstrip("\r\n")
+    if rec.startswith(want + "\n"):  # a broken quote runs on to the end of the file
+        rec = want
+if rec != want:
+    sys.exit(f"record {rec!r}, expected {want!r}")
+PY
+  ); then pass; else fail "rejects file: $msg"; fi
+}
+
 # --------------------------------------------------------------------------------------------
 # Data error cases: name | prospects file | activities file | where (file:line) | field | reason
 # `where` is relative to tests/cli/data; the CLI is given absolute paths and names them so.
@@ -166,18 +215,10 @@ group_rejects() {
     expect_files out.jsonl rej.txt
     local dir=$work/$case_name
     [[ -f $dir/rej.txt ]] || continue
-    # The rejects file names file, line (and field) and the reason, then the bad line itself.
-    local head="$data/$where: "
-    [[ $field != - ]] && head+="\`$field\`: "
-    if grep -qF -- "$head$reason" "$dir/rej.txt"; then pass
-    else
-      fail "rejects file lacks a line starting \"$head$reason\"; it holds:"
-      sed 's/^/    /' "$dir/rej.txt" >&2
-    fi
-    local bad_line
-    bad_line=$(sed -n "${where##*:}p" "$data/${where%%:*}")
-    if grep -qxF -- "$bad_line" "$dir/rej.txt"; then pass
-    else fail "rejects file lacks the bad input line: $bad_line"; fi
+    # The rejects file names file, line, field and reason, and holds the bad record itself.
+    check_reject "$dir/rej.txt" "$data/${where%%:*}" "${where##*:}" "$field" "$reason"
+    expect_err_contains "leadrules: rejected "
+    expect_err_contains ": see rej.txt"
     # Counts: every prospect read is scored or rejected, and the output has the scored ones.
     parse_summary
     if [[ $read_n -eq $((scored_n + rejected_n)) ]]; then pass
@@ -339,9 +380,126 @@ group_usage() {
   expect_err_contains "p9"
 }
 
+# Columns and keys the schema names that the data lacks (issue 13, item 2).
+group_columns() {
+  local fp=$data/feedback_policy.lr
+  # A `from` column that differs from the header only in case: an error with a did-you-mean.
+  case_name=columns.from_column_case
+  lr run "$fp" --input "$data/feedback_header_case.csv" "${now[@]}" --output out.jsonl
+  expect_rc 2
+  expect_err_contains "feedback_header_case.csv:1: data error in \`Total Time Spent On Website\`: no column \"Total Time Spent On Website\" in the header for the field time_on_site; did you mean \"Total Time Spent on Website\"?"
+  expect_files
+  # The same with --rejects: a header problem stops the run, there is no line to set aside.
+  case_name=columns.from_column_case_rejects
+  lr run "$fp" --input "$data/feedback_header_case.csv" "${now[@]}" --output out.jsonl --rejects rej.jsonl
+  expect_rc 2
+  expect_err_contains "did you mean \"Total Time Spent on Website\"?"
+  expect_files
+  # The required id column: the same did-you-mean.
+  case_name=columns.required_id_csv
+  lr run "$fp" --input "$data/feedback_prospect_id.csv" "${now[@]}" --output out.jsonl
+  expect_rc 2
+  expect_err_contains "no column \"Prospect ID\" in the header: every prospect needs its id; did you mean \"Prospect Id\"?"
+  # A column a field with a default reads may be absent (status = "Lead"); the header as
+  # declared reads fine.
+  case_name=columns.good
+  lr run "$fp" --input "$data/feedback_good.csv" "${now[@]}" --output out.jsonl
+  expect_rc 0
+  grep -q '"id":"x1","score":25' "$work/$case_name/out.jsonl" && pass || fail "x1 should score 25"
+  # The activities CSV: an activity field's column is required in the header too.
+  case_name=columns.activities
+  lr run "$fp" --input "$data/feedback_good.csv" --activities "$data/feedback_activities_no_page.csv" \
+     "${now[@]}" --output out.jsonl
+  expect_rc 2
+  expect_err_contains "feedback_activities_no_page.csv:1: data error in \`page\`: no column \"page\" in the header for the activity field page; did you mean \"Page\"?"
+  # JSON Lines: a key no record has is a warning in the summary (the run goes on), with a
+  # did-you-mean over the keys the records have.
+  case_name=columns.jsonl_key_never_present
+  lr run "$fp" --input "$data/feedback_key_case.jsonl" "${now[@]}" --output out.jsonl
+  expect_rc 0
+  expect_err_contains "leadrules: warning: $data/feedback_key_case.jsonl: no record has the key \"Total Time Spent On Website\" (field time_on_site): time_on_site is missing for every record; did you mean \"Total Time Spent on Website\"?"
+  # JSON Lines: a required key missing from a record, with the record's keys to suggest from.
+  case_name=columns.required_id_jsonl
+  lr run "$fp" --input "$data/feedback_prospect_id.jsonl" "${now[@]}" --output out.jsonl
+  expect_rc 2
+  expect_err_contains "feedback_prospect_id.jsonl:1: data error in \`Prospect ID\`: missing required field (no key \"Prospect ID\"; did you mean \"Prospect Id\"?)"
+}
+
+# A rejected line's id stays taken (issue 13, item 3).
+group_ids() {
+  local input
+  for input in rejected_id_reused.jsonl rejected_id_reused.csv; do
+    case_name=ids.$input
+    lr run "$policy" --input "$data/$input" "${now[@]}" --output out.jsonl --rejects rej.jsonl
+    expect_rc 0
+    local line=3
+    [[ $input == *.csv ]] && line=4
+    check_reject "$work/$case_name/rej.jsonl" "$data/$input" $line id "duplicate id \"p1\" (first on line $((line - 2)), which was rejected)"
+    if grep -q '"id":"p1"' "$work/$case_name/out.jsonl"; then fail "p1 was scored from its second line"; else pass; fi
+    parse_summary
+    [[ "$read_n $scored_n $rejected_n" == "3 1 2" ]] && pass \
+      || fail "read/scored/rejected $read_n/$scored_n/$rejected_n, expected 3/1/2"
+    # Strict mode lists both errors.
+    case_name=ids.$input.strict
+    lr run "$policy" --input "$data/$input" "${now[@]}" --output out.jsonl
+    expect_rc 2
+    expect_err_contains "which was rejected"
+  done
+}
+
+# Strict mode lists up to 20 errors, then how many more; --rejects names its file; a run that
+# rejects every prospect fails (issue 13, items 4 and 5).
+group_listing() {
+  case_name=listing.many
+  lr run "$policy" --input "$data/many_errors.jsonl" "${now[@]}" --output out.jsonl
+  expect_rc 2
+  local n
+  n=$(grep -c ': data error in `employees`: expected a number' <<<"$err")
+  [[ $n -eq 20 ]] && pass || fail "$n errors listed, expected 20"
+  expect_err_contains "leadrules: 5 more; use --rejects FILE to keep going"
+  expect_err_contains "nothing was written"
+  [[ "$err" != *"many_errors.jsonl:25: data error"* ]] && pass || fail "the 21st error was listed"
+  expect_files
+  case_name=listing.few
+  lr run "$policy" --input "$data/rejected_id_reused.jsonl" "${now[@]}" --output out.jsonl
+  expect_rc 2
+  expect_err_contains "rejected_id_reused.jsonl:1: data error in \`employees\`"
+  expect_err_contains "rejected_id_reused.jsonl:3: data error in \`id\`"
+  expect_err_contains "leadrules: 2 data errors; use --rejects FILE"
+  expect_files
+  case_name=listing.rejects_named
+  lr run "$policy" --input "$data/many_errors.jsonl" "${now[@]}" --output out.jsonl --rejects rej.jsonl
+  expect_rc 0
+  expect_err_contains "leadrules: rejected 25 records: see rej.jsonl"
+  [[ $(wc -l <"$work/$case_name/rej.jsonl") -eq 25 ]] && pass || fail "rej.jsonl should hold 25 lines"
+  check_reject "$work/$case_name/rej.jsonl" "$data/many_errors.jsonl" 1 employees "expected a number"
+  # Activity lines rejected with their prospect are counted apart.
+  case_name=listing.rejects_with_activities
+  lr run "$policy" --input "$data/good.csv" --activities "$data/activities_bad_time.csv" "${now[@]}" \
+     --output out.jsonl --rejects rej.jsonl
+  expect_rc 0
+  expect_err_contains "leadrules: rejected 2 records (1 prospect, 1 activity line): see rej.jsonl"
+  check_reject "$work/$case_name/rej.jsonl" "$data/good.csv" 3 activities "its activity on line 3"
+  check_reject "$work/$case_name/rej.jsonl" "$data/activities_bad_time.csv" 3 at "bad time"
+  case_name=listing.all_rejected
+  lr run "$policy" --input "$data/all_rejected.jsonl" "${now[@]}" --output out.jsonl --rejects rej.jsonl
+  expect_rc 2
+  expect_err_contains "every prospect was rejected (2): see rej.jsonl"
+  expect_files rej.jsonl
+  check_reject "$work/$case_name/rej.jsonl" "$data/all_rejected.jsonl" 2 email "missing required field"
+}
+
+# Activity types that look like a listed kind (issue 13, item 11).
+group_kinds() {
+  case_name=kinds.near_misses
+  lr run "$data/feedback_policy.lr" --input "$data/feedback_kinds.jsonl" "${now[@]}" --output out.jsonl
+  expect_rc 0
+  expect_err_contains "skipped activities of kinds the schema does not list: Visit × 1 (did you mean \`visit\`?), chat × 1, page_view × 1 (did you mean \`pageview\`?)"
+}
+
 for g in "${groups[@]}"; do
   case $g in
-    strict|rejects|state|test|usage) "group_$g" ;;
+    strict|rejects|state|test|usage|columns|ids|listing|kinds) "group_$g" ;;
     *) echo "unknown group $g" >&2; exit 2 ;;
   esac
 done

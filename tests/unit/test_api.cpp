@@ -158,8 +158,10 @@ TEST_CASE("api: data errors are values naming line and field - keep_going collec
 
 TEST_CASE("api: CSV from memory with an activities buffer", "[api]") {
   Policy p = compile_ok(kPolicy, Engine::interp);
-  auto data = p.read_csv("id,email,employees\nc1,x@y.example,300\nc2,z@y.example,\n",
-                         "prospect_id,type,at,page\nc1,visit,2026-11-21T00:00:00Z,/pricing\n", "mem.csv");
+  auto data = p.read_csv(
+      "id,account,email,title,employees,status,signed_up\nc1,,x@y.example,,300,,\n"
+      "c2,,z@y.example,,,,\n",
+      "prospect_id,type,at,page\nc1,visit,2026-11-21T00:00:00Z,/pricing\n", "mem.csv");
   INFO((data ? std::string() : data.errors[0].message()));
   REQUIRE(data);
   auto results = p.evaluate(*data.batch, {.now = kNow});

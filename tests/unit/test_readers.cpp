@@ -479,8 +479,8 @@ TEST_CASE("defaults, from columns and missing placeholders", "[readers]") {
                                      "since=2026-11-22T00:00:00Z; tags=[new]; email=e; ",
                                  });
   }
-  SECTION("CSV without the optional or defaulted columns") {
-    auto r = read_csv_text(plan, "email,Prospect ID\ne,a\n");
+  SECTION("CSV without the defaulted columns") {
+    auto r = read_csv_text(plan, "email,City,Prospect ID\ne,,a\n");
     CHECK(dump(r.batch, plan) ==
           std::vector<std::string>{"id=a; status=Lead; visits=0; city=<missing>; ok=true; "
                                    "since=2026-11-22T00:00:00Z; tags=[new]; email=e; "});
@@ -743,16 +743,18 @@ TEST_CASE("data errors in strict mode: CSV", "[readers]") {
       {"id,email,id\np1,e,p1\n", acts_ok, "in.csv", 1, "id", "column \"id\" appears twice in the header"},
       {"", acts_ok, "in.csv", 0, "", "the file is empty"},
       {"id,email,n\np1,e,1\np2,\xff,1\n", acts_ok, "in.csv", 3, "", "not valid UTF-8"},
-      {"id,email,n\np1,e,1\n", std::string("prospect_id,type,at\np1,visit,2026-11-22\np9,visit,2026-11-22\n"),
+      {"id,email,n\np1,e,1\n",
+       std::string("prospect_id,type,at,page,secs\np1,visit,2026-11-22,,\np9,visit,2026-11-22,,\n"),
        "act.csv", 3, "prospect_id", "no prospect with id \"p9\" in "},
-      {"id,email,n\np1,e,1\n", std::string("prospect_id,type,at\np1,visit,2026-11-22\np1,visit,2026-13-22\n"),
+      {"id,email,n\np1,e,1\n",
+       std::string("prospect_id,type,at,page,secs\np1,visit,2026-11-22,,\np1,visit,2026-13-22,,\n"),
        "act.csv", 3, "at", "bad time \"2026-13-22\""},
-      {"id,email,n\np1,e,1\n", std::string("prospect_id,type,at\np1,,2026-11-22\n"), "act.csv", 2, "type",
-       "missing required field"},
-      {"id,email,n\np1,e,1\n", std::string("prospect_id,type,at\n,visit,2026-11-22\n"), "act.csv", 2,
-       "prospect_id", "missing required field"},
-      {"id,email,n\np1,e,1\n", std::string("prospect_id,type,at,secs\np1,visit,2026-11-22,x\n"), "act.csv", 2,
-       "secs", "expected a number, found \"x\""},
+      {"id,email,n\np1,e,1\n", std::string("prospect_id,type,at,page,secs\np1,,2026-11-22,,\n"), "act.csv", 2,
+       "type", "missing required field"},
+      {"id,email,n\np1,e,1\n", std::string("prospect_id,type,at,page,secs\n,visit,2026-11-22,,\n"), "act.csv",
+       2, "prospect_id", "missing required field"},
+      {"id,email,n\np1,e,1\n", std::string("prospect_id,type,at,page,secs\np1,visit,2026-11-22,,x\n"),
+       "act.csv", 2, "secs", "expected a number, found \"x\""},
       {"id,email,n\np1,e,1\n", std::string("prospect_id,type\np1,visit\n"), "act.csv", 1, "at",
        "no column \"at\" in the header"},
   };
@@ -850,14 +852,16 @@ TEST_CASE("keep_going: rejects add up and leave no trace", "[readers]") {
   CHECK_THAT(r.rejects[3].reason, Catch::StartsWith("broken JSON"));
   CHECK(r.rejects[4].field == "created_at");
   CHECK(r.rejects[4].text == lines[7].first);
-  // A rejected id is not taken: a later line may use it.
+  // A rejected line's id stays taken: a later line with it is a duplicate.
   auto again = read_jsonl_text(plan,
                                lines[1].first + "\n" +
                                    R"({"id":"bad1","email":"e","created_at":"2026-01-01"})"
                                    "\n",
                                true);
-  CHECK(again.batch.rows == 1);
-  CHECK(again.prospects_rejected == 1);
+  CHECK(again.batch.rows == 0);
+  CHECK(again.prospects_rejected == 2);
+  REQUIRE(again.rejects.size() == 2);
+  CHECK(again.rejects[1].reason == "duplicate id \"bad1\" (first on line 1, which was rejected)");
 }
 
 TEST_CASE("keep_going with the CSV pair", "[readers]") {
