@@ -162,12 +162,14 @@ std::string explain_text(plan::Plan const& plan, Batch const& batch, size_t row,
     if (why)
       for (int32_t i : blk.rules) {
         auto const& rule = plan.points[size_t(i)];
-        if (scored[size_t(i)]) continue;
+        auto const& d = why->points[size_t(i)];
+        // (Without the engine's points_why — evaluated without explain — the rules that scored
+        // are not listed, and not taken for rules that did not.)
+        if (scored[size_t(i)] || (rule.per ? d.matches > 0 : d.outcome == 1)) continue;
         if (rule.per) {
           no_match.push_back(rule.line);
           continue;
         }
-        auto const& d = why->points[size_t(i)];
         std::string what = d.outcome < 0
                                ? "unknown: " + (d.missing.empty() ? "a value" : d.missing) + " missing"
                                : "did not hold";

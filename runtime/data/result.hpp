@@ -50,6 +50,7 @@ struct DecayGroup {
 };
 struct PointsDetail {
   int8_t outcome = 1;             // `if` rules: 1 held, 0 did not hold, -1 unknown
+  uint32_t matches = 0;           // `per` rules: the activities it counts
   std::string missing;            // unknown: the missing values it reads ("employees, title")
   std::vector<DecayGroup> decay;  // `per` rules under a decay: the matches by factor, youngest first
 };

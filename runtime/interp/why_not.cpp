@@ -251,9 +251,11 @@ PointsDetail WhyNot::points(int32_t p) {
     if (d.outcome < 0) d.missing = missing(rule.condition);
     return d;
   }
+  auto matches = probe_.matches(p);
+  d.matches = uint32_t(matches.size());
   if (p_.decay.kind == plan::Decay::Kind::None) return d;
   auto const& batch = probe_.batch();
-  for (uint32_t a : probe_.matches(p)) {
+  for (uint32_t a : matches) {
     int64_t age = probe_.now() - batch.act_at[a];
     double factor = probe_.decay_factor(age);
     auto g = std::find_if(d.decay.begin(), d.decay.end(), [&](auto const& x) { return x.factor == factor; });

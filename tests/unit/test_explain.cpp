@@ -180,3 +180,15 @@ TEST_CASE("explain: a batch's explanation is the engine's result with the interp
   }
   CHECK(texts[0] == texts[1]);
 }
+
+TEST_CASE("explain: evaluated without explain, rules that scored are not taken for rules that did not",
+          "[explain]") {
+  Policy p = compile_ok(Engine::interp);
+  ProspectBuilder b = at_31(p);
+  b.set("employees", 300.0);
+  Scratch scratch;
+  std::string text = p.evaluate(b, kNow, scratch, /*explain=*/false).explain();
+  CHECK_FALSE(has(text, "employees >= 200"));
+  CHECK_FALSE(has(text, "no match"));
+  CHECK(has(explain(p, b), "         +10  line 15   points +10 if employees >= 200  (holds)\n"));
+}
