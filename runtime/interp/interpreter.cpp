@@ -74,6 +74,17 @@ std::vector<uint32_t> Interpreter::Probe::matches(int32_t points_rule) {
 
 double Interpreter::Probe::decay_factor(int64_t age) const { return ev_->decay_factor(age); }
 
+std::pair<int64_t, std::optional<int64_t>> Interpreter::Probe::activities(int32_t node) {
+  plan::Node n = interp_.plan_->nodes[size_t(node)];
+  auto& f = ev_->frame(row_, now_);
+  n.sub = uint8_t(plan::Agg::Count);
+  auto count = ev_->activity_agg(n, f, -1);
+  n.sub = uint8_t(plan::Agg::Last);
+  auto last = ev_->activity_agg(n, f, -1);
+  return {count.missing ? 0 : int64_t(count.num),
+          last.missing ? std::nullopt : std::optional<int64_t>(last.i)};
+}
+
 std::vector<uint8_t> Interpreter::column_predicate(int32_t node, bool activity_field, int32_t field,
                                                    Column const& column) const {
   size_t n = column.dict->size();

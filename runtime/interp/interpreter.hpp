@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "compiler/plan/plan.hpp"
@@ -52,6 +54,9 @@ class Interpreter final : public Engine {
     // input order; and the decay factor of an activity of that age.
     std::vector<uint32_t> matches(int32_t points_rule);
     double decay_factor(int64_t age) const;
+    // Of an activity aggregate node (`any form`, `no activity within 90d`): how many activities
+    // match it, and the time of the last.
+    std::pair<int64_t, std::optional<int64_t>> activities(int32_t node);
 
    private:
     Interpreter const& interp_;

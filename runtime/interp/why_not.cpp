@@ -138,6 +138,19 @@ void WhyNot::condition(int32_t node, int depth, std::vector<WhyLine>& out) {
       }
       return;
     }
+    case Op::ActAgg:
+      if (t == 0 && (n.sub == uint8_t(plan::Agg::Any) || n.sub == uint8_t(plan::Agg::No))) {
+        auto [count, last] = probe_.activities(node);
+        if (count == 0) {
+          needs("there is none");
+        } else {
+          int64_t ago = probe_.now() - last.value_or(probe_.now());
+          needs(fmt::format("there {} {}, the last {} ago", count == 1 ? "is" : "are", count, age_text(ago)));
+        }
+        return;
+      }
+      needs("which is " + is);
+      return;
     default: needs("which is " + is); return;
   }
 }
