@@ -111,6 +111,16 @@ bool is_top_keyword_at(std::string_view text, size_t p) {
   return false;
 }
 
+// A word that is not a declaration keyword but close to one, followed by a name (`segmnet hot`).
+bool misspelt_keyword_at(std::string_view text, size_t p) {
+  std::string_view w = word_from(text, p);
+  if (w.empty() || is_top_keyword_at(text, p)) return false;
+  std::vector<std::string> kws(std::begin(kDeclKeywords), std::end(kDeclKeywords));
+  if (closest_name(w, kws).empty()) return false;
+  size_t q = p + w.size();
+  return q < text.size() && (text[q] == ' ' || text[q] == '\t');
+}
+
 // What the declaration at `start` that failed to parse would have declared. A misspelt keyword
 // (`segmnet hot when …`) counts as the keyword it is closest to.
 void note_unparsed(std::string_view text, size_t start, ast::Policy::Unparsed& out) {
@@ -146,6 +156,9 @@ size_t resync(std::string_view text, size_t start, size_t err) {
       size_t col0 = text.rfind('\n', i - 1);
       bool column1 = col0 == i - 1;
       if (i > start && i >= err && is_top_keyword_at(text, i) && (depth <= 0 || column1)) return i;
+      // A misspelt keyword at column 1 (`segmnet hot when …`) starts a declaration too: its own
+      // error is reported, rather than the line being skipped without a word.
+      if (i > start && i >= err && column1 && depth <= 0 && misspelt_keyword_at(text, i)) return i;
     }
     if (c == '\n') {
       line_start = true;

@@ -1067,7 +1067,8 @@ TEST_CASE("parser: syntax errors with message, line and column", "[parser]") {
   check_error("let s = \"abc\nlet y = 2\n", "unterminated string", 1, 9);
   check_error("score behavior {\n  points +1 per visit\n\nscore fit {\n}\n",
               "expected `}` to close score block `behavior`", 4, 1);
-  check_error("points +1 if\nlet x = 1\n", "expected a condition after `if`", 2, 1);
+  check_error("points +1 if\nlet x = 1\n", "expected a condition after `if`, found the end of the line", 1,
+              13);
   check_error(
       "foo bar\n",
       "expected a declaration (schema, set, let, score, points, decay, grade, zone, segment, rule, test)", 1,
@@ -1143,7 +1144,8 @@ TEST_CASE("parser: syntax errors with message, line and column", "[parser]") {
 }
 
 TEST_CASE("parser: hints", "[parser]") {
-  CHECK(error_of("let x = 7days\n").hint == "durations are whole numbers with a unit: 30min, 48h, 90d, 2w");
+  CHECK(error_of("let x = 7days\n").hint ==
+        "write `7d`; durations are whole numbers with a unit: 30min, 48h, 90d, 2w");
   CHECK_THAT(error_of("let when = 1\n").hint, Catch::Contains("choose another name"));
   CHECK_THAT(error_of("segment s when 1 < x < 3\n").hint, Catch::Contains("`and`"));
   CHECK_THAT(error_of("rule \"r\" when a = 1 do f()\n").hint, Catch::Contains("=="));
