@@ -249,7 +249,9 @@ class Results {
   // grade, segments, one column per action kind, one per field the policy sets. Throws
   // std::invalid_argument naming a `keep` field the schema lacks.
   std::string to_csv(std::vector<std::string> const& keep = {}) const;
-  // `leadrules explain`: points by rule, grade moves, zone rows, fired rules (needs explain).
+  // `leadrules explain`: points by rule (decay by factor and age), grade moves, zone rows, fired
+  // rules (needs explain); and why the other segments, zones and rules do not hold or fire, and
+  // what an unknown `if` lacks, worked out by the interpreter for this row (whatever the engine).
   std::string explain(size_t row, bool colour = false) const;
 
   struct Impl;
