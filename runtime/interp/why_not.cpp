@@ -106,13 +106,15 @@ void WhyNot::condition(int32_t node, int depth, std::vector<WhyLine>& out) {
         for (auto& l : sub) out.push_back({l.depth - (one ? 1 : 0), std::move(l.text)});
       }
       return;
-    case Op::Not: needs(operands({n.a})); return;
-    case Op::Compare: needs(operands({n.args[0], n.args[1]})); return;
+    case Op::Not:
+    case Op::Compare:
     case Op::Within:
     case Op::InList:
     case Op::Match:
-    case Op::InSet: {
-      std::string ops = operands({n.a, n.op == Op::Match || n.op == Op::InSet ? -1 : n.b});
+    case Op::InSet: {  // the operands' values (a set, a regex: their text says it)
+      std::string ops = n.op == Op::Compare ? operands({n.args[0], n.args[1]})
+                        : n.op == Op::Not || n.op == Op::Match || n.op == Op::InSet ? operands({n.a})
+                                                                                    : operands({n.a, n.b});
       needs(ops.empty() ? "which is " + is : ops);
       return;
     }
