@@ -192,3 +192,41 @@ TEST_CASE("explain: evaluated without explain, rules that scored are not taken f
   CHECK_FALSE(has(text, "no match"));
   CHECK(has(explain(p, b), "         +10  line 15   points +10 if employees >= 200  (holds)\n"));
 }
+
+TEST_CASE("explain: an or alternative by alternative, a let opened up, an aggregate counted, max",
+          "[explain]") {
+  constexpr char const* kWhy = R"(policy "Why not"
+schema prospect {
+  id: string
+  email: string
+  country: string?
+  employees: number?
+}
+schema activity {
+  kinds visit
+}
+let big = employees >= 200
+segment target when big or country in {"JP", "US"}
+segment quiet when no visit within 30d
+rule "Ping" always max 2 when any visit do tag("ping")
+)";
+  for (Engine engine : {Engine::jit, Engine::interp}) {
+    auto compiled = Policy::compile(kWhy, "why.lr", {.engine = engine});
+    INFO(compiled.rendered());
+    REQUIRE(compiled);
+    Policy const& p = *compiled.policy;
+    ProspectBuilder b(p);
+    b.set("id", "w1").set("email", "a@b.example").set("country", "DE").set("employees", 50.0);
+    b.activity("visit", kNow - 2 * kDay);
+    b.fired("Ping", 2, kNow - kDay);
+    std::string text = explain(p, b);
+    CHECK(has(text,
+              "  not holding:\n"
+              "    target  (line 12): needs one of:\n"
+              "        needs big, which is false\n"
+              "            needs employees >= 200, employees is 50\n"
+              "        needs country in {\"JP\", \"US\"}, country is \"DE\"\n"
+              "    quiet  (line 13): needs no visit within 30d, there is 1, the last 2d ago\n"));
+    CHECK(has(text, "    \"Ping\" (line 14): holds, but fired 2 times, last 1d ago (max 2)\n"));
+  }
+}
