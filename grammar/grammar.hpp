@@ -588,7 +588,8 @@ struct action_arg_next : sor<template_value, expression> {};
 struct action_args : seq<action_arg, star<list_sep, must<action_arg_next>>> {};
 struct action_call : seq<action_name, ws, must<action_open>, ws, opt<action_args>, ws, must<action_close>> {};
 struct set_field : seq<identifier> {};
-struct set_equals : one<'='> {};
+struct set_compare : TAO_PEGTL_STRING("==") {};  // `set status == "MQL"` in a rule: an error
+struct set_equals : sor<set_compare, one<'='>> {};
 struct set_action_value : sor<template_value, expression> {};
 struct set_action : seq<kw_set, ws, must<set_field>, ws, must<set_equals>, ws, must<set_action_value>> {};
 struct action : sor<set_action, action_call> {};

@@ -501,6 +501,15 @@ struct action<g::set_action> {
   }
 };
 template <>
+struct action<g::set_compare> {
+  template <typename In>
+  static void apply(In const& in, State& st) {
+    fail(st.span(in), "`set` gives a field a value with `=`, not `==`",
+         "do set status = \"MQL\" (in a test, `expect set status == \"MQL\"` compares)");
+  }
+};
+
+template <>
 struct action<g::action_comma> {
   template <typename In>
   static void apply(In const& in, State& st) {

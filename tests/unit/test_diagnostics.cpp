@@ -130,6 +130,8 @@ TEST_CASE("diagnostics: operators of other languages name the one to write", "[d
   // In a rule the `=` error comes first, not "expected `do`".
   one_error("rule \"r\" when status = \"Lead\" do set status = \"MQL\"\n", "write `==`", 1, 22,
             "`=` gives values");
+  one_error("rule \"r\" when employees > 1 do set status == \"MQL\"\n",
+            "`set` gives a field a value with `=`", 1, 43);
   // `=` where it belongs is still fine.
   no_error("let x = 1\nset s = {\"a\"}\nrule \"r\" when x == 1 do set status = \"MQL\"\n");
 }
