@@ -15,6 +15,10 @@ struct Options {
   std::vector<std::string> policies;
   std::string policy, input, activities, now, output, format, rejects, state, id;
   std::vector<std::string> keep;  // run --keep: fields passed through to CSV
+  std::string new_policy;         // diff: NEW (OLD is `policy`)
+  std::string label, by, where;   // backtest --label, report --by / --where
+  std::string html;               // diff, backtest, report: --html FILE
+  bool fail_on_change = false;    // diff --fail-on-change
   std::string engine = "jit";
   unsigned threads = 0;  // 0: all cores
   bool explain = false, fmt_check = false, fmt_write = false, dry_run = false;
@@ -29,6 +33,9 @@ int run(Options const& o);
 int explain(Options const& o);
 int bench(Options const& o);
 int run_repl(Options const& o);  // repl.cpp
+int diff(Options const& o);      // diff.cpp
+int backtest(Options const& o);  // backtest.cpp
+int report(Options const& o);    // report.cpp
 
 // Shared by the subcommands: the compile options the environment asks for (cache, IR dump),
 // and --now (the current time when empty; throws std::invalid_argument when malformed).

@@ -144,6 +144,38 @@ int main(int argc, char** argv) {
   add_data_options(explain);
   explain->add_option("--id", o.id, "The prospect's id")->required();
 
+  // diff, backtest, report: the data options of run, text or JSON out, an HTML report with pictures.
+  auto add_report_options = [&](CLI::App* cmd) {
+    cmd->add_option("--input", o.input, "Prospects: .jsonl/.ndjson, .csv, or - for JSON Lines on stdin")
+        ->required();
+    cmd->add_option("--activities", o.activities, "Activities CSV (prospect_id,type,at,...)");
+    cmd->add_option("--now", o.now, "Evaluation time, RFC 3339 or YYYY-MM-DD (default: the current time)");
+    cmd->add_option("--engine", o.engine, "jit (the default) or interp")
+        ->check(CLI::IsMember({"jit", "interp"}));
+    cmd->add_option("--threads", o.threads, "Threads to score with (default: all cores)");
+    cmd->add_option("--rejects", o.rejects, "Write bad input records here and go on");
+    cmd->add_option("--format", o.format, "text (the default) or json")
+        ->check(CLI::IsMember({"text", "json"}));
+    cmd->add_option("--html", o.html, "Also write a self-contained HTML report with charts");
+  };
+  auto* diff = app.add_subcommand("diff", "Compare two versions of a policy over the same data");
+  diff->add_option("OLD", o.policy, "The current policy (.lr)")->required()->check(CLI::ExistingFile);
+  diff->add_option("NEW", o.new_policy, "The new version (.lr)")->required()->check(CLI::ExistingFile);
+  add_report_options(diff);
+  diff->add_flag("--fail-on-change", o.fail_on_change, "Exit 1 when any prospect's results change (CI)");
+
+  auto* backtest = app.add_subcommand("backtest", "Hold a policy's results against a conversion label");
+  backtest->add_option("POLICY", o.policy, "Policy file (.lr)")->required()->check(CLI::ExistingFile);
+  add_report_options(backtest);
+  backtest->add_option("--label", o.label, "The conversion label: a bool or 0/1 field, or an input column")
+      ->required();
+
+  auto* report = app.add_subcommand("report", "Count prospects by a field, the grade or a segment");
+  report->add_option("POLICY", o.policy, "Policy file (.lr)")->required()->check(CLI::ExistingFile);
+  add_report_options(report);
+  report->add_option("--by", o.by, "A field, `grade`, or a segment's name")->required();
+  report->add_option("--where", o.where, "Only prospects for which this condition holds");
+
   auto* bench =
       app.add_subcommand("bench", "Time the engines side by side on the same data (never fails on a time)");
   bench->add_option("POLICY", o.policy, "Policy file (.lr)")->required()->check(CLI::ExistingFile);
@@ -183,6 +215,9 @@ int main(int argc, char** argv) {
     if (*run) return cli::run(o);
     if (*explain) return cli::explain(o);
     if (*bench) return cli::bench(o);
+    if (*diff) return cli::diff(o);
+    if (*backtest) return cli::backtest(o);
+    if (*report) return cli::report(o);
     if (*repl) return cli::run_repl(o);
   } catch (std::exception const& e) {
     std::cerr << "leadrules: " << e.what() << "\n";

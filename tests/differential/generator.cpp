@@ -2175,6 +2175,9 @@ GeneratedCase Gen::run() {
                 "score >= " + rng_.pick(std::vector<std::string>{"20", "40", "60", "80", "0", "2.5", "-1"});
           else
             cond = boolean(c, opt_.max_depth - 1).s;
+          // A grade followed by a detached sign is an error (`D  -x`: write `D-`), so a
+          // condition that starts with one is parenthesised.
+          if (cond[0] == '-' || cond[0] == '+') cond = "(" + cond + ")";
           s += "  " + grade_lit().s + "  " + cond + "\n";
         }
         segs.push_back(s + "}\n");

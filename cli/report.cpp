@@ -1,0 +1,13 @@
+// `leadrules report`: being written (issue 10); until then it says so and exits 2.
+#include <iostream>
+
+#include "commands.hpp"
+
+namespace leadrules::cli {
+
+int report(Options const&) {
+  std::cerr << "leadrules report: not available in this build yet\n";
+  return 2;
+}
+
+}  // namespace leadrules::cli
