@@ -87,7 +87,7 @@ std::string bar_chart(std::string const& title, std::vector<std::string> const& 
     legend.emplace_back(s.name, s.colour);
     for (double v : s.values) top = std::max(top, v);
   }
-  top = y_format == "percent" ? 1.0 : nice_max(top);
+  top = y_format == "percent" ? 1.0 : 4 * nice_max(top / 4);  // four grid steps of a nice size
   std::string out = open_svg(title, series.size() > 1 ? legend : decltype(legend){});
   out += y_grid(top, y_format);
   double plot_w = kWidth - kLeft - kRight, plot_h = kHeight - kTop - kBottom;
