@@ -198,6 +198,16 @@ ast::Policy parse_policy_partial(SourceFile const& source, Diagnostics& diags) {
   bool seen_decl = false;
   size_t pos = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;  // a UTF-8 byte order mark
   size_t prev_end = std::string_view::npos;
+  size_t prev_start = 0;
+  bool prev_decl = false;  // the last declaration that parsed is the last of policy.decls
+  // A declaration that parsed but was cut short by the mistake after it (`within 30 dayz`): its
+  // checker errors would be about the same mistake, so it is left out of the tree.
+  auto drop_previous = [&] {
+    if (!prev_decl) return;
+    policy.decls.pop_back();
+    note_unparsed(text, prev_start, unparsed);
+    prev_decl = false;
+  };
 
   while (true) {
     pos = skip_ws(st, pos);
@@ -209,6 +219,8 @@ ast::Policy parse_policy_partial(SourceFile const& source, Diagnostics& diags) {
       (void)pg::parse<pg::must<g::declaration>, action, control>(in, st);
       pos = size_t(in.current() - st.base);
       prev_end = pos;
+      prev_start = start;
+      prev_decl = false;
       auto& item = st.items.back();
       if (auto* p = std::get_if<PolicyItem>(&item)) {
         if (seen_decl || policy.name) {
@@ -226,6 +238,7 @@ ast::Policy parse_policy_partial(SourceFile const& source, Diagnostics& diags) {
       } else {
         policy.decls.push_back(std::move(std::get<DeclItem>(item).decl));
         seen_decl = true;
+        prev_decl = true;
       }
     } catch (SyntaxError const& e) {
       ok = false;
@@ -241,6 +254,9 @@ ast::Policy parse_policy_partial(SourceFile const& source, Diagnostics& diags) {
         else if (prev_end != std::string_view::npos &&
                  source.position(uint32_t(prev_end)).line == source.position(uint32_t(start)).line)
           d.hint = "the declaration before ends here; is an operator or a comma missing?";
+        if (prev_end != std::string_view::npos &&
+            source.position(uint32_t(prev_end)).line == source.position(uint32_t(start)).line)
+          drop_previous();
       }
       // The line of the error starts with a declaration keyword that the declaration before read
       // as its last operand (`let x = a >` then `score fit {`): say so, and note that declaration.
@@ -250,16 +266,19 @@ ast::Policy parse_policy_partial(SourceFile const& source, Diagnostics& diags) {
       if (line_begin < start && is_top_keyword_at(text, line_begin)) {
         note_unparsed(text, line_begin, unparsed);
         std::string_view kw = word_from(text, line_begin);
-        if (prev_end == line_begin + kw.size() && (kw == "score" || kw == "grade"))
+        if (prev_end == line_begin + kw.size() && (kw == "score" || kw == "grade")) {
+          drop_previous();
           d.hint = fmt::format(
               "the line before ends with an operator, so it took this line's `{}` as its operand; is "
               "that operand missing?",
               kw);
+        }
       }
       diags.add(std::move(d));
       note_unparsed(text, start, unparsed);
       pos = resync(text, start, e.span.begin);
       prev_end = std::string_view::npos;
+      prev_decl = false;
     } catch (pg::parse_error const& e) {
       ok = false;
       size_t at = e.positions().empty() ? start : start + e.positions().front().byte;

@@ -245,3 +245,19 @@ TEST_CASE("diagnostics: parse_policy_partial keeps what parsed", "[diagnostics]"
   Diagnostics d2;
   CHECK_FALSE(parse_policy(src, d2));  // the whole-or-nothing entry point is unchanged
 }
+
+TEST_CASE("diagnostics: a declaration cut short by the mistake after it is not checked", "[diagnostics]") {
+  // `within 30` parsed, then `dayz` fails: one error, not a second one about the number 30.
+  one_error("points +1 per visit within 30 dayz\n", "found `dayz`", 1, 31,
+            "the declaration before ends here");
+  // `let x = a >` took the next line's `score` as its operand: the let is not checked either.
+  one_error("let x = employees >\nscore fit {\n  points +1 if x\n}\n", "found `fit`", 2, 7,
+            "took this line's `score` as its operand");
+}
+
+TEST_CASE("diagnostics: what is missing at the end of a line is reported on that line", "[diagnostics]") {
+  one_error("grade start\nsegment s when grade >= B\n",
+            "expected a grade like `D` or `B+`, found the end of the line", 1, 12);
+  one_error("segment big when employees >=\nsegment s when score > 1\n", "found the end of the line", 1, 30);
+  one_error("rule \"r\" every\n  when score > 1 do tag(\"x\")\n", "expected a duration", 1, 15);
+}
