@@ -15,8 +15,9 @@
 //
 // Layout: the rules are in grammar.hpp; the parse state and the actions' helpers in
 // parser_internal.hpp (parser_nodes.cpp); the error messages and the control in
-// parser_errors.hpp (parser_errors.cpp); the actions in parser_actions_expr.hpp and
-// parser_actions_decl.hpp. This file is the driver.
+// parser_errors.hpp (parser_errors.cpp); the actions in parser_actions_expr.hpp,
+// parser_actions_decl.hpp and (those that name a mistake) parser_actions_mistakes.hpp. This file
+// is the driver.
 
 #include "grammar/parser.hpp"
 
@@ -31,6 +32,7 @@
 #include "grammar/grammar.hpp"
 #include "grammar/parser_actions_decl.hpp"
 #include "grammar/parser_actions_expr.hpp"
+#include "grammar/parser_actions_mistakes.hpp"
 #include "grammar/parser_errors.hpp"
 #include "grammar/parser_internal.hpp"
 
