@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "compare.hpp"
 #include "repl_session.hpp"
 
 namespace leadrules::cli::repl {
@@ -55,11 +56,6 @@ void Session::cmd_reload(Scanner& s, std::ostream& out) {
 
 namespace {
 
-// Ids of prospects that moved one way or the other, with the first few shown.
-struct Moves {
-  std::vector<std::string> in, out;
-};
-
 std::string examples(std::vector<std::string> const& ids, size_t shown = 3) {
   std::string s;
   for (size_t i = 0; i < ids.size() && i < shown; ++i) s += (i ? ", " : "") + ids[i];
@@ -69,6 +65,7 @@ std::string examples(std::vector<std::string> const& ids, size_t shown = 3) {
 
 }  // namespace
 
+// The comparison is compare::compare (cli/compare.cpp), the one `leadrules diff` makes.
 void Session::cmd_diff(Scanner& s, std::ostream& out) {
   no_more(s);
   if (!batch_) throw Failure{"no input to compare on: start the REPL with --input FILE", std::nullopt, {}};
@@ -79,69 +76,25 @@ void Session::cmd_diff(Scanner& s, std::ostream& out) {
   Batch const& new_batch = *batch_;
   auto old_results = old_policy.evaluate(old_batch, {.now = state_.now});
   auto new_results = policy_.evaluate(new_batch, {.now = state_.now});
-
-  std::vector<std::string> score_changes, grade_changes, unmatched;
-  std::map<std::string, Moves> segments, rules;
-  std::vector<std::string> segment_order, rule_order;
-  auto note_name = [](std::vector<std::string>& order, std::string const& name) {
-    if (std::find(order.begin(), order.end(), name) == order.end()) order.push_back(name);
-  };
-  for (auto const& seg : policy_.segments()) note_name(segment_order, seg.name);
-  for (auto const& seg : old_policy.segments()) note_name(segment_order, seg.name);
-  for (auto const& r : policy_.rules()) note_name(rule_order, r);
-  for (auto const& r : old_policy.rules()) note_name(rule_order, r);
-  auto has = [](std::vector<std::string> const& v, std::string const& x) {
-    return std::find(v.begin(), v.end(), x) != v.end();
-  };
-  size_t changed = 0;
-  for (size_t row = 0; row < new_batch.size(); ++row) {
-    std::string id(new_batch.id(row));
-    auto old_row = old_batch.find(id);
-    if (!old_row) {
-      unmatched.push_back(id);
-      continue;
-    }
-    Result a = old_results[*old_row], b = new_results[row];
-    bool any = false;
-    if (a.score != b.score) {
-      score_changes.push_back(fmt::format("{} {} → {}", id, format_number(a.score), format_number(b.score)));
-      any = true;
-    }
-    if (a.grade != b.grade) {
-      grade_changes.push_back(fmt::format("{} {} → {}", id, a.grade, b.grade));
-      any = true;
-    }
-    for (auto const& name : segment_order) {
-      bool was = has(a.segments, name), is = has(b.segments, name);
-      if (was != is) (is ? segments[name].in : segments[name].out).push_back(id), any = true;
-    }
-    for (auto const& name : rule_order) {
-      bool was = has(a.fired, name), is = has(b.fired, name);
-      if (was != is) (is ? rules[name].in : rules[name].out).push_back(id), any = true;
-    }
-    changed += any;
-  }
+  auto c = compare::compare({old_policy, old_batch, old_results}, {policy_, new_batch, new_results});
 
   out << fmt::format("{} prospects in {}, previous version → current version, at {}:\n", new_batch.size(),
                      config_.input, format_time(state_.now));
   std::vector<std::string> same;  // what changes for no prospect
-  auto count_line = [&](char const* what, std::vector<std::string> const& list) {
-    if (list.empty())
+  auto count_line = [&](char const* what, std::vector<compare::Change> const& list) {
+    if (list.empty()) {
       same.push_back(what);
-    else
-      out << fmt::format("  {}: {} change{}: {}\n", what, list.size(), list.size() == 1 ? "" : "s",
-                         examples(list));
+      return;
+    }
+    std::vector<std::string> shown;
+    for (auto const& ch : list) shown.push_back(fmt::format("{} {} → {}", ch.id, ch.before, ch.after));
+    out << fmt::format("  {}: {} change{}: {}\n", what, list.size(), list.size() == 1 ? "" : "s",
+                       examples(shown));
   };
-  count_line("score", score_changes);
-  count_line("grade", grade_changes);
-  auto zone_of = [&](std::string const& name) {
-    for (Policy const* p : std::initializer_list<Policy const*>{&policy_, &old_policy})
-      for (auto const& seg : p->segments())
-        if (seg.name == name) return seg.zone;
-    return false;
-  };
+  count_line("score", c.scores);
+  count_line("grade", c.grades);
   // "1 enters (p-008), 2 leave (p-001, p-002)" / "fires for 1 more (p-008), for 2 fewer (...)"
-  auto move_line = [&](std::string const& label, Moves const& m, bool rule) {
+  auto move_line = [&](std::string const& label, compare::Moves const& m, bool rule) {
     if (m.in.empty() && m.out.empty()) {
       same.push_back(label);
       return;
@@ -160,18 +113,19 @@ void Session::cmd_diff(Scanner& s, std::ostream& out) {
     part(m.out, false);
     out << fmt::format("  {}: {}\n", label, parts);
   };
-  for (auto const& name : segment_order)
-    move_line(fmt::format("{} {}", zone_of(name) ? "zone" : "segment", name), segments[name], false);
-  for (auto const& name : rule_order) move_line("rule " + quote(name), rules[name], true);
+  for (auto const& seg : c.segments)
+    move_line(fmt::format("{} {}", seg.zone ? "zone" : "segment", seg.name), c.segment_moves[seg.name],
+              false);
+  for (auto const& r : c.rules) move_line("rule " + quote(r.name), c.rule_moves[r.name], true);
   if (!same.empty()) {
     std::string list;
     for (auto const& x : same) list += (list.empty() ? "" : ", ") + x;
     out << fmt::format("  the same for every prospect: {}\n", list);
   }
-  if (!unmatched.empty())
-    out << fmt::format("  not in the previous version's input: {}\n", examples(unmatched));
-  out << fmt::format("  {} of {} prospects change, {} unchanged\n", changed, new_batch.size(),
-                     new_batch.size() - changed - unmatched.size());
+  if (!c.only_new.empty())
+    out << fmt::format("  not in the previous version's input: {}\n", examples(c.only_new));
+  out << fmt::format("  {} of {} prospects change, {} unchanged\n", c.changed, new_batch.size(),
+                     c.pairs.size() - c.changed);
 }
 
 }  // namespace leadrules::cli::repl
