@@ -121,12 +121,15 @@ lr backtest "$policy" --input unlabelled.csv --label converted
 expect_rc 2
 expect_err 'no prospect has a label'
 
-# Rendered in headless Chromium when there is one: the page loads and draws its five charts.
+# Rendered in headless Chromium when there is one: the page loads with no console message and
+# draws its five charts.
 if command -v chromium >/dev/null; then
   case_name=chromium
-  dom=$(timeout 120 chromium --headless --no-sandbox --disable-gpu --dump-dom "file://$work/report.html" 2>chromium.err)
+  dom=$(timeout 120 chromium --headless --no-sandbox --disable-gpu --enable-logging=stderr --v=0 \
+    --dump-dom "file://$work/report.html" 2>chromium.err)
   charts=$(grep -o '<svg class="chart"' <<<"$dom" | wc -l)
   [[ $charts -eq 5 ]] || fail "Chromium drew $charts charts, expected 5: $(tail -3 chromium.err)"
+  ! grep -q ':CONSOLE' chromium.err || fail "console messages: $(grep ':CONSOLE' chromium.err)"
 fi
 
 if [[ $failures -gt 0 ]]; then
