@@ -130,7 +130,8 @@ void rank(std::vector<Outcome>& outcomes, Figures& f) {
 }
 
 std::string text(Figures const& f) {
-  std::string out = fmt::format("backtest of \"{}\" ({}) on {}\n", f.policy_name, f.policy_path, f.input);
+  std::string out = fmt::format("backtest of \"{}\" ({}) on {}\n", f.policy_name, f.policy_path,
+                                f.input == "-" ? "standard input" : f.input);
   out += fmt::format("label `{}`{}: {} labelled, {} converted, base rate {}\n", f.label,
                      f.column == f.label ? "" : fmt::format(" (column \"{}\")", f.column),
                      plural(f.labelled, "prospect", "prospects"), count_text(f.converted),
