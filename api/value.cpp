@@ -138,6 +138,12 @@ std::optional<int64_t> parse_duration(std::string_view text) { return stdlib::pa
 std::string format_duration(int64_t micros) { return stdlib::format_duration(micros); }
 std::string format_number(double v) { return stdlib::format_number(v); }
 
+std::string json_quote(std::string_view text) {
+  std::string out;
+  stdlib::append_json_string(out, text);
+  return out;
+}
+
 std::string suggest_name(std::string_view word, std::vector<std::string> const& candidates) {
   return stdlib::closest_name(word, candidates);
 }

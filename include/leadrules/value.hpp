@@ -60,6 +60,9 @@ std::optional<Value> parse_literal(std::string_view text, ValueType type, int64_
 // Numbers as results print them: the shortest decimal that reads back, `-0` as `0`.
 std::string format_number(double v);
 
+// `text` as a JSON string, quotes included (for tools that write their own JSON around results).
+std::string json_quote(std::string_view text);
+
 // Did-you-mean: the candidate closest to a misspelt `word` (a swap of two letters counts as one
 // edit), or "" when none is close enough to suggest. suggest_spelling first matches ignoring
 // case, spaces and punctuation (`Prospect Id` -> `Prospect ID`).
