@@ -340,12 +340,26 @@ LEADRULES_ERROR(g::list_close, "expected `]` to close the list", "lists are writ
 // Messages of must<> targets that are an operand: missing at the end of a line, the error is
 // reported there.
 inline bool operand_expected(std::string_view message) {
-  for (std::string_view m :
-       {"expected an expression", "expected a condition", "expected a value", "expected an argument",
-        "expected a grade", "expected a duration", "expected a time", "expected a number",
-        "expected a whole number", "expected the points", "expected a percentage", "expected the name of",
-        "expected the rule's name", "expected the test's name", "expected the policy's name",
-        "expected a field name"})
+  for (std::string_view m : {"expected an expression",
+                             "expected a condition",
+                             "expected a value",
+                             "expected an argument",
+                             "expected a grade",
+                             "expected a duration",
+                             "expected a time",
+                             "expected a number",
+                             "expected a whole number",
+                             "expected the points",
+                             "expected a percentage",
+                             "expected the name of",
+                             "expected the rule's name",
+                             "expected the test's name",
+                             "expected the policy's name",
+                             "expected a field name",
+                             "expected `)`",
+                             "expected `,` or `)`",
+                             "expected `]`",
+                             "expected `}` to close the set"})
     if (message.starts_with(m)) return true;
   return false;
 }

@@ -1085,7 +1085,7 @@ TEST_CASE("parser: syntax errors with message, line and column", "[parser]") {
   check_error("let x = @22-11-2026\n", "expected a date like `@2026-11-22`", 1, 10);
   check_error("let x = \"a\\qb\"\n", "unknown escape `\\q`", 1, 11);
   check_error("let x = \"\\u{110000}\"\n", "is not a Unicode character", 1, 10);
-  check_error("let x = (a + b\nlet y = 1\n", "expected `)` to close `(`", 2, 1);
+  check_error("let x = (a + b\nlet y = 1\n", "expected `)` to close `(`, found the end of the line", 1, 15);
   check_error("schema prospect {\n  id: int\n}\n", "unknown type `int`", 2, 7);
   check_error("schema prospect {\n  id: [number]\n}\n", "only `[string]` lists", 2, 8);
   check_error("schema prospect {\n  when: string\n}\n", "`when` is a reserved word and cannot name a field",
