@@ -31,12 +31,38 @@ bool same_fields(std::vector<FieldInfo> const& a, std::vector<FieldInfo> const& 
   });
 }
 
-// One batch serves both versions when they read the same fields and activities and know the same
-// rules (a batch's firing history is kept by rule).
+// The text of a policy's schema blocks, blanks collapsed: fields with their defaults, which the
+// read applies and FieldInfo does not show.
+std::string schema_text(Policy const& p) {
+  std::string const& src = p.source_text();
+  std::string out;
+  for (size_t at = 0; (at = src.find("schema ", at)) != std::string::npos;) {
+    if (at > 0 && src[at - 1] != '\n') {
+      ++at;
+      continue;
+    }
+    size_t end = src.find("\n}", at);
+    if (end == std::string::npos) end = src.size();
+    for (size_t i = at; i < end; ++i) {
+      char ch = src[i];
+      bool blank = ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+      if (!blank)
+        out += ch;
+      else if (!out.empty() && out.back() != ' ')
+        out += ' ';
+    }
+    out += "}\n";
+    at = end;
+  }
+  return out;
+}
+
+// One batch serves both versions when they read the same fields and activities, written alike
+// (defaults included), and know the same rules (a batch's firing history is kept by rule).
 bool reads_alike(Policy const& a, Policy const& b) {
-  return same_fields(a.fields(), b.fields()) && same_fields(a.activity_fields(), b.activity_fields()) &&
-         a.activity_kinds() == b.activity_kinds() && a.rules() == b.rules() && a.id_field() == b.id_field() &&
-         a.account_field() == b.account_field();
+  return schema_text(a) == schema_text(b) && same_fields(a.fields(), b.fields()) &&
+         same_fields(a.activity_fields(), b.activity_fields()) && a.activity_kinds() == b.activity_kinds() &&
+         a.rules() == b.rules() && a.id_field() == b.id_field() && a.account_field() == b.account_field();
 }
 
 // The input read by a policy, or nullopt with the errors printed (as `run` prints them).

@@ -66,6 +66,12 @@ sed 's/^points +10 per webinar within 30d/points +25 per webinar within 30d/; s/
 cmp -s nurture_v2.lr "$csv/policy.lr" && fail "the sed changed nothing in examples/nurture/policy.lr"
 check_counts "$csv/policy.lr" nurture_v2.lr "$csv/prospects.csv" --activities "$csv/activities.csv"
 
+case_name=schema_default  # a default changed: each version reads the input with its own schema
+sed 's/^  status: string = "Prospect"/  status: string = "New"/' "$old" >default_v2.lr
+cmp -s default_v2.lr "$old" && fail "the sed changed nothing in examples/pardot/policy.lr"
+check_counts "$old" default_v2.lr "$input"
+grep -q '"MQL":{"gained":0,"lost":1}' diff.json || fail "MQL (status now New) should lose p-005: $(cat diff.json)"
+
 case_name=identical
 lr diff "$old" "$old" --input "$input" "${now[@]}" --fail-on-change; expect_rc 0
 expect_out "0 of 14 prospects change, 14 unchanged"
