@@ -69,9 +69,15 @@ run_session() {
     printf '$ %s\n' "$cmd" >>"$out"
     (cd "$dir" && bash -c "$cmd") >>"$out" 2>&1
   done
+  # Named pipes rather than a coproc: bash unsets a coproc's descriptors when it exits, so a REPL
+  # that stops at once (a policy with errors) could lose its output to the race.
+  local in_pipe=$dir/.repl-in out_pipe=$dir/.repl-out to from pid
+  rm -f "$in_pipe" "$out_pipe"
+  mkfifo "$in_pipe" "$out_pipe"
   # shellcheck disable=SC2086
-  coproc REPL { cd "$dir" && exec env NO_COLOR=1 HOME="$dir" timeout 60 "$LEADRULES" repl $args 2>&1; }
-  local to=${REPL[1]} from=${REPL[0]} pid=$REPL_PID
+  (cd "$dir" && exec env NO_COLOR=1 HOME="$dir" timeout 60 "$LEADRULES" repl $args <"$in_pipe" >"$out_pipe" 2>&1) &
+  pid=$!
+  exec {to}>"$in_pipe" {from}<"$out_pipe"  # the same order as the REPL opens them: no deadlock
   # wait_answer: copies the REPL's output to $out up to the sync answer (false at end of output).
   wait_answer() {
     echo "$sync_entry" >&"$to" 2>/dev/null || true
@@ -98,9 +104,11 @@ run_session() {
     wait_answer || alive=0
   done
   exec {to}>&-
-  if [[ -n "${REPL[0]:-}" ]]; then cat <&"$from" >>"$out"; fi
+  cat <&"$from" >>"$out"
   wait "$pid"
   echo "[exit $?]" >>"$out"
+  exec {from}<&-
+  rm -f "$in_pipe" "$out_pipe"
   for cmd in "${thens[@]}"; do
     printf '$ %s\n' "$cmd" >>"$out"
     cp "$out" "$dir/transcript.txt"
