@@ -504,6 +504,11 @@ std::string html_report(compare::Comparison const& c, Sides const& s, Options co
 
   auto diverging = [&](char const* title, std::vector<compare::Name> const& names,
                        std::map<std::string, compare::Moves> const& moves, bool rule) {
+    if (moves.empty()) {
+      page.paragraph(rule ? "No rule gains or loses a prospect."
+                          : "No prospect enters or leaves a segment or zone.");
+      return;
+    }
     std::vector<std::string> labels;
     std::vector<double> pos, neg;
     for (auto const& n : names) {

@@ -115,6 +115,14 @@ for what in "<svg" "Scores: old against new" "Grades: old (rows) to new (columns
   "Prospects entering and leaving" "Prospects each rule gains and loses" "p-005"; do
   grep -qF "$what" report.html || fail "report.html lacks: $what"
 done
+python3 "$root/tests/cli/html_render.py" report.html --min-charts 5 >render.txt 2>&1
+render=$?
+[[ $render -eq 0 || $render -eq 77 ]] || fail "report.html in Chromium: $(cat render.txt)"
+lr diff "$old" "$old" --input "$input" "${now[@]}" --html same.html; expect_rc 0
+grep -qF "No prospect enters or leaves a segment or zone." same.html || fail "same.html: no word for no change"
+python3 "$root/tests/cli/html_render.py" same.html --min-charts 3 >render.txt 2>&1
+render=$?
+[[ $render -eq 0 || $render -eq 77 ]] || fail "same.html in Chromium: $(cat render.txt)"
 ! grep -qiE "<script|https?://[^\"]*\.(js|css|woff)" report.html || fail "report.html fetches something"
 
 if [[ $failures -gt 0 ]]; then
