@@ -19,15 +19,6 @@ namespace leadrules::cli {
 
 namespace backtest_figures {
 
-std::string count_text(size_t n) {
-  std::string digits = std::to_string(n), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
 std::string plural(size_t n, std::string_view one, std::string_view many) {
   return fmt::format("{} {}", count_text(n), n == 1 ? one : many);
 }
@@ -44,25 +35,6 @@ std::string fixed(std::optional<double> v, int decimals) {
   return v ? fmt::format("{:.{}f}", *v, decimals) : "-";
 }
 std::string number(std::optional<double> v) { return v ? format_number(*v) : "null"; }
-
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20)
-          out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
-        else
-          out += c;
-    }
-  }
-  return out + "\"";
-}
 
 // A bar of `rate` (0..1) in `width` characters, as explain's histogram draws them.
 std::string bar(std::optional<double> rate, size_t width = 40) {
@@ -184,8 +156,8 @@ std::string text(Figures const& f) {
 
 std::string json(Figures const& f) {
   std::string out = "{";
-  out += fmt::format("\"policy\":{},\"input\":{},\"label\":{},\"column\":{},", json_string(f.policy_path),
-                     json_string(f.input), json_string(f.label), json_string(f.column));
+  out += fmt::format("\"policy\":{},\"input\":{},\"label\":{},\"column\":{},", json_quote(f.policy_path),
+                     json_quote(f.input), json_quote(f.label), json_quote(f.column));
   out += fmt::format("\"prospects\":{},\"labelled\":{},\"unlabelled\":{},\"converted\":{},", f.prospects,
                      f.labelled, f.prospects - f.labelled, f.converted);
   out += fmt::format("\"base_rate\":{},\"auc\":{},", number(f.base_rate()), number(f.auc));
@@ -193,20 +165,20 @@ std::string json(Figures const& f) {
   for (size_t i = 0; i < f.segments.size(); ++i) {
     auto const& c = f.segments[i].cell;
     out += fmt::format("{}{}:{{\"size\":{},\"converted\":{},\"precision\":{},\"recall\":{},\"lift\":{}}}",
-                       i ? "," : "", json_string(f.segments[i].name), c.size, c.converted,
+                       i ? "," : "", json_quote(f.segments[i].name), c.size, c.converted,
                        number(f.precision(c)), number(f.recall(c)), number(f.lift(c)));
   }
   out += "},\"zones\":[";
   bool first = true;
   for (auto const& s : f.segments)
     if (s.zone) {
-      out += (first ? "" : ",") + json_string(s.name);
+      out += (first ? "" : ",") + json_quote(s.name);
       first = false;
     }
   out += "],\"grades\":{";
   for (size_t i = 0; i < f.grades.size(); ++i) {
     auto const& [g, c] = f.grades[i];
-    out += fmt::format("{}{}:{{\"size\":{},\"converted\":{},\"rate\":{}}}", i ? "," : "", json_string(g),
+    out += fmt::format("{}{}:{{\"size\":{},\"converted\":{},\"rate\":{}}}", i ? "," : "", json_quote(g),
                        c.size, c.converted, number(f.precision(c)));
   }
   out += "},\"deciles\":[";
@@ -356,8 +328,7 @@ int backtest(Options const& o) {
   size_t const read = batch.prospects_read();
   std::cerr << fmt::format("leadrules: read {} in {:.2f} s; scored {}, rejected {} in {:.3f} s\n",
                            backtest_figures::plural(read, "prospect", "prospects"), in.load_seconds,
-                           backtest_figures::count_text(batch.size()),
-                           backtest_figures::count_text(read - batch.size()), eval_seconds);
+                           count_text(batch.size()), count_text(read - batch.size()), eval_seconds);
   if (!o.html.empty()) std::cerr << "leadrules: wrote the report to " << o.html << "\n";
   print_data_summary(batch, o.rejects);
   return 0;

@@ -58,7 +58,6 @@ struct Outcome {
 void rank(std::vector<Outcome>& outcomes, Figures& f);
 
 std::string text(Figures const& f);
-std::string count_text(size_t n);                                           // 1733 -> "1,733"
 std::string plural(size_t n, std::string_view one, std::string_view many);  // "1 prospect", "2 prospects"
 std::string json(Figures const& f);
 std::string html(Figures const& f);

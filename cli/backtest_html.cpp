@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "backtest_figures.hpp"
+#include "commands.hpp"
 #include "html_report.hpp"
 #include "leadrules/value.hpp"
 

@@ -48,6 +48,7 @@ inline double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 unsigned thread_count(Options const& o);  // --threads, or all cores
+std::string count_text(size_t n);         // 1733 -> "1,733": summaries are read by people
 
 // load.cpp: the policy compiled and the input read, or an exit code (errors already printed).
 struct Loaded {

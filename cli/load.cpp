@@ -17,6 +17,15 @@ unsigned thread_count(Options const& o) {
   return n ? n : 1;
 }
 
+std::string count_text(size_t n) {
+  std::string digits = std::to_string(n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
 void print_data_error(DataError const& e) { std::cerr << e.message() << "\n"; }
 
 namespace {

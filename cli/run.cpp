@@ -10,16 +10,6 @@ namespace leadrules::cli {
 
 namespace {
 
-// 1733 -> "1,733": the summary is read by people.
-std::string count_text(size_t n) {
-  std::string digits = std::to_string(n), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
 // How many prospects each segment (zones included) holds for and each rule fired for: the first
 // question after a run. Long lists stop after kShown entries.
 void print_outcome_summary(Policy const& policy, Results const& results) {
