@@ -168,8 +168,9 @@ int report(Options const& o) {
     for (size_t i = 0; i < order.size(); ++i) out += (i ? "," : "") + group_json(order[i], policy, segs);
     std::cout << out << "]}\n";
   } else {
-    std::cout << fmt::format("{} of {} prospects{}, by {}: {} group{}\n", matched, batch.size(), where_text,
-                             o.by, order.size(), order.size() == 1 ? "" : "s");
+    std::cout << fmt::format("{} of {} prospects{}, by {}: {} group{}\n", count_text(matched),
+                             count_text(batch.size()), where_text, o.by, order.size(),
+                             order.size() == 1 ? "" : "s");
     size_t rest = 0, rest_groups = 0;
     for (size_t i = 0; i < order.size(); ++i) {
       auto const& g = order[i];
@@ -178,17 +179,18 @@ int report(Options const& o) {
         ++rest_groups;
         continue;
       }
-      std::cout << fmt::format("\n{}  {} ({})\n", g.value, g.count, percent(g.count, matched));
+      std::cout << fmt::format("\n{}  {} ({})\n", g.value, count_text(g.count), percent(g.count, matched));
       std::string grades, segments, rules;
       for (auto const& [grade, n] : g.grades)
-        grades += fmt::format("{}{} {}", grades.empty() ? "" : " · ", grade, n);
+        grades += fmt::format("{}{} {}", grades.empty() ? "" : " · ", grade, count_text(n));
       for (size_t s : segs)
         if (g.segments[s])
-          segments +=
-              fmt::format("{}{} {}", segments.empty() ? "" : " · ", policy.segments()[s].name, g.segments[s]);
+          segments += fmt::format("{}{} {}", segments.empty() ? "" : " · ", policy.segments()[s].name,
+                                  count_text(g.segments[s]));
       for (size_t r = 0; r < policy.rules().size(); ++r)
         if (g.rules[r])
-          rules += fmt::format("{}\"{}\" {}", rules.empty() ? "" : " · ", policy.rules()[r], g.rules[r]);
+          rules += fmt::format("{}\"{}\" {}", rules.empty() ? "" : " · ", policy.rules()[r],
+                               count_text(g.rules[r]));
       std::cout << fmt::format("  grades    {}\n", grades);
       std::cout << fmt::format("  segments  {}\n", segments.empty() ? "(none)" : segments);
       std::cout << fmt::format("  rules     {}\n", rules.empty() ? "(none fired)" : rules);
@@ -199,8 +201,8 @@ int report(Options const& o) {
   if (!o.html.empty()) {
     html::Page page(
         fmt::format("{}: prospects by {}", policy.name().empty() ? o.policy : policy.name(), o.by),
-        fmt::format("{} of {} prospects{} · {} · evaluated at {}", matched, batch.size(), where_text, o.input,
-                    format_time(in.now)));
+        fmt::format("{} of {} prospects{} · {} · evaluated at {}", count_text(matched),
+                    count_text(batch.size()), where_text, o.input, format_time(in.now)));
     std::vector<std::string> labels;
     std::vector<double> counts;
     for (size_t i = 0; i < order.size() && i < kGroupsShown; ++i) {
@@ -235,9 +237,8 @@ int report(Options const& o) {
     }
     std::vector<std::vector<std::string>> rows;
     for (size_t i = 0; i < labels.size(); ++i) {
-      std::vector<std::string> row{labels[i], std::to_string(order[i].count),
-                                   percent(order[i].count, matched)};
-      for (size_t s : segs) row.push_back(std::to_string(order[i].segments[s]));
+      std::vector<std::string> row{labels[i], count_text(order[i].count), percent(order[i].count, matched)};
+      for (size_t s : segs) row.push_back(count_text(order[i].segments[s]));
       rows.push_back(std::move(row));
     }
     std::vector<std::string> header{o.by, "prospects", "share"};
