@@ -198,6 +198,9 @@ std::vector<Bin> shift_bins(std::vector<double> const& shifts) {
     for (auto const& [v, n] : distinct) bins.push_back({signed_number(v), n, v, v});
     return bins;
   }
+  // Bins of a round width on multiples of it, so none holds both signs; 0 (unchanged) alone.
+  size_t zeros = distinct.count(0.0) ? distinct[0.0] : 0;
+  distinct.erase(0.0);
   double lo = distinct.begin()->first, hi = distinct.rbegin()->first;
   double step = round_step(hi - lo, 12);
   double start = std::floor(lo / step) * step;
@@ -207,7 +210,12 @@ std::vector<Bin> shift_bins(std::vector<double> const& shifts) {
     bins.push_back(
         {fmt::format("{} .. {}", signed_number(from), signed_number(from + step)), 0, from, from + step});
   }
-  for (double d : shifts) ++bins[std::min(count - 1, size_t(std::floor((d - start) / step)))].count;
+  for (auto const& [d, n] : distinct)
+    bins[std::min(count - 1, size_t(std::floor((d - start) / step)))].count += n;
+  if (zeros) {
+    auto at = std::find_if(bins.begin(), bins.end(), [](Bin const& b) { return b.from >= 0; });
+    bins.insert(at, Bin{"0", zeros, 0, 0});
+  }
   return bins;
 }
 
@@ -293,11 +301,15 @@ std::string text_report(compare::Comparison const& c, Sides const& s, Options co
   auto table = [&](char const* title, std::vector<compare::Name> const& names,
                    std::map<std::string, compare::Moves> const& moves, bool rule) {
     std::vector<std::array<std::string, 4>> rows;
+    std::vector<std::string> same;
     size_t w = 0;
     for (auto const& n : names) {
       auto it = moves.find(n.name);
-      if (it == moves.end()) continue;
       std::string label = rule ? "\"" + n.name + "\"" : (n.zone ? "zone " : "segment ") + n.name;
+      if (it == moves.end()) {
+        same.push_back(label);
+        continue;
+      }
       if (n.added()) label += " (added)";
       if (n.removed()) label += " (removed)";
       std::vector<std::string> some = it->second.in;
@@ -313,6 +325,7 @@ std::string text_report(compare::Comparison const& c, Sides const& s, Options co
     }
     out += fmt::format("  {:<{}} {:>6} {:>6}\n", "", w, rule ? "gain" : "enter", rule ? "lose" : "leave");
     for (auto const& r : rows) out += fmt::format("  {:<{}} {:>6} {:>6}   {}\n", r[0], w, r[1], r[2], r[3]);
+    if (!same.empty()) out += "  the same for every prospect: " + joined(same, ", ") + "\n";
   };
   table("segments and zones", c.segments, c.segment_moves, false);
   table("rules (prospects they fire for)", c.rules, c.rule_moves, true);
