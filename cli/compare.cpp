@@ -118,6 +118,18 @@ Comparison compare(Side const& old_side, Side const& new_side) {
   return c;
 }
 
+std::string only_in_one(Comparison const& c, bool added) {
+  std::string s;
+  auto add = [&](std::string const& part) { s += (s.empty() ? "" : ", ") + part; };
+  for (auto const& n : c.blocks)
+    if (added ? n.added() : n.removed()) add("score block " + n.name);
+  for (auto const& n : c.segments)
+    if (added ? n.added() : n.removed()) add((n.zone ? "zone " : "segment ") + n.name);
+  for (auto const& n : c.rules)
+    if (added ? n.added() : n.removed()) add("rule \"" + n.name + "\"");
+  return s;
+}
+
 namespace {
 
 std::vector<std::string> lines_of(std::string const& text) {

@@ -58,6 +58,10 @@ struct Comparison {
 
 Comparison compare(Side const& old_side, Side const& new_side);
 
+// The score blocks, segments, zones and rules of the new version only (added) or of the old one
+// only: `score block engagement, segment mql, rule "Pricing page"`; "" when none.
+std::string only_in_one(Comparison const& c, bool added);
+
 // Grades best first (A+ .. F), for the rows and columns of transition matrices.
 std::vector<std::string> const& grade_order();
 

@@ -6,6 +6,8 @@
 #include <iostream>
 #include <iterator>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -128,10 +130,11 @@ int grade_rank(std::string const& g) {
 
 std::vector<Example> pick_examples(compare::Comparison const& c, Sides const& s) {
   std::vector<Example> out;
+  std::unordered_map<std::string_view, compare::Pair const*> by_id;
+  for (auto const& p : c.pairs) by_id.emplace(p.id, &p);
   auto pair_of = [&](std::string const& id) -> compare::Pair const* {
-    for (auto const& p : c.pairs)
-      if (p.id == id) return &p;
-    return nullptr;
+    auto it = by_id.find(id);
+    return it == by_id.end() ? nullptr : it->second;
   };
   // Up to kExamplesPerKind prospects per kind; a prospect shown for another kind is named again
   // under the same example rather than shown twice.
@@ -246,23 +249,7 @@ std::string joined(std::vector<std::string> const& items, std::string const& sep
   return s;
 }
 
-std::string kind_of(compare::Name const& n, char const* rule_or_segment) {
-  std::string what = rule_or_segment[0] == 'r' ? "rule" : n.zone ? "zone" : "segment";
-  return what;
-}
-
-std::string added_removed(compare::Comparison const& c, bool added) {
-  std::vector<std::string> parts;
-  for (auto const& n : c.blocks)
-    if (added ? n.added() : n.removed()) parts.push_back("score block " + n.name);
-  for (auto const& n : c.segments)
-    if (added ? n.added() : n.removed()) parts.push_back(kind_of(n, "s") + " " + n.name);
-  for (auto const& n : c.rules)
-    if (added ? n.added() : n.removed()) parts.push_back("rule \"" + n.name + "\"");
-  std::string s;
-  for (auto const& p : parts) s += (s.empty() ? "" : ", ") + p;
-  return s;
-}
+std::string added_removed(compare::Comparison const& c, bool added) { return compare::only_in_one(c, added); }
 
 std::string snapshot(Results const& r, size_t row) {
   Result x = r[row];

@@ -80,6 +80,9 @@ void Session::cmd_diff(Scanner& s, std::ostream& out) {
 
   out << fmt::format("{} prospects in {}, previous version → current version, at {}:\n", new_batch.size(),
                      config_.input, format_time(state_.now));
+  if (auto added = compare::only_in_one(c, true); !added.empty()) out << "  added: " << added << "\n";
+  if (auto removed = compare::only_in_one(c, false); !removed.empty())
+    out << "  removed: " << removed << "\n";
   std::vector<std::string> same;  // what changes for no prospect
   auto count_line = [&](char const* what, std::vector<compare::Change> const& list) {
     if (list.empty()) {
