@@ -67,6 +67,10 @@ Comparison compare(Side const& old_side, Side const& new_side) {
       c.rules, [&](std::string const& n) { return op.rule_index(n); },
       [&](std::string const& n) { return np.rule_index(n); });
 
+  auto block_ix = index(
+      c.blocks, [&](std::string const& n) { return op.block_index(n); },
+      [&](std::string const& n) { return np.block_index(n); });
+
   Batch const &ob = old_side.batch, &nb = new_side.batch;
   Results const &orr = old_side.results, &nr = new_side.results;
   for (size_t row = 0; row < nb.size(); ++row) {
@@ -94,6 +98,14 @@ Comparison compare(Side const& old_side, Side const& new_side) {
       if (was != is) {
         auto& m = c.segment_moves[c.segments[i].name];
         (is ? m.in : m.out).push_back(id);
+        p.changed = true;
+      }
+    }
+    for (size_t i = 0; i < c.blocks.size(); ++i) {
+      double was = block_ix[i].old_i != none ? orr.block(*old_row, block_ix[i].old_i) : 0;
+      double is = block_ix[i].new_i != none ? nr.block(row, block_ix[i].new_i) : 0;
+      if (was != is || block_ix[i].old_i == none || block_ix[i].new_i == none) {
+        ++c.block_changes[c.blocks[i].name];
         p.changed = true;
       }
     }

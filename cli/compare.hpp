@@ -41,7 +41,7 @@ struct Change {
 struct Pair {
   std::string id;
   size_t old_row = 0, new_row = 0;
-  bool changed = false;  // score, grade, segments, fired rules, actions or set
+  bool changed = false;  // score (total or of a block), grade, segments, fired rules, actions or set
   double shift = 0;      // new score - old score
 };
 
@@ -51,8 +51,9 @@ struct Comparison {
   std::vector<std::string> only_new, only_old;  // ids in one input only
   std::vector<Name> segments, rules, blocks;    // the new version's order, then the old's others
   std::map<std::string, Moves> segment_moves, rule_moves;
-  std::vector<Change> scores, grades;  // the prospects whose score / grade changed
-  std::vector<std::string> actions;    // ... whose actions or set fields changed
+  std::map<std::string, size_t> block_changes;  // score block -> prospects whose points in it changed
+  std::vector<Change> scores, grades;           // the prospects whose score / grade changed
+  std::vector<std::string> actions;             // ... whose actions or set fields changed
   std::map<std::string, std::map<std::string, size_t>> grade_pairs;  // old -> new -> count, all pairs
 };
 

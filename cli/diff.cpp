@@ -314,6 +314,14 @@ std::string text_report(compare::Comparison const& c, Sides const& s, Options co
     for (auto const& r : rows) out += fmt::format("  {:<{}} {:>6} {:>6}   {}\n", r[0], w, r[1], r[2], r[3]);
     if (!same.empty()) out += "  the same for every prospect: " + joined(same, ", ") + "\n";
   };
+  if (c.blocks.size() > 1 || (!c.blocks.empty() && (c.blocks[0].added() || c.blocks[0].removed()))) {
+    std::vector<std::string> parts;
+    for (auto const& b : c.blocks) {
+      auto it = c.block_changes.find(b.name);
+      parts.push_back(fmt::format("{} {}", b.name, it == c.block_changes.end() ? 0 : it->second));
+    }
+    out += "score blocks (prospects whose points in them change): " + joined(parts, ", ") + "\n";
+  }
   table("segments and zones", c.segments, c.segment_moves, false);
   table("rules (prospects they fire for)", c.rules, c.rule_moves, true);
 
@@ -406,6 +414,13 @@ std::string json_report(compare::Comparison const& c, Sides const& s, std::vecto
     }
     out += "}";
   };
+  out += ",\"blocks\":{";
+  for (size_t i = 0; i < c.blocks.size(); ++i) {
+    auto it = c.block_changes.find(c.blocks[i].name);
+    out += fmt::format("{}{}:{{\"changed\":{}}}", i ? "," : "", js(c.blocks[i].name),
+                       it == c.block_changes.end() ? 0 : it->second);
+  }
+  out += "}";
   moves("segments", c.segments, c.segment_moves, "entered", "left");
   moves("rules", c.rules, c.rule_moves, "gained", "lost");
   out += ",\"grades\":{";

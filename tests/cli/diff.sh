@@ -66,6 +66,18 @@ sed 's/^points +10 per webinar within 30d/points +25 per webinar within 30d/; s/
 cmp -s nurture_v2.lr "$csv/policy.lr" && fail "the sed changed nothing in examples/nurture/policy.lr"
 check_counts "$csv/policy.lr" nurture_v2.lr "$csv/prospects.csv" --activities "$csv/activities.csv"
 
+case_name=counts_blocks  # two score blocks, firing histories in the input (marketo)
+mk=$root/examples/marketo
+sed 's/^  points +25 per form  /  points +35 per form  /; s/^score demographic cap 70 /score demographic cap 60 /' \
+  "$mk/policy.lr" >marketo_v2.lr
+cmp -s marketo_v2.lr "$mk/policy.lr" && fail "the sed changed nothing in examples/marketo/policy.lr"
+check_counts "$mk/policy.lr" marketo_v2.lr "$mk/prospects.jsonl"
+grep -q '"blocks":{"behavior":{"changed":[1-9]' diff.json || fail "no behavior block change: $(cat diff.json)"
+
+case_name=engines  # the interpreter gives the same comparison
+lr diff "$old" "$new" --input "$input" "${now[@]}" --format json --engine interp --threads 1; expect_rc 0
+cmp -s out.txt forward.json || fail "--engine interp differs from the JIT"
+
 case_name=schema_default  # a default changed: each version reads the input with its own schema
 sed 's/^  status: string = "Prospect"/  status: string = "New"/' "$old" >default_v2.lr
 cmp -s default_v2.lr "$old" && fail "the sed changed nothing in examples/pardot/policy.lr"

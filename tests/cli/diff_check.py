@@ -39,7 +39,7 @@ def main():
     ids = [i for i in new if i in old]
     want = {"prospects": len(ids), "changed": 0, "scores_changed": 0, "grades_changed": 0,
             "segments": {s: {"entered": 0, "left": 0} for s in segments},
-            "rules": {r: {"gained": 0, "lost": 0} for r in rules}, "grades": {}}
+            "rules": {r: {"gained": 0, "lost": 0} for r in rules}, "grades": {}, "blocks": {}}
     for i in ids:
         a, b = old[i], new[i]
         changed = False
@@ -51,6 +51,9 @@ def main():
             g[b["grade"]] = g.get(b["grade"], 0) + 1
             want["grades_changed"] += 1
             changed = True
+        for block in set(a["scores"]) | set(b["scores"]):
+            n = want["blocks"].setdefault(block, {"changed": 0})
+            n["changed"] += a["scores"].get(block) != b["scores"].get(block)
         sa, sb = set(a["segments"]), set(b["segments"])
         for s in sb - sa:
             want["segments"][s]["entered"] += 1
@@ -61,11 +64,14 @@ def main():
             want["rules"][r]["gained"] += 1
         for r in fa - fb:
             want["rules"][r]["lost"] += 1
-        if sa != sb or fa != fb or a["actions"] != b["actions"] or a["set"] != b["set"]:
+        if sa != sb or fa != fb or a["actions"] != b["actions"] or a["set"] != b["set"] or a["scores"] != b["scores"]:
             changed = True
         want["changed"] += changed
 
     errors = []
+    if ids:  # a block of either version, with the prospects whose points in it changed
+        if {k: v["changed"] for k, v in got["blocks"].items()} != {k: v["changed"] for k, v in want["blocks"].items()}:
+            errors.append(f"blocks: diff says {got['blocks']}, the run outputs give {want['blocks']}")
     for key in ("prospects", "changed", "scores_changed", "grades_changed", "grades"):
         if got.get(key) != want[key]:
             errors.append(f"{key}: diff says {got.get(key)}, the run outputs give {want[key]}")
