@@ -129,8 +129,9 @@ std::string diverging_bars(std::string const& title, std::vector<std::string> co
       "data-chart=\"{}\"><title>{}</title>\n",
       kWidth, num(height), escape(title), escape(title));
   out += fmt::format("<text class=\"chart-title\" x=\"{}\" y=\"22\">{}</text>\n", kLeft, escape(title));
-  double label_w = 200, mid = label_w + (kWidth - label_w - kRight) / 2,
-         half = (kWidth - label_w - kRight) / 2;
+  // Room for the row labels on the left and for each bar's value beyond its end.
+  double label_w = 200, pad = 36, half = (kWidth - label_w - kRight - 2 * pad) / 2,
+         mid = label_w + pad + half;
   out += fmt::format("<text class=\"legend\" x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"{}\">◀ {}</text>",
                      num(mid - 4), kTop - 4, kOrange, escape(negative_name));
   out += fmt::format("<text class=\"legend\" x=\"{}\" y=\"{}\" fill=\"{}\">{} ▶</text>\n", num(mid + 4),
