@@ -355,7 +355,6 @@ int lr_parse_time(char const* text, int64_t* out) {
   }
 }
 
-
 void lr_free(void* p) { std::free(p); }
 
 }  // extern "C"
