@@ -41,6 +41,7 @@ int report(Options const& o);    // report.cpp
 // and --now (the current time when empty; throws std::invalid_argument when malformed).
 CompileOptions compile_options(Options const& o);
 int64_t parse_now(std::string const& text);
+bool read_now(Options const& o, int64_t& now);  // --now, or false after saying what is wrong
 std::optional<Policy> compile(std::string const& path, Options const& o);  // diagnostics to stderr
 
 using Clock = std::chrono::steady_clock;

@@ -364,35 +364,16 @@ std::string text_report(compare::Comparison const& c, Sides const& s, Options co
 // ---------------------------------------------------------------------------------------------
 // JSON
 
-std::string js(std::string_view text) {
-  std::string out = "\"";
-  for (unsigned char ch : text) {
-    switch (ch) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (ch < 0x20)
-          out += fmt::format("\\u{:04x}", ch);
-        else
-          out += char(ch);
-    }
-  }
-  return out + "\"";
-}
-
 std::string js_list(std::vector<std::string> const& items) {
   std::string out = "[";
-  for (size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + js(items[i]);
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + json_quote(items[i]);
   return out + "]";
 }
 
 std::string js_result(Results const& r, size_t row) {
   Result x = r[row];
   return fmt::format("{{\"score\":{},\"grade\":{},\"segments\":{},\"fired\":{}}}", format_number(x.score),
-                     js(x.grade), js_list(x.segments), js_list(x.fired));
+                     json_quote(x.grade), js_list(x.segments), js_list(x.fired));
 }
 
 std::string json_report(compare::Comparison const& c, Sides const& s, std::vector<Example> const& examples) {
@@ -407,7 +388,7 @@ std::string json_report(compare::Comparison const& c, Sides const& s, std::vecto
     for (auto const& n : names) {
       auto it = m.find(n.name);
       size_t a = it == m.end() ? 0 : it->second.in.size(), b = it == m.end() ? 0 : it->second.out.size();
-      out += fmt::format("{}{}:{{\"{}\":{},\"{}\":{}", first ? "" : ",", js(n.name), in, a, gone, b);
+      out += fmt::format("{}{}:{{\"{}\":{},\"{}\":{}", first ? "" : ",", json_quote(n.name), in, a, gone, b);
       if (key[0] == 's') out += fmt::format(",\"zone\":{}", n.zone ? "true" : "false");
       out += "}";
       first = false;
@@ -417,7 +398,7 @@ std::string json_report(compare::Comparison const& c, Sides const& s, std::vecto
   out += ",\"blocks\":{";
   for (size_t i = 0; i < c.blocks.size(); ++i) {
     auto it = c.block_changes.find(c.blocks[i].name);
-    out += fmt::format("{}{}:{{\"changed\":{}}}", i ? "," : "", js(c.blocks[i].name),
+    out += fmt::format("{}{}:{{\"changed\":{}}}", i ? "," : "", json_quote(c.blocks[i].name),
                        it == c.block_changes.end() ? 0 : it->second);
   }
   out += "}";
@@ -432,10 +413,10 @@ std::string json_report(compare::Comparison const& c, Sides const& s, std::vecto
     for (auto const& to : compare::grade_order()) {
       auto jt = it->second.find(to);
       if (jt == it->second.end() || to == from) continue;
-      cells += fmt::format("{}{}:{}", cells.empty() ? "" : ",", js(to), jt->second);
+      cells += fmt::format("{}{}:{}", cells.empty() ? "" : ",", json_quote(to), jt->second);
     }
     if (cells.empty()) continue;
-    out += fmt::format("{}{}:{{{}}}", first_row ? "" : ",", js(from), cells);
+    out += fmt::format("{}{}:{{{}}}", first_row ? "" : ",", json_quote(from), cells);
     first_row = false;
   }
   out += "}";
@@ -462,7 +443,7 @@ std::string json_report(compare::Comparison const& c, Sides const& s, std::vecto
   for (size_t i = 0; i < examples.size(); ++i) {
     auto const& e = examples[i];
     out += fmt::format("{}{{\"id\":{},\"kind\":{},\"kinds\":{},\"old\":{},\"new\":{},\"why\":{}}}",
-                       i ? "," : "", js(e.pair->id), js(e.kinds.front()), js_list(e.kinds),
+                       i ? "," : "", json_quote(e.pair->id), json_quote(e.kinds.front()), js_list(e.kinds),
                        js_result(s.old_results, e.pair->old_row), js_result(s.new_results, e.pair->new_row),
                        js_list(e.why));
   }
@@ -574,12 +555,7 @@ int diff(Options const& o) {
   auto new_policy = compile(o.new_policy, o);
   if (!new_policy) return 1;
   int64_t now = 0;
-  try {
-    now = parse_now(o.now);
-  } catch (std::invalid_argument const& e) {
-    std::cerr << "leadrules: " << e.what() << "\n";
-    return 2;
-  }
+  if (!read_now(o, now)) return 2;
   // Standard input is read once, for both versions.
   std::optional<std::string> stdin_text;
   if (o.input == "-") stdin_text = std::string(std::istreambuf_iterator<char>(std::cin), {});

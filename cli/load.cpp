@@ -17,6 +17,16 @@ unsigned thread_count(Options const& o) {
   return n ? n : 1;
 }
 
+bool read_now(Options const& o, int64_t& now) {
+  try {
+    now = parse_now(o.now);
+    return true;
+  } catch (std::invalid_argument const& e) {
+    std::cerr << "leadrules: " << e.what() << "\n";
+    return false;
+  }
+}
+
 std::string count_text(size_t n) {
   std::string digits = std::to_string(n), out;
   for (size_t i = 0; i < digits.size(); ++i) {
@@ -60,12 +70,7 @@ void print_data_errors(LoadResult const& data) {
 int load(Options const& o, Loaded& out) {
   out.policy = compile(o.policy, o);
   if (!out.policy) return 1;
-  try {
-    out.now = parse_now(o.now);
-  } catch (std::invalid_argument const& e) {
-    std::cerr << "leadrules: " << e.what() << "\n";
-    return 2;
-  }
+  if (!read_now(o, out.now)) return 2;
   auto t0 = Clock::now();
   auto data = out.policy->read_file(
       {.prospects = o.input, .activities = o.activities, .keep_going = !o.rejects.empty()});

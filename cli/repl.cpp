@@ -20,12 +20,7 @@ int run_repl(Options const& o) {
   std::cerr << compiled.rendered(o.colour);
   if (!compiled) return 1;
   int64_t now = 0;
-  try {
-    now = parse_now(o.now);
-  } catch (std::invalid_argument const& e) {
-    std::cerr << "leadrules: " << e.what() << "\n";
-    return 2;
-  }
+  if (!read_now(o, now)) return 2;
   std::optional<Batch> batch;
   if (!o.input.empty()) {
     auto data = compiled.policy->read_file({.prospects = o.input, .activities = o.activities});
