@@ -30,12 +30,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 2
 
-failures=0
-fail() { echo "FAIL [$case_name] $*" >&2; failures=$((failures + 1)); }
-lr() { NO_COLOR=1 timeout 60 "$leadrules" "$@" >out.txt 2>err.txt; rc=$?; out=$(cat out.txt); err=$(cat err.txt); }
-expect_rc() { [[ $rc -eq $1 ]] || fail "exit code $rc, expected $1; stderr: $err"; }
-expect_err() { [[ "$err" == *"$1"* ]] || fail "stderr lacks: $1; stderr was: $err"; }
-expect_out() { [[ "$out" == *"$1"* ]] || fail "stdout lacks: $1; stdout was: $out"; }
+source "$root/tests/cli/testlib.sh"
 
 expected_json='{"policy":"POLICY","input":"INPUT","label":"converted","column":"Converted","prospects":11,"labelled":10,"unlabelled":1,"converted":4,"base_rate":0.4,"auc":0.8958333333333334,"segments":{"hot":{"size":4,"converted":3,"precision":0.75,"recall":0.75,"lift":1.875},"top":{"size":4,"converted":2,"precision":0.5,"recall":0.5,"lift":1.25},"nobody":{"size":0,"converted":0,"precision":null,"recall":0,"lift":null}},"zones":["top"],"grades":{"B":{"size":3,"converted":1,"rate":0.3333333333333333},"C":{"size":7,"converted":3,"rate":0.42857142857142855}},"deciles":[{"decile":1,"from":70,"to":70,"count":1,"converted":1,"rate":1},{"decile":2,"from":60,"to":60,"count":1,"converted":1,"rate":1},{"decile":3,"from":50,"to":50,"count":1,"converted":0,"rate":0},{"decile":4,"from":40,"to":40,"count":1,"converted":1,"rate":1},{"decile":5,"from":30,"to":30,"count":2,"converted":1,"rate":0.5},{"decile":7,"from":20,"to":20,"count":1,"converted":0,"rate":0},{"decile":8,"from":10,"to":10,"count":1,"converted":0,"rate":0},{"decile":9,"from":0,"to":0,"count":2,"converted":0,"rate":0}]}'
 expected_json=${expected_json/POLICY/$policy}
@@ -132,8 +127,4 @@ if command -v chromium >/dev/null; then
   ! grep -q ':CONSOLE' chromium.err || fail "console messages: $(grep ':CONSOLE' chromium.err)"
 fi
 
-if [[ $failures -gt 0 ]]; then
-  echo "$failures failure(s)" >&2
-  exit 1
-fi
-echo "backtest: all cases passed"
+finish backtest

@@ -17,12 +17,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 2
 
-failures=0
-fail() { echo "FAIL [$case_name] $*" >&2; failures=$((failures + 1)); }
-lr() { NO_COLOR=1 timeout 60 "$leadrules" "$@" >out.txt 2>err.txt; rc=$?; out=$(cat out.txt); err=$(cat err.txt); }
-expect_rc() { [[ $rc -eq $1 ]] || fail "exit code $rc, expected $1; stderr: $err"; }
-expect_err() { [[ "$err" == *"$1"* ]] || fail "stderr lacks: $1; stderr was: $err"; }
-expect_out() { [[ "$out" == *"$1"* ]] || fail "stdout lacks: $1"; }
+source "$root/tests/cli/testlib.sh"
 names() {  # the rules, or the segments and zones, of a policy, comma-separated
   if [[ $2 == rules ]]; then
     sed -n 's/^rule "\([^"]*\)".*/\1/p' "$1" | paste -sd,
@@ -137,8 +132,4 @@ render=$?
 [[ $render -eq 0 || $render -eq 77 ]] || fail "same.html in Chromium: $(cat render.txt)"
 ! grep -qiE "<script|https?://[^\"]*\.(js|css|woff)" report.html || fail "report.html fetches something"
 
-if [[ $failures -gt 0 ]]; then
-  echo "$failures failure(s)" >&2
-  exit 1
-fi
-echo "diff: all cases passed"
+finish diff

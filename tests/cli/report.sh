@@ -13,12 +13,7 @@ trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 2
 pardot=("$root/examples/pardot/policy.lr" --input "$root/examples/pardot/prospects.jsonl" --now 2026-11-22T00:00:00Z)
 
-failures=0
-fail() { echo "FAIL [$case_name] $*" >&2; failures=$((failures + 1)); }
-lr() { NO_COLOR=1 timeout 60 "$leadrules" "$@" >out.txt 2>err.txt; rc=$?; out=$(cat out.txt); err=$(cat err.txt); }
-expect_rc() { [[ $rc -eq $1 ]] || fail "exit code $rc, expected $1; stderr: $err"; }
-expect_out() { [[ "$out" == *"$1"* ]] || fail "stdout lacks: $1; stdout was: $out"; }
-expect_err() { [[ "$err" == *"$1"* ]] || fail "stderr lacks: $1; stderr was: $err"; }
+source "$root/tests/cli/testlib.sh"
 
 case_name=setup
 "$leadrules" run "${pardot[@]}" --output run.jsonl 2>/dev/null || fail "run failed"
@@ -122,8 +117,4 @@ case $? in
   *) fail "the HTML report does not render" ;;
 esac
 
-if [[ $failures -ne 0 ]]; then
-  echo "$failures check(s) failed" >&2
-  exit 1
-fi
-echo "report: all checks passed"
+finish report

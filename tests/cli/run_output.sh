@@ -14,12 +14,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 2
 
-failures=0
-fail() { echo "FAIL [$case_name] $*" >&2; failures=$((failures + 1)); }
-lr() { NO_COLOR=1 timeout 60 "$leadrules" "$@" >out.txt 2>err.txt; rc=$?; out=$(cat out.txt); err=$(cat err.txt); }
-expect_rc() { [[ $rc -eq $1 ]] || fail "exit code $rc, expected $1; stderr: $err"; }
-expect_err() { [[ "$err" == *"$1"* ]] || fail "stderr lacks: $1; stderr was: $err"; }
-expect_out() { [[ "$out" == *"$1"* ]] || fail "stdout lacks: $1"; }
+source "$root/tests/cli/testlib.sh"
 # A usage error is one line, names no CLI11 exception, and never dumps the help.
 expect_one_line_usage() {
   expect_rc 2
@@ -120,8 +115,4 @@ lr --version
 expect_rc 0
 [[ "$out" =~ ^leadrules\ [0-9]+\.[0-9]+\.[0-9]+\ \(LLVM\ 19\.[0-9.]+,\ [A-Za-z]+ ]] || fail "--version: $out"
 
-if [[ $failures -ne 0 ]]; then
-  echo "$failures check(s) failed" >&2
-  exit 1
-fi
-echo "run_output: all checks passed"
+finish run_output
