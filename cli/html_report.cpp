@@ -151,9 +151,9 @@ std::string diverging_bars(std::string const& title, std::vector<std::string> co
         "{}</title></rect>",
         num(mid), num(y), num(wp), kBlue, escape(labels[i]), escape(positive_name), format_number(p));
     out += fmt::format("<text class=\"value\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
-                       num(mid - wn - 4), num(y + 13), n ? format_number(n) : "");
+                       num(mid - wn - 4), num(y + 13), n != 0 ? format_number(n) : "");
     out += fmt::format("<text class=\"value\" x=\"{}\" y=\"{}\">{}</text>\n", num(mid + wp + 4), num(y + 13),
-                       p ? format_number(p) : "");
+                       p != 0 ? format_number(p) : "");
   }
   out += fmt::format("<line class=\"axis\" x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\"/>", num(mid), num(mid),
                      kTop, num(height - 20));

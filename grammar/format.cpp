@@ -55,8 +55,6 @@
 #include <numeric>
 #include "grammar/format.hpp"
 
-#include <algorithm>
-
 #include "grammar/format_internal.hpp"
 
 namespace leadrules {
