@@ -53,7 +53,6 @@
 
 #include <algorithm>
 #include <numeric>
-#include "grammar/format.hpp"
 
 #include "grammar/format_internal.hpp"
 
