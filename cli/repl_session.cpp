@@ -197,11 +197,12 @@ void Session::print_changes(Result const& before, Result const& after, std::ostr
   if (before.score != after.score)
     lines.push_back("score " + arrow(format_number(before.score), format_number(after.score)));
   if (after.scores.size() > 1)
-    for (auto const& [block, v] : after.scores) {
+    for (auto const& now_block : after.scores) {
       auto it = std::find_if(before.scores.begin(), before.scores.end(),
-                             [&](auto const& b) { return b.first == block; });
-      if (it != before.scores.end() && it->second != v)
-        lines.push_back(fmt::format("  {} {}", block, arrow(format_number(it->second), format_number(v))));
+                             [&](auto const& b) { return b.first == now_block.first; });
+      if (it != before.scores.end() && it->second != now_block.second)
+        lines.push_back(fmt::format("  {} {}", now_block.first,
+                                    arrow(format_number(it->second), format_number(now_block.second))));
     }
   if (before.grade != after.grade) lines.push_back("grade " + arrow(before.grade, after.grade));
   auto kind = [&](std::string const& name) {

@@ -292,6 +292,14 @@ struct Comment {
   Span span;
 };
 
+// Declared outside Policy: clang (and so clang-tidy) cannot emplace an optional of a nested
+// struct with default member initialisers inside its still incomplete enclosing class.
+struct UnparsedNames {
+  std::set<std::string> names;  // lets, sets, score blocks, segments, zones
+  std::set<std::string> rules;  // rule names
+  bool schema = false;          // a schema failed: no name can be checked
+};
+
 struct Policy {
   std::optional<std::string> name;  // policy "Name"
   Span name_span;
@@ -302,11 +310,7 @@ struct Policy {
 
   // A partial tree (parse_policy_partial after syntax errors): what the declarations that failed
   // to parse would have declared, so that checking the rest does not call those names unknown.
-  struct Unparsed {
-    std::set<std::string> names;  // lets, sets, score blocks, segments, zones
-    std::set<std::string> rules;  // rule names
-    bool schema = false;          // a schema failed: no name can be checked
-  };
+  using Unparsed = UnparsedNames;
   std::optional<Unparsed> unparsed;  // empty when the whole text parsed
 };
 
