@@ -1,5 +1,7 @@
 #include "stdlib/files.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,19 +13,40 @@
 
 namespace leadrules::stdlib {
 
-std::optional<std::string> read_whole_file(std::string const& path, std::string* error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    if (error) *error = std::strerror(errno);
+std::optional<std::string> read_whole_file(std::string const& path, std::string* error, ReadLimits limits) {
+  auto fail = [&](std::string why) -> std::optional<std::string> {
+    if (error) *error = std::move(why);
     return std::nullopt;
+  };
+  auto too_big = [&] { return fail("it is larger than " + std::to_string(limits.max_bytes >> 20) + " MB"); };
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return fail(std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) return fail("it is a directory");
+  if (limits.regular_only && !S_ISREG(st.st_mode))
+    return fail("it is not a regular file (a device, FIFO or socket)");
+  if (S_ISREG(st.st_mode) && size_t(st.st_size) > limits.max_bytes) return too_big();
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fail(std::strerror(errno));
+  std::string out;
+  if (S_ISREG(st.st_mode)) out.reserve(size_t(st.st_size));
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      std::string why = std::strerror(errno);
+      ::close(fd);
+      return fail(why);
+    }
+    if (n == 0) break;
+    if (out.size() + size_t(n) > limits.max_bytes) {
+      ::close(fd);
+      return too_big();
+    }
+    out.append(buf, size_t(n));
   }
-  std::stringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) {
-    if (error) *error = "read error";
-    return std::nullopt;
-  }
-  return std::move(buf).str();
+  ::close(fd);
+  return out;
 }
 
 void write_file_atomically(std::string const& path, std::string_view data) {

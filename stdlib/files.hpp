@@ -2,14 +2,24 @@
 // or a full disk never leaves half a file behind. One copy for every layer and the API.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace leadrules::stdlib {
 
-// The file's bytes; nullopt (and *error, when given, says why) when it cannot be read.
-std::optional<std::string> read_whole_file(std::string const& path, std::string* error = nullptr);
+struct ReadLimits {
+  size_t max_bytes = size_t(1) << 30;  // a bigger file is an error, not an out-of-memory kill
+  bool regular_only = false;           // refuse devices, FIFOs and sockets (/dev/zero never ends,
+                                       // a FIFO without a writer never answers)
+};
+
+// The file's bytes; nullopt (and *error, when given, says why: "it is a directory", "it is not
+// a regular file", "it is larger than 64 MB", or the system's reason) when it cannot be read.
+// A read error is an error, never an early end of file.
+std::optional<std::string> read_whole_file(std::string const& path, std::string* error = nullptr,
+                                           ReadLimits limits = {});
 
 // Writes `data` to `path` through `path.tmp-<pid>` in the same directory and a rename.
 // Throws std::runtime_error naming the file; the temporary file is removed on failure.

@@ -3,6 +3,8 @@
 
 #include "compiler/checker/checker_internal.hpp"
 
+#include <cmath>
+
 namespace leadrules::checker_detail {
 
 void Checker::field(ast::FieldDecl const& f, bool activity) {
@@ -298,8 +300,9 @@ void Checker::rules() {
     }
     if (r.max) {
       double m = r.max->value;
-      if (m < 1 || m != double(int64_t(m)) || m > 1e15)
-        error(r.max->span, "`max` is a whole number of firings, at least 1");
+      // The range first: converting a double beyond int64 to an integer is undefined.
+      if (!(m >= 1 && m <= 1e15) || m != std::floor(m))
+        error(r.max->span, "`max` is a whole number of firings, from 1 to 10^15");
       else
         out.max = int64_t(m);
     }

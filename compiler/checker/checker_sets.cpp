@@ -9,6 +9,9 @@
 
 namespace leadrules::checker_detail {
 
+// A set file is read whole at check time: a device (/dev/zero) or a FIFO would never end.
+constexpr stdlib::ReadLimits kSetFileLimits{.max_bytes = size_t(64) << 20, .regular_only = true};
+
 void Checker::sets() {
   for (auto const* s : set_decls_) {
     plan::Set set;
@@ -17,10 +20,12 @@ void Checker::sets() {
       namespace fs = std::filesystem;
       fs::path base = fs::path(src_->path()).parent_path();
       fs::path path = base / *s->file;
-      auto text = stdlib::read_whole_file(path.string());
+      std::string why;
+      auto text = stdlib::read_whole_file(path.string(), &why, kSetFileLimits);
       if (!text) {
-        error(s->span, fmt::format("cannot read the set file \"{}\"", path.string()),
-              "a set file holds one value a line; its path is relative to the policy");
+        error(s->span, fmt::format("cannot read the set file \"{}\": {}", path.string(), why),
+              "a set file is a text file of at most 64 MB, one value a line; its path is relative to "
+              "the policy");
       } else {
         std::string_view rest = *text;
         uint32_t n = 0;

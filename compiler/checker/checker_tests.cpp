@@ -3,6 +3,8 @@
 
 #include "compiler/checker/checker_internal.hpp"
 
+#include <cmath>
+
 namespace leadrules::checker_detail {
 
 std::optional<plan::Constant> Checker::literal_value(ast::Expr const& e, Type want, bool optional,
@@ -232,8 +234,9 @@ void Checker::tests() {
       for (auto const& f : h.fields) {
         if (f.name.name == "count") {
           auto c = literal_value(*f.value, Type::Number, false, out.now, "`count`");
-          if (c && (c->number < 0 || c->number != double(int64_t(c->number))))
-            error(f.value->span, "`count` is a whole number of firings");
+          // The range first: converting a double beyond int64 to an integer is undefined.
+          if (c && (!(c->number >= 0 && c->number <= 1e15) || c->number != std::floor(c->number)))
+            error(f.value->span, "`count` is a whole number of firings, from 0 to 10^15");
           else if (c)
             hist.count = int64_t(c->number);
         } else if (f.name.name == "last") {
