@@ -50,6 +50,7 @@ inline double seconds_since(Clock::time_point t) {
 }
 unsigned thread_count(Options const& o);  // --threads, or all cores
 std::string count_text(size_t n);         // 1733 -> "1,733": summaries are read by people
+int grade_rank(std::string_view grade);   // 0 = F .. 12 = A+ (Value::of_grade); -1 if not a grade
 
 // load.cpp: the policy compiled and the input read, or an exit code (errors already printed).
 struct Loaded {

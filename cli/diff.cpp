@@ -123,11 +123,6 @@ struct Sides {
   int64_t now;
 };
 
-int grade_rank(std::string const& g) {
-  auto const& order = compare::grade_order();
-  return int(order.size()) - int(std::find(order.begin(), order.end(), g) - order.begin());
-}
-
 std::vector<Example> pick_examples(compare::Comparison const& c, Sides const& s) {
   std::vector<Example> out;
   std::unordered_map<std::string_view, compare::Pair const*> by_id;

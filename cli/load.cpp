@@ -27,6 +27,11 @@ bool read_now(Options const& o, int64_t& now) {
   }
 }
 
+int grade_rank(std::string_view grade) {
+  auto g = Value::of_grade(grade);
+  return g ? g->grade : -1;
+}
+
 std::string count_text(size_t n) {
   std::string digits = std::to_string(n), out;
   for (size_t i = 0; i < digits.size(); ++i) {

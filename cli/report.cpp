@@ -52,13 +52,6 @@ std::optional<Policy> compile_with_where(std::string const& path, std::string co
 // A field's value as a group: as the data had it, "(missing)" when it had none.
 std::string group_value(Value const& v) { return v.missing ? "(missing)" : v.to_string(); }
 
-// A+ first, F last.
-int grade_rank(std::string const& grade) {
-  static const std::vector<std::string> order{"F",  "D-", "D",  "D+", "C-", "C", "C+",
-                                              "B-", "B",  "B+", "A-", "A",  "A+"};
-  return int(std::find(order.begin(), order.end(), grade) - order.begin());
-}
-
 struct BestGradeFirst {
   bool operator()(std::string const& a, std::string const& b) const { return grade_rank(a) > grade_rank(b); }
 };
