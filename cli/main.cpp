@@ -21,6 +21,24 @@ using namespace leadrules;
 
 namespace {
 
+// The names a command's options answer to: `--input`, `-h`.
+std::vector<std::string> option_names(CLI::App const& cmd) {
+  std::vector<std::string> names;
+  for (auto const* opt : cmd.get_options()) {
+    for (auto const& l : opt->get_lnames()) names.push_back("--" + l);
+    for (auto const& s : opt->get_snames()) names.push_back("-" + s);
+  }
+  return names;
+}
+
+// "leadrules run: unknown option `--activity`; did you mean `--activities`? (see …)", one line.
+std::string unknown_option(CLI::App const& cmd, std::string const& name) {
+  std::string who = cmd.get_parent() ? "leadrules " + cmd.get_name() : "leadrules";
+  auto near = name.size() > 2 ? suggest_name(name, option_names(cmd)) : std::string();
+  return fmt::format("{}: unknown option `{}`{} (see `{} --help`)\n", who, name,
+                     near.empty() ? "" : fmt::format("; did you mean `{}`?", near), who);
+}
+
 // Usage errors are one line a person can act on: what is wrong, a did-you-mean when a name is
 // close to a real one, and where the help is. CLI11's exception names never reach the user.
 int usage_error(CLI::App& app, CLI::ParseError const& e) {
@@ -35,16 +53,10 @@ int usage_error(CLI::App& app, CLI::ParseError const& e) {
     std::string extra = what.substr(what.find(": ") == std::string::npos ? 0 : what.find(": ") + 2);
     extra = extra.substr(0, extra.find(' '));
     if (extra.starts_with("-")) {
-      std::vector<std::string> names;
-      for (auto const* opt : cmd->get_options())
-        for (auto const& l : opt->get_lnames()) names.push_back("--" + l);
-      std::string name = extra.substr(0, extra.find('='));
-      what = fmt::format("unknown option `{}`", name);
-      if (auto near = suggest_name(name, names); !near.empty())
-        hint = fmt::format("did you mean `{}`?", near);
-    } else {
-      what = fmt::format("unexpected argument `{}`", extra);
+      std::cerr << unknown_option(*cmd, extra.substr(0, extra.find('=')));
+      return 2;
     }
+    what = fmt::format("unexpected argument `{}`", extra);
   } else if (dynamic_cast<CLI::RequiredError const*>(&e) && cmd == &app) {
     std::cerr << app.help();
     return 2;
@@ -72,11 +84,7 @@ std::optional<int> unknown_word(CLI::App& app, int argc, char** argv) {
     return 2;
   }
   CLI::App* cmd = app.get_subcommand(word);
-  std::vector<std::string> options;
-  for (auto const* opt : cmd->get_options()) {
-    for (auto const& l : opt->get_lnames()) options.push_back("--" + l);
-    for (auto const& s : opt->get_snames()) options.push_back("-" + s);
-  }
+  std::vector<std::string> options = option_names(*cmd);
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--") break;
@@ -87,9 +95,7 @@ std::optional<int> unknown_word(CLI::App& app, int argc, char** argv) {
       if (opt && opt->get_type_size() != 0 && name.size() == arg.size()) ++i;  // its value: `--id -x`
       continue;
     }
-    auto near = name.size() > 2 ? suggest_name(name, options) : std::string();
-    std::cerr << fmt::format("leadrules {}: unknown option `{}`{} (see `leadrules {} --help`)\n", word, name,
-                             near.empty() ? "" : fmt::format("; did you mean `{}`?", near), word);
+    std::cerr << unknown_option(*cmd, name);
     return 2;
   }
   return std::nullopt;
