@@ -52,7 +52,8 @@ unsigned thread_count(Options const& o);  // --threads, or all cores
 std::string count_text(size_t n);         // 1733 -> "1,733": summaries are read by people
 int grade_rank(std::string_view grade);   // 0 = F .. 12 = A+ (Value::of_grade); -1 if not a grade
 
-// load.cpp: the policy compiled and the input read, or an exit code (errors already printed).
+// load.cpp: the policy compiled (unless `out.policy` is already set) and the input read, or an
+// exit code (errors already printed).
 struct Loaded {
   std::optional<Policy> policy;
   std::optional<Batch> batch;

@@ -73,7 +73,7 @@ void print_data_errors(LoadResult const& data) {
 
 // Compiles the policy and reads the input. Returns an exit code on failure.
 int load(Options const& o, Loaded& out) {
-  out.policy = compile(o.policy, o);
+  if (!out.policy) out.policy = compile(o.policy, o);
   if (!out.policy) return 1;
   if (!read_now(o, out.now)) return 2;
   auto t0 = Clock::now();

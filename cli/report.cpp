@@ -19,8 +19,9 @@ namespace {
 constexpr char const* kWhereSegment = "__leadrules_where";
 constexpr size_t kGroupsShown = 25;  // groups listed; the rest are summed up in one line
 
-// The policy with --where as its last segment. Its errors are shown against the condition as
-// typed (`--where:1:9: error: …`), not against a line the user never wrote.
+// The policy with --where as its last segment, compiled once (it is the policy the report runs).
+// Its diagnostics are printed, those of the condition against the condition as typed
+// (`--where:1:9: error: …`), not against a line the user never wrote.
 std::optional<Policy> compile_with_where(std::string const& path, std::string const& where,
                                          Options const& o) {
   std::string error;
@@ -30,7 +31,6 @@ std::optional<Policy> compile_with_where(std::string const& path, std::string co
   std::string full = *text + (text->empty() || text->back() == '\n' ? "" : "\n") + prefix + where + "\n";
   uint32_t where_line = uint32_t(std::count(full.begin(), full.end(), '\n'));
   auto compiled = Policy::compile(full, path, compile_options(o));
-  if (compiled) return compiled.policy;
   Diagnostics shown;
   for (auto d : compiled.diagnostics.items) {
     if (d.line == where_line) {
@@ -46,7 +46,7 @@ std::optional<Policy> compile_with_where(std::string const& path, std::string co
     shown.add(std::move(d));
   }
   std::cerr << render(shown, o.colour);
-  return std::nullopt;
+  return compiled.policy;
 }
 
 // A field's value as a group: as the data had it, "(missing)" when it had none.
@@ -85,15 +85,13 @@ std::string group_json(Group const& g, Policy const& policy, std::vector<size_t>
 }  // namespace
 
 int report(Options const& o) {
-  // The policy as written first: its own diagnostics, and the fields --by may name.
   Loaded in;
-  if (int rc = load(o, in)) return rc;
-  Policy policy = *in.policy;
   if (!o.where.empty()) {
-    auto with_where = compile_with_where(o.policy, o.where, o);
-    if (!with_where) return 1;
-    policy = *with_where;
+    in.policy = compile_with_where(o.policy, o.where, o);
+    if (!in.policy) return 1;
   }
+  if (int rc = load(o, in)) return rc;  // compiles the policy unless --where did
+  Policy const& policy = *in.policy;
   auto const& batch = *in.batch;
   if (!o.rejects.empty()) write_rejects(o.rejects, batch);
 
