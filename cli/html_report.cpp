@@ -30,14 +30,20 @@ std::string tick_text(double v, std::string const& format) {
   return format_number(v);
 }
 
-// The frame every chart shares: the svg element, its title, the legend.
+// The start of every chart: the svg element sized by its viewBox (`attributes` adds to it), its
+// title for screen readers and tooltips, and the visible title at `title_x`.
+std::string svg_start(std::string const& title, double width, double height, double title_x,
+                      std::string const& attributes = "class=\"chart\"") {
+  return fmt::format(
+      "<svg {} role=\"img\" viewBox=\"0 0 {} {}\" xmlns=\"http://www.w3.org/2000/svg\" data-chart=\"{}\">"
+      "<title>{}</title>\n<text class=\"chart-title\" x=\"{}\" y=\"22\">{}</text>\n",
+      attributes, num(width), num(height), escape(title), escape(title), num(title_x), escape(title));
+}
+
+// The frame of the charts of the standard size: the start and the legend.
 std::string open_svg(std::string const& title,
                      std::vector<std::pair<std::string, std::string>> const& legend) {
-  std::string out = fmt::format(
-      "<svg class=\"chart\" role=\"img\" viewBox=\"0 0 {} {}\" xmlns=\"http://www.w3.org/2000/svg\" "
-      "data-chart=\"{}\"><title>{}</title>\n",
-      kWidth, kHeight, escape(title), escape(title));
-  out += fmt::format("<text class=\"chart-title\" x=\"{}\" y=\"22\">{}</text>\n", kLeft, escape(title));
+  std::string out = svg_start(title, kWidth, kHeight, kLeft);
   double x = kWidth - kRight;
   for (auto it = legend.rbegin(); it != legend.rend(); ++it) {
     x -= 14 + 7.0 * double(it->first.size()) + 18;
@@ -124,11 +130,7 @@ std::string diverging_bars(std::string const& title, std::vector<std::string> co
   for (double v : negative) top = std::max(top, v);
   top = nice_max(top);
   double row = 22, height = kTop + row * double(std::max<size_t>(1, labels.size())) + 24;
-  std::string out = fmt::format(
-      "<svg class=\"chart\" role=\"img\" viewBox=\"0 0 {} {}\" xmlns=\"http://www.w3.org/2000/svg\" "
-      "data-chart=\"{}\"><title>{}</title>\n",
-      kWidth, num(height), escape(title), escape(title));
-  out += fmt::format("<text class=\"chart-title\" x=\"{}\" y=\"22\">{}</text>\n", kLeft, escape(title));
+  std::string out = svg_start(title, kWidth, height, kLeft);
   // Room for the row labels on the left and for each bar's value beyond its end.
   double label_w = 200, pad = 36, half = (kWidth - label_w - kRight - 2 * pad) / 2,
          mid = label_w + pad + half;
@@ -169,12 +171,10 @@ std::string heatmap(std::string const& title, std::string const& row_axis, std::
   double cell = std::min(40.0, 560.0 / double(std::max<size_t>(1, std::max(rows.size(), columns.size()))));
   double x0 = 90, y0 = 70, width = x0 + cell * double(columns.size()) + 20,
          height = y0 + cell * double(rows.size()) + 20;
-  std::string out = fmt::format(
-      "<svg class=\"chart heatmap\" role=\"img\" viewBox=\"0 0 {} {}\" xmlns=\"http://www.w3.org/2000/svg\" "
-      "data-chart=\"{}\" style=\"max-width:{}px\"><title>{}</title>\n",
-      num(std::max(width, 360.0)), num(height), escape(title), num(std::max(width, 360.0) * 1.2),
-      escape(title));
-  out += fmt::format("<text class=\"chart-title\" x=\"8\" y=\"22\">{}</text>\n", escape(title));
+  width = std::max(width, 360.0);
+  std::string out =
+      svg_start(title, width, height, 8,
+                fmt::format("class=\"chart heatmap\" style=\"max-width:{}px\"", num(width * 1.2)));
   out += fmt::format("<text class=\"legend\" x=\"{}\" y=\"44\">{} →</text>", num(x0), escape(column_axis));
   out += fmt::format("<text class=\"legend\" x=\"8\" y=\"{}\">{} ↓</text>\n", num(y0 - 8), escape(row_axis));
   for (size_t c = 0; c < columns.size(); ++c)
