@@ -60,7 +60,9 @@ uint64_t PolicyHolder::version() const {
 
 struct FiringStore::Impl {
   runtime::FiringState state;
-  explicit Impl(std::string const& path) : state(path) {}
+  Impl(std::string const& path, Mode mode)
+      : state(path, mode == Mode::read_only ? runtime::FiringState::Mode::read_only
+                                            : runtime::FiringState::Mode::read_write) {}
 };
 
 FiringStore::FiringStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -68,9 +70,9 @@ FiringStore::FiringStore(FiringStore&&) noexcept = default;
 FiringStore& FiringStore::operator=(FiringStore&&) noexcept = default;
 FiringStore::~FiringStore() = default;
 
-std::optional<FiringStore> FiringStore::open(std::string const& path, DataError* error) {
+std::optional<FiringStore> FiringStore::open(std::string const& path, DataError* error, Mode mode) {
   try {
-    return FiringStore(std::make_unique<Impl>(path));
+    return FiringStore(std::make_unique<Impl>(path, mode));
   } catch (runtime::DataError const& e) {
     if (error) *error = to_error(e);
     return std::nullopt;

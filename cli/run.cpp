@@ -43,22 +43,26 @@ int run(Options const& o) {
     return 2;
   }
   Loaded in;
+  in.policy = compile(o.policy, o);
+  if (!in.policy) return 1;
+  // The state is opened (and locked) before the input is read: a second run on the same file is
+  // refused at once, and nobody changes the history between our load and our record.
+  std::optional<FiringStore> state;
+  auto state_error = [&](DataError const& e, std::string_view after) {
+    std::cerr << "leadrules: " << e.reason << "; " << after << "\n";
+    return 2;
+  };
+  if (!o.state.empty()) {
+    DataError error;
+    state = FiringStore::open(o.state, &error,
+                              o.dry_run ? FiringStore::Mode::read_only : FiringStore::Mode::read_write);
+    if (!state) return state_error(error, "nothing was written");
+  }
   if (int rc = load(o, in)) return rc;
   auto const& policy = *in.policy;
   auto& batch = *in.batch;
-  std::optional<FiringStore> state;
-  if (!o.state.empty()) {
-    DataError error;
-    state = FiringStore::open(o.state, &error);
-    if (!state) {
-      print_data_error(error);
-      return 2;
-    }
-    if (auto e = state->load(policy, batch)) {
-      print_data_error(*e);
-      return 2;
-    }
-  }
+  if (state)
+    if (auto e = state->load(policy, batch)) return state_error(*e, "nothing was written");
   auto t0 = Clock::now();
   auto results = policy.evaluate(batch, {.now = in.now, .explain = o.explain, .threads = thread_count(o)});
   double eval_seconds = seconds_since(t0);
@@ -71,11 +75,11 @@ int run(Options const& o) {
   } else {
     write_or_throw(o.output, out);
   }
+  // Outputs first, then the history: a crash in between repeats the firings on the next run
+  // rather than losing them.
   if (state && !o.dry_run) {
-    if (auto e = state->record(policy, batch, results, in.now)) {
-      print_data_error(*e);
-      return 2;
-    }
+    if (auto e = state->record(policy, batch, results, in.now))
+      return state_error(*e, "the firing history is unchanged (the results were written)");
   }
   size_t read = batch.prospects_read(), rejected = read - batch.size();
   std::cerr << fmt::format(

@@ -49,28 +49,89 @@ std::optional<std::string> read_whole_file(std::string const& path, std::string*
   return out;
 }
 
-void write_file_atomically(std::string const& path, std::string_view data) {
-  namespace fs = std::filesystem;
-  fs::path target(path);
-  fs::path tmp = target;
-  tmp += ".tmp-" + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot write " + tmp.string() + ": " + std::strerror(errno));
-    out.write(data.data(), std::streamsize(data.size()));
-    out.flush();
-    if (!out) {
-      out.close();
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      throw std::runtime_error("cannot write " + path + " (disk full?)");
-    }
+namespace {
+
+// write() until every byte is out (short writes and EINTR retried); false with errno set.
+bool write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    data.remove_prefix(size_t(n));
   }
-  std::error_code ec;
-  fs::rename(tmp, target, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw std::runtime_error("cannot write " + path + ": " + ec.message());
+  return true;
+}
+
+}  // namespace
+
+void write_file_atomically(std::string const& path, std::string_view data) {
+  struct stat st {};
+  bool const existed = ::stat(path.c_str(), &st) == 0;
+  auto fail = [&](int err) {
+    throw std::runtime_error("cannot write " + path + ": " + std::strerror(err) +
+                             (existed ? " (the file was left as it was)" : " (it was not created)"));
+  };
+  if (existed && S_ISDIR(st.st_mode)) fail(EISDIR);
+  if (existed && !S_ISREG(st.st_mode)) {
+    // A device or FIFO (/dev/null, /dev/stdout): written in place; a rename would replace the node.
+    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) fail(errno);
+    bool ok = write_all(fd, data);
+    int err = errno;
+    if (::close(fd) != 0 && ok) ok = false, err = errno;
+    if (!ok) fail(err);
+    return;
+  }
+  // Through a symbolic link: the file it points to is replaced, the link kept.
+  std::string target = path;
+  if (existed)
+    if (char* real = ::realpath(path.c_str(), nullptr)) {
+      target = real;
+      std::free(real);
+    }
+  std::filesystem::path const target_path(target);
+  std::string const dir = target_path.has_parent_path() ? target_path.parent_path().string() : ".";
+  std::string const hidden = (std::filesystem::path(dir) /
+                              ("." + target_path.filename().string() + ".tmp-" + std::to_string(::getpid())))
+                                 .string();
+  // Linux: an unnamed file (O_TMPFILE) that a crash cannot leave behind; it is named only just
+  // before the rename. Elsewhere, or where the filesystem lacks it, a hidden named file.
+  std::string tmp;  // empty while the file has no name
+  int fd = -1;
+#ifdef O_TMPFILE
+  if (::access("/proc/self/fd", X_OK) == 0) fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+#endif
+  for (int n = 0; fd < 0 && n < 100; ++n) {
+    tmp = hidden + "-" + std::to_string(n);
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0 && errno != EEXIST) break;
+  }
+  if (fd < 0) fail(errno);
+  auto abandon = [&](int err) {
+    if (fd >= 0) ::close(fd);
+    if (!tmp.empty()) ::unlink(tmp.c_str());
+    fail(err);
+  };
+  if (existed) (void)::fchmod(fd, st.st_mode & 07777);  // keep the replaced file's permissions
+  if (!write_all(fd, data)) abandon(errno);
+  if (::fsync(fd) != 0) abandon(errno);  // the bytes are on disk before a name points at them
+  for (int n = 0; tmp.empty() && n < 100; ++n) {
+    std::string name = hidden + "-" + std::to_string(n);
+    std::string self = "/proc/self/fd/" + std::to_string(fd);
+    if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, name.c_str(), AT_SYMLINK_FOLLOW) == 0)
+      tmp = name;
+    else if (errno != EEXIST)
+      abandon(errno);
+  }
+  if (tmp.empty()) abandon(EEXIST);
+  int const closed = ::close(fd);  // some filesystems (NFS) report write errors only here
+  fd = -1;
+  if (closed != 0) abandon(errno);
+  if (::rename(tmp.c_str(), target.c_str()) != 0) abandon(errno);
+  // The rename itself on disk (best effort: some filesystems refuse to sync a directory).
+  if (int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+    (void)::fsync(dfd);
+    ::close(dfd);
   }
 }
 

@@ -21,8 +21,11 @@ struct ReadLimits {
 std::optional<std::string> read_whole_file(std::string const& path, std::string* error = nullptr,
                                            ReadLimits limits = {});
 
-// Writes `data` to `path` through `path.tmp-<pid>` in the same directory and a rename.
-// Throws std::runtime_error naming the file; the temporary file is removed on failure.
+// Writes `data` to `path` through a temporary file in the same directory (unnamed where Linux's
+// O_TMPFILE allows, else `.NAME.tmp-<pid>-<n>`), fsync'd, then renamed over `path`: a crash or
+// a full disk leaves either the old file or the new one, never a part. Every write, fsync and
+// close is checked; std::runtime_error names the file and the reason, and the temporary file is
+// removed. A device or FIFO (/dev/null) is written in place; a symbolic link is followed.
 void write_file_atomically(std::string const& path, std::string_view data);
 
 }  // namespace leadrules::stdlib

@@ -478,14 +478,22 @@ CompileResult check_policy_file(std::string const& path);
 
 // ---------------------------------------------------------------------------------------------
 // Firing history between runs (`leadrules run --state FILE`): a SQLite database read before a
-// run and updated in one transaction after a successful one.
+// run and updated in one transaction after a successful one. A read-write store holds the
+// database's write lock from open() (or the load() after a record()) until record() commits or
+// the store is destroyed (nothing recorded); a second read-write store on the same file is
+// refused at once. A process killed at any moment leaves the history before or after the run.
 class FiringStore {
  public:
-  // Opens (creating when absent); nullopt with *error set when it cannot.
-  static std::optional<FiringStore> open(std::string const& path, DataError* error);
+  // read_only (`--dry-run`): never creates or writes the file, holds no lock between loads.
+  enum class Mode { read_write, read_only };
+  // Opens (creating when absent, read_write only); nullopt with *error set when it cannot: the
+  // file is in use by another run, is not a leadrules state, is from a newer leadrules, or is
+  // corrupt (error->reason is a sentence that names the file).
+  static std::optional<FiringStore> open(std::string const& path, DataError* error,
+                                         Mode mode = Mode::read_write);
   // Replaces the batch's firing history with the database's for every prospect it knows.
   std::optional<DataError> load(Policy const& policy, Batch& batch);
-  // Adds this run's firings (count + 1, last = now), all or nothing.
+  // Adds this run's firings (count + 1, last = now), all or nothing, and releases the lock.
   std::optional<DataError> record(Policy const& policy, Batch const& batch, Results const& results,
                                   int64_t now);
 
