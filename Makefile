@@ -2,6 +2,8 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 300
 JOBS       ?= $(shell nproc)
 CMAKE_GEN  := -G Ninja
 
@@ -36,13 +38,14 @@ demo: build
 test-fast: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-test: build build-asan
+test: build build-asan build-fuzz
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	@cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -LE slow
+	@cd $(FUZZ_BUILD) && ctest --output-on-failure -j $(JOBS) -L fuzz
 	@$(MAKE) --no-print-directory test-tsan
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)
 
 # clang-tidy with .clang-tidy over the project's sources, on the compile database of $(BUILD). Slow
 # (about a quarter of an hour on 2 cores), so not part of `make test`. Left out: tests/layers/
@@ -51,3 +54,24 @@ clean:
 TIDY_FILES := ^$(CURDIR)/(?!tests/layers/)(api|bench|cli|compiler|grammar|runtime|stdlib|tests)/
 tidy: build
 	@run-clang-tidy -quiet -p $(BUILD) -j $(JOBS) '$(TIDY_FILES)'
+
+# Fourth tree: the libFuzzer targets (tests/fuzz/, docs/testing.md), clang 14 with the whole
+# project under ASan + UBSan; only the fuzz targets are built. `make test` runs each for 20 s
+# (ctest -L fuzz); `make fuzz` for FUZZ_SECONDS each, one after the other, with executions and
+# coverage per target. Seeds come from the tree, and from the differential generator when
+# $(BUILD) has built it.
+.PHONY: build-fuzz fuzz
+FUZZ_TARGETS := policy_check policy_format jsonl csv template capi repl
+build-fuzz: deps
+	@cmake -S . -B $(FUZZ_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang-14 \
+	  -DCMAKE_CXX_COMPILER=clang++-14 -DLEADRULES_FUZZ=ON \
+	  -DLEADRULES_FUZZ_DIFFTEST=$(abspath $(BUILD))/tests/leadrules_difftest >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
+
+fuzz: build-fuzz
+	@status=0; rm -f $(FUZZ_BUILD)/fuzz/summary.txt; for t in $(FUZZ_TARGETS); do \
+	  bash tests/fuzz/run_fuzzer.sh $(FUZZ_BUILD)/tests/fuzz/fuzz_$$t $$t $(FUZZ_SECONDS) $(abspath $(FUZZ_BUILD))/fuzz \
+	    || status=1; \
+	done; \
+	awk '{ n += $$4 } END { printf "fuzz total: %d executions\n", n }' $(FUZZ_BUILD)/fuzz/summary.txt; \
+	exit $$status
