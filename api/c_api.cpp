@@ -118,8 +118,8 @@ std::optional<leadrules::Batch> read_strict(lr_policy const* policy, std::string
 
 extern "C" {
 
-lr_policy* lr_compile_with(char const* text, size_t length, char const* origin, char const* engine,
-                           char const* cache_dir, char** diagnostics) {
+lr_policy* lr_compile_allowing(char const* text, size_t length, char const* origin, char const* engine,
+                               char const* cache_dir, char const* const* allowed_paths, char** diagnostics) {
   clear_out(diagnostics);
   try {
     leadrules::CompileOptions options;
@@ -129,12 +129,18 @@ lr_policy* lr_compile_with(char const* text, size_t length, char const* origin, 
       return nullptr;
     }
     if (cache_dir) options.cache_dir = cache_dir;
+    for (auto dir = allowed_paths; dir && *dir; ++dir) options.allowed_paths.emplace_back(*dir);
     return finish_compile(
         leadrules::Policy::compile(view(text, length), origin ? origin : "<policy>", options), diagnostics);
   } catch (...) {
     set_out(diagnostics, current_exception_message());
     return nullptr;
   }
+}
+
+lr_policy* lr_compile_with(char const* text, size_t length, char const* origin, char const* engine,
+                           char const* cache_dir, char** diagnostics) {
+  return lr_compile_allowing(text, length, origin, engine, cache_dir, nullptr, diagnostics);
 }
 
 lr_policy* lr_compile(char const* text, size_t length, char const* origin, char** diagnostics) {

@@ -23,8 +23,8 @@ ExpressionValue Policy::evaluate_expression(std::string_view expression, Prospec
   ExpressionValue out;
   Diagnostics policy_diags;
   auto const& p = *impl_->plan;
-  auto checked =
-      check_expression(p.source_path, p.source_text, std::string(expression), policy_diags, out.diagnostics);
+  auto checked = check_expression(p.source_path, p.source_text, std::string(expression), policy_diags,
+                                  out.diagnostics, impl_->options.allowed_paths);
   if (!checked.plan) {  // the policy compiled once; only a set file that changed since can fail
     out.diagnostics = std::move(policy_diags);
     return out;

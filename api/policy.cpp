@@ -188,29 +188,31 @@ Policy::Policy(std::shared_ptr<Impl const> impl) : impl_(std::move(impl)) {}
 CompileResult Policy::compile(std::string_view text, std::string origin, CompileOptions const& options) {
   Diagnostics diags;
   auto t0 = Clock::now();
-  auto plan = compile_policy_text(std::move(origin), std::string(text), diags);
+  auto plan = compile_policy_text(std::move(origin), std::string(text), diags, options.allowed_paths);
   return finish(std::move(plan), std::move(diags), options, ms_since(t0), true);
 }
 
 CompileResult Policy::compile_file(std::string const& path, CompileOptions const& options) {
   Diagnostics diags;
   auto t0 = Clock::now();
-  auto plan = compile_policy_file(path, diags);
+  auto plan = compile_policy_file(path, diags, options.allowed_paths);
   return finish(std::move(plan), std::move(diags), options, ms_since(t0), true);
 }
 
-CompileResult check_policy(std::string_view text, std::string origin) {
+CompileResult check_policy(std::string_view text, std::string origin, CompileOptions const& options) {
   Diagnostics diags;
   auto t0 = Clock::now();
-  auto plan = compile_policy_text(std::move(origin), std::string(text), diags);
-  return finish(std::move(plan), std::move(diags), {.engine = Engine::interp}, ms_since(t0), false);
+  auto plan = compile_policy_text(std::move(origin), std::string(text), diags, options.allowed_paths);
+  return finish(std::move(plan), std::move(diags),
+                {.engine = Engine::interp, .allowed_paths = options.allowed_paths}, ms_since(t0), false);
 }
 
-CompileResult check_policy_file(std::string const& path) {
+CompileResult check_policy_file(std::string const& path, CompileOptions const& options) {
   Diagnostics diags;
   auto t0 = Clock::now();
-  auto plan = compile_policy_file(path, diags);
-  return finish(std::move(plan), std::move(diags), {.engine = Engine::interp}, ms_since(t0), false);
+  auto plan = compile_policy_file(path, diags, options.allowed_paths);
+  return finish(std::move(plan), std::move(diags),
+                {.engine = Engine::interp, .allowed_paths = options.allowed_paths}, ms_since(t0), false);
 }
 
 FormatResult format_policy(std::string_view text, std::string origin) {

@@ -14,11 +14,12 @@ namespace leadrules::cli {
 struct Options {
   std::vector<std::string> policies;
   std::string policy, input, activities, now, output, format, rejects, state, id;
-  std::vector<std::string> keep;  // run --keep: fields passed through to CSV
-  std::string new_policy;         // diff: NEW (OLD is `policy`)
-  std::string label, by, where;   // backtest --label, report --by / --where
-  std::string html;               // diff, backtest, report: --html FILE
-  bool fail_on_change = false;    // diff --fail-on-change
+  std::vector<std::string> keep;           // run --keep: fields passed through to CSV
+  std::vector<std::string> allowed_paths;  // --allow-path: set files may be read there too
+  std::string new_policy;                  // diff: NEW (OLD is `policy`)
+  std::string label, by, where;            // backtest --label, report --by / --where
+  std::string html;                        // diff, backtest, report: --html FILE
+  bool fail_on_change = false;             // diff --fail-on-change
   std::string engine = "jit";
   unsigned threads = 0;  // 0: all cores
   bool explain = false, fmt_check = false, fmt_write = false, dry_run = false;

@@ -109,9 +109,18 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", fmt::format("leadrules {} ({})", version(), build_info()));
 
   cli::Options o;
+  // Every command that compiles a policy: directories its set files may be read from besides its own.
+  auto add_allow_path = [&](CLI::App* cmd) {
+    cmd->add_option("--allow-path", o.allowed_paths,
+                    "Also read set files (file(\"...\")) from this directory; repeatable (default: "
+                    "only the policy's folder and below)")
+        ->expected(1)  // one directory per --allow-path: `--allow-path DIR policy.lr`
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  };
 
   auto* check = app.add_subcommand("check", "Check policies for errors (exit 1 when any has one)");
   check->add_option("POLICY", o.policies, "Policy files (.lr)")->required()->check(CLI::ExistingFile);
+  add_allow_path(check);
 
   auto* fmt_cmd = app.add_subcommand("fmt", "Print a policy in canonical form, or rewrite it in place");
   fmt_cmd->add_option("POLICY", o.policies, "Policy files (.lr)")->required()->check(CLI::ExistingFile);
@@ -120,6 +129,7 @@ int main(int argc, char** argv) {
 
   auto* test = app.add_subcommand("test", "Run the policies' test blocks");
   test->add_option("POLICY", o.policies, "Policy files (.lr)")->required()->check(CLI::ExistingFile);
+  add_allow_path(test);
 
   auto add_data_options = [&](CLI::App* cmd) {
     cmd->add_option("POLICY", o.policy, "Policy file (.lr)")->required()->check(CLI::ExistingFile);
@@ -131,6 +141,7 @@ int main(int argc, char** argv) {
                     "jit (native code, the default) or interp (the reference interpreter)")
         ->check(CLI::IsMember({"jit", "interp"}));
     cmd->add_option("--threads", o.threads, "Threads to score with (default: all cores)");
+    add_allow_path(cmd);
   };
 
   auto* run = app.add_subcommand("run", "Score prospects and decide actions");
@@ -163,6 +174,7 @@ int main(int argc, char** argv) {
     cmd->add_option("--format", o.format, "text (the default) or json")
         ->check(CLI::IsMember({"text", "json"}));
     cmd->add_option("--html", o.html, "Also write a self-contained HTML report with charts");
+    add_allow_path(cmd);
   };
   auto* diff = app.add_subcommand("diff", "Compare two versions of a policy over the same data");
   diff->add_option("OLD", o.policy, "The current policy (.lr)")->required()->check(CLI::ExistingFile);
@@ -190,6 +202,7 @@ int main(int argc, char** argv) {
   bench->add_option("--now", o.now, "Evaluation time (default: the current time)");
   bench->add_option("--threads", o.threads, "Threads for the parallel runs (default: all cores)");
   bench->add_option("--repeat", o.repeat, "Best of N runs per engine (default 3)");
+  add_allow_path(bench);
 
   auto* repl = app.add_subcommand("repl", "What-if checks on one prospect, interactively or from a script");
   repl->add_option("POLICY", o.policy, "Policy file (.lr)")->required()->check(CLI::ExistingFile);
@@ -198,6 +211,7 @@ int main(int argc, char** argv) {
   repl->add_option("--now", o.now, "Evaluation time, RFC 3339 or YYYY-MM-DD (default: the current time)");
   repl->add_option("--engine", o.engine, "jit (the default) or interp")
       ->check(CLI::IsMember({"jit", "interp"}));
+  add_allow_path(repl);
 
   if (auto rc = unknown_word(app, argc, argv)) return *rc;
   try {

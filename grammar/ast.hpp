@@ -129,6 +129,7 @@ struct SetDecl {
   std::vector<std::string> values;  // literal members
   std::vector<Span> value_spans;
   std::optional<std::string> file;  // file("path"), relative to the policy
+  Span file_span;                   // the path's string literal
   Span span;
 };
 

@@ -169,7 +169,8 @@ template <>
 struct action<g::file_ref> {
   template <typename In>
   static void apply(In const&, State& st) {
-    st.push(FileItem{st.pop<StrItem>().text});
+    auto str = st.pop<StrItem>();
+    st.push(FileItem{std::move(str.text), str.span});
   }
 };
 
@@ -183,6 +184,7 @@ struct action<g::set_decl> {
     s.name = std::move(std::get<Ident>(items[0]));
     if (auto* f = std::get_if<FileItem>(&items[1])) {
       s.file = std::move(f->path);
+      s.file_span = f->span;
     } else {
       auto& lit = std::get<ExprItem>(items[1]);
       for (auto& m : lit.e->args) {

@@ -94,6 +94,7 @@ struct MissingItem {
 };
 struct FileItem {
   std::string path;
+  Span span;  // the string literal
 };
 struct KindItem {
   Ident kind;

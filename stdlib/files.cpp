@@ -4,12 +4,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <vector>
 
 namespace leadrules::stdlib {
 
@@ -47,6 +49,27 @@ std::optional<std::string> read_whole_file(std::string const& path, std::string*
   }
   ::close(fd);
   return out;
+}
+
+std::string resolved_path(std::string const& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path absolute = fs::absolute(fs::path(path.empty() ? "." : path), ec);  // "": here
+  if (ec) return fs::path(path).lexically_normal().string();
+  fs::path resolved = fs::weakly_canonical(absolute, ec);
+  return (ec ? absolute : resolved).lexically_normal().string();
+}
+
+bool path_inside(std::string const& path, std::string const& dir) {
+  auto components = [](std::string const& p) {
+    std::vector<std::string> out;
+    for (auto const& c : std::filesystem::path(p))
+      if (!c.empty()) out.push_back(c.string());  // a trailing `/` is an empty component
+    return out;
+  };
+  auto in = components(path), folder = components(dir);
+  return !folder.empty() && folder.size() <= in.size() &&
+         std::equal(folder.begin(), folder.end(), in.begin());
 }
 
 namespace {

@@ -21,6 +21,14 @@ struct ReadLimits {
 std::optional<std::string> read_whole_file(std::string const& path, std::string* error = nullptr,
                                            ReadLimits limits = {});
 
+// `path` made absolute (against the current directory) and resolved: `.`, `..` and symbolic
+// links, as far as the path exists (std::filesystem::weakly_canonical).
+std::string resolved_path(std::string const& path);
+// Whether the resolved `path` lies in the resolved directory `dir` or below, compared by path
+// component (/a/bc is not inside /a/b). Both are given resolved (resolved_path); nothing is
+// inside an empty `dir`.
+bool path_inside(std::string const& path, std::string const& dir);
+
 // Writes `data` to `path` through a temporary file in the same directory (unnamed where Linux's
 // O_TMPFILE allows, else `.NAME.tmp-<pid>-<n>`), fsync'd, then renamed over `path`: a crash or
 // a full disk leaves either the old file or the new one, never a part. Every write, fsync and

@@ -178,8 +178,11 @@ std::shared_ptr<plan::Plan const> Checker::run() {
 }  // namespace checker_detail
 
 std::shared_ptr<plan::Plan const> check_policy(ast::Policy const& policy, SourceFile const& source,
-                                               Diagnostics& diags) {
-  return checker_detail::Checker(policy, source, diags).run();
+                                               Diagnostics& diags,
+                                               std::vector<std::string> const& allowed_paths) {
+  checker_detail::Checker checker(policy, source, diags);
+  checker.allow_paths(allowed_paths);
+  return checker.run();
 }
 
 int32_t checker_detail::Checker::extra_expression(ast::Expr const& e, SourceFile const& source,
@@ -198,12 +201,14 @@ int32_t checker_detail::Checker::extra_expression(ast::Expr const& e, SourceFile
 }
 
 CheckedExpression check_expression(std::string path, std::string policy_text, std::string expression,
-                                   Diagnostics& policy_diags, Diagnostics& expression_diags) {
+                                   Diagnostics& policy_diags, Diagnostics& expression_diags,
+                                   std::vector<std::string> const& allowed_paths) {
   CheckedExpression out;
   SourceFile source(std::move(path), std::move(policy_text));
   auto tree = parse_policy(source, policy_diags);
   if (!tree) return out;
   checker_detail::Checker checker(*tree, source, policy_diags);
+  checker.allow_paths(allowed_paths);
   out.plan = checker.run();
   if (!out.plan) return out;
   SourceFile expr_source("<expr>", std::move(expression));
@@ -212,12 +217,12 @@ CheckedExpression check_expression(std::string path, std::string policy_text, st
   return out;
 }
 
-std::shared_ptr<plan::Plan const> compile_policy_text(std::string path, std::string text,
-                                                      Diagnostics& diags) {
+std::shared_ptr<plan::Plan const> compile_policy_text(std::string path, std::string text, Diagnostics& diags,
+                                                      std::vector<std::string> const& allowed_paths) {
   SourceFile source(std::move(path), std::move(text));
   size_t first = diags.items.size();
   auto tree = parse_policy_partial(source, diags);
-  auto plan = check_policy(tree, source, diags);
+  auto plan = check_policy(tree, source, diags, allowed_paths);
   // Syntax errors and the checker's errors of what did parse: one list, in the order of the file.
   if (tree.unparsed)
     std::stable_sort(diags.items.begin() + std::ptrdiff_t(first), diags.items.end(),
@@ -227,7 +232,8 @@ std::shared_ptr<plan::Plan const> compile_policy_text(std::string path, std::str
   return tree.unparsed ? nullptr : plan;
 }
 
-std::shared_ptr<plan::Plan const> compile_policy_file(std::string const& path, Diagnostics& diags) {
+std::shared_ptr<plan::Plan const> compile_policy_file(std::string const& path, Diagnostics& diags,
+                                                      std::vector<std::string> const& allowed_paths) {
   auto text = stdlib::read_whole_file(path);
   if (!text) {
     Diagnostic d;
@@ -237,7 +243,7 @@ std::shared_ptr<plan::Plan const> compile_policy_file(std::string const& path, D
     diags.add(std::move(d));
     return nullptr;
   }
-  return compile_policy_text(path, std::move(*text), diags);
+  return compile_policy_text(path, std::move(*text), diags, allowed_paths);
 }
 
 }  // namespace leadrules

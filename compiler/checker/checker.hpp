@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "compiler/plan/plan.hpp"
 #include "grammar/ast.hpp"
@@ -13,12 +14,17 @@
 
 namespace leadrules {
 
+// `allowed_paths` below: directories set files (`file("...")`) may be read from besides the
+// policy's folder and below (the folder of `path`; none for a placeholder name like "<policy>").
+
 // Returns the plan, or null when there were errors (all of them are in `diags`; warnings too).
 std::shared_ptr<plan::Plan const> check_policy(ast::Policy const& policy, SourceFile const& source,
-                                               Diagnostics& diags);
+                                               Diagnostics& diags,
+                                               std::vector<std::string> const& allowed_paths = {});
 
 // Parse + check. `path` names the policy in messages and anchors `file("...")` sets.
-std::shared_ptr<plan::Plan const> compile_policy_text(std::string path, std::string text, Diagnostics& diags);
+std::shared_ptr<plan::Plan const> compile_policy_text(std::string path, std::string text, Diagnostics& diags,
+                                                      std::vector<std::string> const& allowed_paths = {});
 // The REPL: a policy and one expression checked together. The expression's nodes are appended
 // to the plan (nothing of the policy refers to them); `node` is its root, -1 when the policy or
 // the expression has errors (the expression's, with positions in it, in expression_diags).
@@ -28,9 +34,11 @@ struct CheckedExpression {
   int32_t node = -1;
 };
 CheckedExpression check_expression(std::string path, std::string policy_text, std::string expression,
-                                   Diagnostics& policy_diags, Diagnostics& expression_diags);
+                                   Diagnostics& policy_diags, Diagnostics& expression_diags,
+                                   std::vector<std::string> const& allowed_paths = {});
 
 // Reads the file first; an unreadable file is a diagnostic, not an exception.
-std::shared_ptr<plan::Plan const> compile_policy_file(std::string const& path, Diagnostics& diags);
+std::shared_ptr<plan::Plan const> compile_policy_file(std::string const& path, Diagnostics& diags,
+                                                      std::vector<std::string> const& allowed_paths = {});
 
 }  // namespace leadrules

@@ -78,6 +78,8 @@ class Checker {
   // its nodes are appended to the plan, which nothing of the policy refers to. fired() is
   // allowed, as in a test's expect. Errors go to `diags` with positions in `source`.
   int32_t extra_expression(ast::Expr const& e, SourceFile const& source, Diagnostics& diags);
+  // Before run(): directories set files may be read from besides the policy's folder.
+  void allow_paths(std::vector<std::string> dirs) { allowed_paths_ = std::move(dirs); }
 
  private:
   // --- diagnostics -------------------------------------------------------------------------
@@ -189,6 +191,7 @@ class Checker {
   ActionSig const* known_action(ast::Ident const& name, bool set_allowed);
   std::optional<plan::Constant> literal_value(ast::Expr const& e, Type want, bool optional, int64_t now,
                                               std::string_view what);
+  std::optional<std::string> set_file_path(ast::SetDecl const& s);  // checker_sets.cpp
   plan::TestProspect test_record(ast::TestProspect const& rec, int64_t now, bool is_main);
   std::optional<plan::TestActivity> test_activity(ast::TestActivity const& a, int64_t now);
 
@@ -196,6 +199,7 @@ class Checker {
   SourceFile const* src_;  // the policy's; an extra expression's while it is checked
   Diagnostics* diags_;
   std::shared_ptr<plan::Plan> plan_;
+  std::vector<std::string> allowed_paths_;  // set files may be read there, besides the policy's folder
 
   std::unordered_map<std::string, NameEntry> names_;
   std::vector<ast::LetDecl const*> let_decls_;

@@ -33,6 +33,12 @@ lr_policy* lr_compile_file(const char* path, char** diagnostics);
    (no object cache). */
 lr_policy* lr_compile_with(const char* text, size_t length, const char* origin, const char* engine,
                            const char* cache_dir, char** diagnostics);
+/* Set files (file("...")) are read only from the policy's folder and below (the folder of
+   `origin`; none when `origin` is NULL or a name like "<policy>"), `..` and symbolic links
+   resolved; this variant also allows the directories of `allowed_paths`, a NULL-terminated array
+   (may be NULL). A set file anywhere else is a policy error. */
+lr_policy* lr_compile_allowing(const char* text, size_t length, const char* origin, const char* engine,
+                               const char* cache_dir, const char* const* allowed_paths, char** diagnostics);
 /* Releases this handle; the policy itself lives on while other handles (or a holder) keep it. */
 void lr_policy_free(lr_policy* policy);
 /* Another handle to the same compiled policy. */

@@ -68,6 +68,10 @@ struct CompileOptions {
                           // LEADRULES_CACHE_DIR / XDG_CACHE_HOME to this)
   int opt_level = -1;     // JIT: 0..3, or -1 to choose by the policy's size
   std::string dump_ir;    // developers: write the optimised LLVM IR to this file
+  // Set files (`file("...")`) are read only from the policy's folder and below, after `..` and
+  // symbolic links are resolved, and from these directories (relative ones: to the current
+  // directory). The policy's folder is its origin's; an origin like "<policy>" has none.
+  std::vector<std::string> allowed_paths;
 };
 
 // How long compiling took, and whether the native code came from the cache.
@@ -472,9 +476,11 @@ struct CompileResult {
   std::string rendered(bool colour = false) const { return render(diagnostics, colour); }
 };
 
-// `leadrules check`: compiles without generating code. The summary line on success.
-CompileResult check_policy(std::string_view text, std::string origin = "<policy>");
-CompileResult check_policy_file(std::string const& path);
+// `leadrules check`: compiles without generating code. The summary line on success. Of the
+// options only allowed_paths counts.
+CompileResult check_policy(std::string_view text, std::string origin = "<policy>",
+                           CompileOptions const& options = {});
+CompileResult check_policy_file(std::string const& path, CompileOptions const& options = {});
 
 // ---------------------------------------------------------------------------------------------
 // Firing history between runs (`leadrules run --state FILE`): a SQLite database read before a

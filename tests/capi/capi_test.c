@@ -422,6 +422,28 @@ static void test_file_and_misc(const char* source_dir) {
   CHECK(lr_holder_version(NULL) == 0);
 }
 
+/* Set files are read from the policy's folder and below, and from the allowed directories only. */
+static void test_set_paths(const char* source_dir) {
+  char policy[2048], dir[1024];
+  snprintf(dir, sizeof dir, "%s/examples/agency", source_dir);
+  snprintf(policy, sizeof policy,
+           "schema prospect {\n  id: string\n  account: string?\n}\n"
+           "set named = file(\"%s/priority_accounts.txt\")\n"
+           "segment named_account when account in named\n",
+           dir);
+  char* diag = NULL;
+  lr_policy* p = lr_compile_allowing(policy, strlen(policy), NULL, "interp", NULL, NULL, &diag);
+  CHECK(p == NULL); /* "<policy>" has no folder: nothing is allowed */
+  CHECK_CONTAINS(diag, "is not in an allowed directory");
+  CHECK_CONTAINS(diag, "--allow-path DIR");
+  lr_free(diag);
+  const char* allowed[] = {dir, NULL};
+  p = lr_compile_allowing(policy, strlen(policy), NULL, "interp", NULL, allowed, &diag);
+  CHECK(p != NULL);
+  CHECK(diag == NULL);
+  lr_policy_free(p);
+}
+
 int main(int argc, char** argv) {
   const char* source_dir = argc > 1 ? argv[1] : LEADRULES_SOURCE_DIR;
   snprintf(small_v1, sizeof small_v1, small_policy_format, 25);
@@ -436,6 +458,7 @@ int main(int argc, char** argv) {
   test_evaluate_json("interp");
   test_holder();
   test_file_and_misc(source_dir);
+  test_set_paths(source_dir);
 
   if (failures) {
     fprintf(stderr, "capi_test: %d of %d checks failed\n", failures, checks);
