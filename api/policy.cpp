@@ -188,31 +188,35 @@ Policy::Policy(std::shared_ptr<Impl const> impl) : impl_(std::move(impl)) {}
 CompileResult Policy::compile(std::string_view text, std::string origin, CompileOptions const& options) {
   Diagnostics diags;
   auto t0 = Clock::now();
-  auto plan = compile_policy_text(std::move(origin), std::string(text), diags, options.allowed_paths);
+  auto plan =
+      compile_policy_text(std::move(origin), std::string(text), diags, options.allowed_paths, options.limits);
   return finish(std::move(plan), std::move(diags), options, ms_since(t0), true);
 }
 
 CompileResult Policy::compile_file(std::string const& path, CompileOptions const& options) {
   Diagnostics diags;
   auto t0 = Clock::now();
-  auto plan = compile_policy_file(path, diags, options.allowed_paths);
+  auto plan = compile_policy_file(path, diags, options.allowed_paths, options.limits);
   return finish(std::move(plan), std::move(diags), options, ms_since(t0), true);
 }
 
 CompileResult check_policy(std::string_view text, std::string origin, CompileOptions const& options) {
   Diagnostics diags;
   auto t0 = Clock::now();
-  auto plan = compile_policy_text(std::move(origin), std::string(text), diags, options.allowed_paths);
+  auto plan =
+      compile_policy_text(std::move(origin), std::string(text), diags, options.allowed_paths, options.limits);
   return finish(std::move(plan), std::move(diags),
-                {.engine = Engine::interp, .allowed_paths = options.allowed_paths}, ms_since(t0), false);
+                {.engine = Engine::interp, .allowed_paths = options.allowed_paths, .limits = options.limits},
+                ms_since(t0), false);
 }
 
 CompileResult check_policy_file(std::string const& path, CompileOptions const& options) {
   Diagnostics diags;
   auto t0 = Clock::now();
-  auto plan = compile_policy_file(path, diags, options.allowed_paths);
+  auto plan = compile_policy_file(path, diags, options.allowed_paths, options.limits);
   return finish(std::move(plan), std::move(diags),
-                {.engine = Engine::interp, .allowed_paths = options.allowed_paths}, ms_since(t0), false);
+                {.engine = Engine::interp, .allowed_paths = options.allowed_paths, .limits = options.limits},
+                ms_since(t0), false);
 }
 
 FormatResult format_policy(std::string_view text, std::string origin) {
@@ -270,6 +274,7 @@ LoadResult Policy::read_file(InputOptions const& input) const {
   ro.prospects = input.prospects;
   ro.activities = input.activities;
   ro.keep_going = input.keep_going;
+  ro.limits = impl_->options.limits;
   return load(impl_->plan, ro, &runtime::read_input);
 }
 
@@ -278,6 +283,7 @@ LoadResult Policy::read_jsonl(std::string_view text, std::string origin, bool ke
   ro.prospects = std::move(origin);
   ro.prospects_text = text;
   ro.keep_going = keep_going;
+  ro.limits = impl_->options.limits;
   return load(impl_->plan, ro, &runtime::read_jsonl);
 }
 
@@ -291,6 +297,7 @@ LoadResult Policy::read_csv(std::string_view prospects, std::string_view activit
     ro.activities_text = activities;
   }
   ro.keep_going = keep_going;
+  ro.limits = impl_->options.limits;
   return load(impl_->plan, ro, &runtime::read_csv);
 }
 

@@ -33,6 +33,7 @@ CompileOptions compile_options(Options const& o) {
   co.engine = o.engine == "interp" ? Engine::interp : Engine::jit;
   co.cache_dir = cache_directory();
   co.allowed_paths = o.allowed_paths;
+  co.limits = o.limits;
   if (char const* dump = std::getenv("LEADRULES_DUMP_IR"); dump && *dump) co.dump_ir = dump;
   return co;
 }
@@ -61,7 +62,7 @@ int check(Options const& o) {
     return fmt::format("{} {}{}", n, one, n == 1 ? "" : "s");
   };
   for (auto const& path : o.policies) {
-    auto checked = check_policy_file(path, {.allowed_paths = o.allowed_paths});
+    auto checked = check_policy_file(path, {.allowed_paths = o.allowed_paths, .limits = o.limits});
     std::cerr << checked.rendered(o.colour);
     if (!checked.diagnostics.items.empty()) {
       size_t errors = checked.diagnostics.errors();
@@ -108,7 +109,7 @@ int test(Options const& o) {
   size_t passed = 0, failed = 0;
   bool policy_error = false;
   for (auto const& path : o.policies) {
-    auto checked = check_policy_file(path, {.allowed_paths = o.allowed_paths});
+    auto checked = check_policy_file(path, {.allowed_paths = o.allowed_paths, .limits = o.limits});
     std::cerr << checked.rendered(o.colour);
     if (!checked) {
       policy_error = true;
@@ -163,7 +164,8 @@ int bench(Options const& o) {
   // Compile latency: text -> runnable, cold (no object cache) and warm (from a fresh cache).
   namespace fs = std::filesystem;
   auto cache = fs::temp_directory_path() / fmt::format("leadrules-bench-{}", ::getpid());
-  CompileOptions cold{.engine = Engine::jit, .allowed_paths = o.allowed_paths}, warm = cold;
+  CompileOptions cold{.engine = Engine::jit, .allowed_paths = o.allowed_paths, .limits = o.limits},
+      warm = cold;
   warm.cache_dir = cache.string();
   auto cold_policy = Policy::compile_file(o.policy, cold);
   Policy::compile_file(o.policy, warm);  // fills the cache
@@ -178,7 +180,8 @@ int bench(Options const& o) {
       "machine code {:.1f}, link {:.1f}); from cache {:.1f} ms\n",
       cs.check_ms, cs.jit_ms, cs.generate_ms, cs.opt_level, cs.optimize_ms, cs.codegen_ms, cs.link_ms,
       ws.jit_ms);
-  auto interp = Policy::compile_file(o.policy, {.engine = Engine::interp, .allowed_paths = o.allowed_paths});
+  auto interp = Policy::compile_file(
+      o.policy, {.engine = Engine::interp, .allowed_paths = o.allowed_paths, .limits = o.limits});
   unsigned all = thread_count(o);
   struct Row {
     std::string name;

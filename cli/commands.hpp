@@ -16,6 +16,8 @@ struct Options {
   std::string policy, input, activities, now, output, format, rejects, state, id;
   std::vector<std::string> keep;           // run --keep: fields passed through to CSV
   std::vector<std::string> allowed_paths;  // --allow-path: set files may be read there too
+  std::vector<std::string> limit_args;     // --limit NAME=VALUE, as given
+  Limits limits;                           // ... applied to the defaults
   std::string new_policy;                  // diff: NEW (OLD is `policy`)
   std::string label, by, where;            // backtest --label, report --by / --where
   std::string html;                        // diff, backtest, report: --html FILE

@@ -109,6 +109,23 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", fmt::format("leadrules {} ({})", version(), build_info()));
 
   cli::Options o;
+  // Every command that compiles a policy: --limit NAME=VALUE raises a resource limit (Limits).
+  std::string limit_help = "Raise a resource limit, NAME=VALUE (K, M, G allowed); repeatable. Defaults:";
+  for (auto const& e : Limits::table()) limit_help += fmt::format(" {}={}", e.name, Limits{}.*e.field);
+  auto add_limit = [&](CLI::App* cmd) {
+    cmd->add_option("--limit", o.limit_args, limit_help)
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+        ->check(CLI::Validator(
+            [](std::string& arg) -> std::string {
+              auto eq = arg.find('=');
+              if (eq == std::string::npos) return "expected NAME=VALUE, e.g. --limit depth=2000";
+              Limits scratch;
+              return scratch.set(std::string_view(arg).substr(0, eq), std::string_view(arg).substr(eq + 1))
+                  .value_or("");
+            },
+            "NAME=VALUE"));
+  };
   // Every command that compiles a policy: directories its set files may be read from besides its own.
   auto add_allow_path = [&](CLI::App* cmd) {
     cmd->add_option("--allow-path", o.allowed_paths,
@@ -116,6 +133,7 @@ int main(int argc, char** argv) {
                     "only the policy's folder and below)")
         ->expected(1)  // one directory per --allow-path: `--allow-path DIR policy.lr`
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    add_limit(cmd);
   };
 
   auto* check = app.add_subcommand("check", "Check policies for errors (exit 1 when any has one)");
@@ -226,6 +244,9 @@ int main(int argc, char** argv) {
     return usage_error(app, e);
   }
 
+  for (auto const& arg : o.limit_args)  // validated while parsing
+    (void)o.limits.set(std::string_view(arg).substr(0, arg.find('=')),
+                       std::string_view(arg).substr(arg.find('=') + 1));
   o.colour = isatty(fileno(stderr)) && !std::getenv("NO_COLOR");
   o.colour_out = isatty(fileno(stdout)) && !std::getenv("NO_COLOR");
   try {

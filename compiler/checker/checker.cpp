@@ -94,6 +94,7 @@ std::shared_ptr<plan::Plan const> Checker::run() {
   policy_header();
   schemas();
   if (!prospect_schema_) return nullptr;
+  if (!check_declaration_count()) return nullptr;
   register_names();
   sets();
 
@@ -170,6 +171,7 @@ std::shared_ptr<plan::Plan const> Checker::run() {
   rules();
   tests();
   if (diags_->ok()) order_declarations();
+  if (diags_->ok()) check_depth();  // before anything follows the chains recursively
   if (diags_->ok()) check_strata();
   if (!diags_->ok()) return nullptr;
   return plan_;
@@ -177,10 +179,24 @@ std::shared_ptr<plan::Plan const> Checker::run() {
 
 }  // namespace checker_detail
 
+namespace {
+// Checked before parsing: the parser and the checker keep the whole text and its tree in memory.
+bool too_large(std::string const& path, size_t bytes, Limits const& limits, Diagnostics& diags) {
+  if (bytes <= limits.policy_bytes) return false;
+  Diagnostic d;
+  d.file = path;
+  d.message = fmt::format("the policy is too large: {} bytes, the limit is {}", bytes, limits.policy_bytes);
+  d.hint = "split it, or " + Limits::how_to_raise("policy-bytes", limits.policy_bytes);
+  diags.add(std::move(d));
+  return true;
+}
+}  // namespace
+
 std::shared_ptr<plan::Plan const> check_policy(ast::Policy const& policy, SourceFile const& source,
                                                Diagnostics& diags,
-                                               std::vector<std::string> const& allowed_paths) {
-  checker_detail::Checker checker(policy, source, diags);
+                                               std::vector<std::string> const& allowed_paths,
+                                               Limits const& limits) {
+  checker_detail::Checker checker(policy, source, diags, limits);
   checker.allow_paths(allowed_paths);
   return checker.run();
 }
@@ -202,12 +218,13 @@ int32_t checker_detail::Checker::extra_expression(ast::Expr const& e, SourceFile
 
 CheckedExpression check_expression(std::string path, std::string policy_text, std::string expression,
                                    Diagnostics& policy_diags, Diagnostics& expression_diags,
-                                   std::vector<std::string> const& allowed_paths) {
+                                   std::vector<std::string> const& allowed_paths, Limits const& limits) {
   CheckedExpression out;
+  if (too_large(path, policy_text.size(), limits, policy_diags)) return out;
   SourceFile source(std::move(path), std::move(policy_text));
   auto tree = parse_policy(source, policy_diags);
   if (!tree) return out;
-  checker_detail::Checker checker(*tree, source, policy_diags);
+  checker_detail::Checker checker(*tree, source, policy_diags, limits);
   checker.allow_paths(allowed_paths);
   out.plan = checker.run();
   if (!out.plan) return out;
@@ -218,11 +235,13 @@ CheckedExpression check_expression(std::string path, std::string policy_text, st
 }
 
 std::shared_ptr<plan::Plan const> compile_policy_text(std::string path, std::string text, Diagnostics& diags,
-                                                      std::vector<std::string> const& allowed_paths) {
+                                                      std::vector<std::string> const& allowed_paths,
+                                                      Limits const& limits) {
+  if (too_large(path, text.size(), limits, diags)) return nullptr;
   SourceFile source(std::move(path), std::move(text));
   size_t first = diags.items.size();
   auto tree = parse_policy_partial(source, diags);
-  auto plan = check_policy(tree, source, diags, allowed_paths);
+  auto plan = check_policy(tree, source, diags, allowed_paths, limits);
   // Syntax errors and the checker's errors of what did parse: one list, in the order of the file.
   if (tree.unparsed)
     std::stable_sort(diags.items.begin() + std::ptrdiff_t(first), diags.items.end(),
@@ -233,7 +252,14 @@ std::shared_ptr<plan::Plan const> compile_policy_text(std::string path, std::str
 }
 
 std::shared_ptr<plan::Plan const> compile_policy_file(std::string const& path, Diagnostics& diags,
-                                                      std::vector<std::string> const& allowed_paths) {
+                                                      std::vector<std::string> const& allowed_paths,
+                                                      Limits const& limits) {
+  // A regular file over the limit is refused before it is read into memory.
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(path, ec)) {
+    auto bytes = std::filesystem::file_size(path, ec);
+    if (!ec && too_large(path, size_t(bytes), limits, diags)) return nullptr;
+  }
   auto text = stdlib::read_whole_file(path);
   if (!text) {
     Diagnostic d;
@@ -243,7 +269,7 @@ std::shared_ptr<plan::Plan const> compile_policy_file(std::string const& path, D
     diags.add(std::move(d));
     return nullptr;
   }
-  return compile_policy_text(path, std::move(*text), diags, allowed_paths);
+  return compile_policy_text(path, std::move(*text), diags, allowed_paths, limits);
 }
 
 }  // namespace leadrules

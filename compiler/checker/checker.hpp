@@ -11,6 +11,7 @@
 #include "grammar/ast.hpp"
 #include "grammar/source.hpp"
 #include "leadrules/diagnostic.hpp"
+#include "leadrules/limits.hpp"
 
 namespace leadrules {
 
@@ -20,11 +21,14 @@ namespace leadrules {
 // Returns the plan, or null when there were errors (all of them are in `diags`; warnings too).
 std::shared_ptr<plan::Plan const> check_policy(ast::Policy const& policy, SourceFile const& source,
                                                Diagnostics& diags,
-                                               std::vector<std::string> const& allowed_paths = {});
+                                               std::vector<std::string> const& allowed_paths = {},
+                                               Limits const& limits = {});
 
-// Parse + check. `path` names the policy in messages and anchors `file("...")` sets.
+// Parse + check. `path` names the policy in messages and anchors `file("...")` sets. A text over
+// limits.policy_bytes is an error before parsing.
 std::shared_ptr<plan::Plan const> compile_policy_text(std::string path, std::string text, Diagnostics& diags,
-                                                      std::vector<std::string> const& allowed_paths = {});
+                                                      std::vector<std::string> const& allowed_paths = {},
+                                                      Limits const& limits = {});
 // The REPL: a policy and one expression checked together. The expression's nodes are appended
 // to the plan (nothing of the policy refers to them); `node` is its root, -1 when the policy or
 // the expression has errors (the expression's, with positions in it, in expression_diags).
@@ -35,10 +39,12 @@ struct CheckedExpression {
 };
 CheckedExpression check_expression(std::string path, std::string policy_text, std::string expression,
                                    Diagnostics& policy_diags, Diagnostics& expression_diags,
-                                   std::vector<std::string> const& allowed_paths = {});
+                                   std::vector<std::string> const& allowed_paths = {},
+                                   Limits const& limits = {});
 
 // Reads the file first; an unreadable file is a diagnostic, not an exception.
 std::shared_ptr<plan::Plan const> compile_policy_file(std::string const& path, Diagnostics& diags,
-                                                      std::vector<std::string> const& allowed_paths = {});
+                                                      std::vector<std::string> const& allowed_paths = {},
+                                                      Limits const& limits = {});
 
 }  // namespace leadrules

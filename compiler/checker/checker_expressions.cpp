@@ -32,6 +32,12 @@ int32_t Checker::typed(ast::Expr const& e, Scope s, Type want, std::string_view 
 
 int32_t Checker::expr(ast::Expr const& e, Scope s) {
   using K = ast::ExprKind;
+  // Counts the levels a reference sits at, for the depth limit (check_depth).
+  struct Level {
+    int32_t& depth;
+    explicit Level(int32_t& d) : depth(++d) {}
+    ~Level() { --depth; }
+  } level(expr_depth_);
   plan::Constant c;
   switch (e.kind) {
     case K::Number:
@@ -118,7 +124,15 @@ int32_t Checker::regex(ast::Expr const& pattern, bool icase) {
   opt.set_case_sensitive(!icase);
   opt.set_log_errors(false);
   opt.set_encoding(RE2::Options::EncodingUTF8);
+  opt.set_max_mem(int64_t(std::min<uint64_t>(limits_.regex_bytes, uint64_t(INT64_MAX))));
   auto re = std::make_shared<RE2>(pattern.text, opt);
+  if (re->error_code() == RE2::ErrorPatternTooLarge) {
+    error(pattern.span,
+          fmt::format("regular expression too large: it compiles to more than {} bytes", limits_.regex_bytes),
+          "repeat counts multiply a pattern's size (`(a|b){1000}`); simplify it, or " +
+              Limits::how_to_raise("regex-bytes", limits_.regex_bytes));
+    return -1;
+  }
   if (!re->ok()) {
     error(pattern.span, fmt::format("invalid regular expression: {}", re->error()),
           "patterns use RE2 syntax (no backreferences or lookaround)");

@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "compiler/checker/checker.hpp"
+#include "leadrules/limits.hpp"
 
 namespace leadrules::checker_detail {
 
@@ -70,8 +71,12 @@ std::string literal_kind(ast::Expr const& e);
 
 class Checker {
  public:
-  Checker(ast::Policy const& policy, SourceFile const& source, Diagnostics& diags)
-      : policy_(policy), src_(&source), diags_(&diags), plan_(std::make_shared<plan::Plan>()) {}
+  Checker(ast::Policy const& policy, SourceFile const& source, Diagnostics& diags, Limits const& limits = {})
+      : policy_(policy),
+        src_(&source),
+        diags_(&diags),
+        plan_(std::make_shared<plan::Plan>()),
+        limits_(limits) {}
 
   std::shared_ptr<plan::Plan const> run();
   // After run(): checks one more expression, written in `source` (the REPL), against the policy;
@@ -125,14 +130,19 @@ class Checker {
     int to;
     ast::Span span;
     bool colleague;
+    int32_t nesting = 0;  // expression levels from the declaration's root down to the reference
   };
   std::vector<std::vector<Edge>> deps_;
-  int current_decl_ = -1;  // the declaration whose expressions are being checked (-1: none)
+  int current_decl_ = -1;   // the declaration whose expressions are being checked (-1: none)
+  int32_t expr_depth_ = 0;  // expr() levels active in the current declaration
   void depend(int to, ast::Span span, bool colleague) {
-    if (current_decl_ >= 0) deps_[size_t(current_decl_)].push_back({to, span, colleague});
+    if (current_decl_ >= 0) deps_[size_t(current_decl_)].push_back({to, span, colleague, expr_depth_});
   }
-  void order_declarations();
+  void order_declarations();  // fills plan_->order and topo_ (what a declaration reads first)
+  std::vector<int> topo_;
   void check_strata();
+  bool check_depth();  // false after a "too deep" error (checker_depth.cpp)
+  bool check_declaration_count();
 
   // --- expressions -------------------------------------------------------------------------
   struct Scope {
@@ -172,6 +182,8 @@ class Checker {
   int32_t templ(ast::Expr const& e, Scope s);
   int32_t regex(ast::Expr const& pattern, bool icase);
   int32_t let_type_ready(int32_t let);  // checks a let on first use (names may come before)
+  int32_t check_let(int32_t let);       // the let's expression, its dependencies checked
+  std::vector<int32_t> unchecked_lets_below(int32_t let) const;  // checker_depth.cpp
 
   // --- declarations --------------------------------------------------------------------------
   void schemas();
@@ -199,6 +211,7 @@ class Checker {
   SourceFile const* src_;  // the policy's; an extra expression's while it is checked
   Diagnostics* diags_;
   std::shared_ptr<plan::Plan> plan_;
+  Limits limits_;
   std::vector<std::string> allowed_paths_;  // set files may be read there, besides the policy's folder
 
   std::unordered_map<std::string, NameEntry> names_;

@@ -109,25 +109,6 @@ void Checker::register_names() {
   deps_.assign(size_t(decl_count()), {});
 }
 
-int32_t Checker::let_type_ready(int32_t let) {
-  auto& state = let_state_[size_t(let)];
-  if (state == 2) return 0;
-  if (state == 1 || state == 3) return -1;  // a cycle (reported by the graph) or a failed let
-  state = 1;
-  int saved = current_decl_;
-  current_decl_ = decl_let(let);
-  int32_t n = expr(*let_decls_[size_t(let)]->value, Scope{});
-  current_decl_ = saved;
-  if (n < 0) {
-    state = 3;
-    return -1;
-  }
-  plan_->lets[size_t(let)].expr = n;
-  plan_->lets[size_t(let)].type = type_of(n);
-  state = 2;
-  return 0;
-}
-
 int32_t Checker::name(ast::Expr const& e, Scope s) {
   auto const& schema = plan_->schema;
   std::string const& id = e.text;

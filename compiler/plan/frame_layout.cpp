@@ -14,8 +14,20 @@ namespace {
 
 using plan::Op;
 
+// At most this many distinct instants compile natively (each is a frame per prospect).
+constexpr size_t kMaxInstants = 256;
+
 // Every instant a declaration may be evaluated at: past(E, d) moves E back by d, and what E
-// reads is evaluated there too. The dependency graph is acyclic, so this terminates.
+// reads is evaluated there too. The dependency graph is acyclic, so this terminates; each
+// (declaration, instant) is walked once, so the work is declarations × instants, and nested
+// past() cannot multiply instants beyond kMaxInstants (the walk stops there). The recursion
+// follows chains of declarations, whose depth the checker bounds (Limits::depth).
+std::runtime_error too_many_instants() {
+  return std::runtime_error(
+      fmt::format("past() in the policy reaches more than {} distinct instants; at most {} compile natively",
+                  kMaxInstants, kMaxInstants));
+}
+
 struct OffsetWalker {
   plan::Plan const& p;
   std::set<int64_t> offsets;
@@ -23,7 +35,6 @@ struct OffsetWalker {
 
   void decl(int kind, int32_t index, int64_t off) {
     if (!seen.insert({kind, index, off}).second) return;
-    if (seen.size() > 100000) throw std::runtime_error("past() offsets explode");
     switch (kind) {
       case 0: expr(p.lets[size_t(index)].expr, off); break;
       case 1:
@@ -51,7 +62,7 @@ struct OffsetWalker {
 
   void expr(int32_t n, int64_t off) {
     if (n < 0) return;
-    offsets.insert(off);
+    if (offsets.insert(off).second && offsets.size() > kMaxInstants) throw too_many_instants();
     auto const& node = p.nodes[size_t(n)];
     switch (node.op) {
       case Op::Let: decl(0, node.index, off); break;
@@ -120,9 +131,6 @@ FrameLayout FrameLayout::build(plan::Plan const& p) {
     for (auto const& a : r.actions)
       for (int32_t x : a.args) w.expr(x, 0);
   }
-  if (w.offsets.size() > 256)
-    throw std::runtime_error(fmt::format(
-        "the policy reaches {} distinct past() instants; at most 256 compile natively", w.offsets.size()));
   L.offsets.assign(w.offsets.begin(), w.offsets.end());  // ascending: 0 first
 
   L.past_slot.assign(p.nodes.size(), -1);

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "leadrules/diagnostic.hpp"
+#include "leadrules/limits.hpp"
 #include "leadrules/value.hpp"
 
 namespace leadrules {
@@ -72,6 +73,9 @@ struct CompileOptions {
   // symbolic links are resolved, and from these directories (relative ones: to the current
   // directory). The policy's folder is its origin's; an origin like "<policy>" has none.
   std::vector<std::string> allowed_paths;
+  // Resource limits (leadrules/limits.hpp): the policy's are checked when compiling, the data's
+  // when this policy reads data.
+  Limits limits;
 };
 
 // How long compiling took, and whether the native code came from the cache.

@@ -389,6 +389,7 @@ void read_activities_csv(Builder& B, ActivityStore& st, std::string const& path,
           last_pid = pid;
         }
       }
+      B.check_length(rec.text().size());
       check_cells(rec, h);
       if (!utf8_ok) check_utf8(rec);
       if (pid == kMissingCode) fail("prospect_id", "missing required field");
@@ -529,6 +530,7 @@ std::unordered_map<uint32_t, std::pair<std::string, std::string>> record_texts(
 ReadResult read_csv(plan::Plan const& plan, ReadOptions const& options) {
   ReadResult r;
   Builder B(plan, r, options.keep_going);
+  B.set_limits(options.limits);
   Batch& b = B.batch();
   ActivityStore st;
   bool const with_activities = !options.activities.empty();
@@ -566,6 +568,7 @@ ReadResult read_csv(plan::Plan const& plan, ReadOptions const& options) {
     B.begin_line();
     st.attached = kMissingCode;
     try {
+      B.check_length(rec.text().size());
       check_cells(rec, h);
       if (!utf8_ok) check_utf8(rec);
       for (size_t i = 0; i < fs.size(); ++i)
@@ -625,6 +628,7 @@ ReadResult read_csv(plan::Plan const& plan, ReadOptions const& options) {
   }
   B.finish();
   throw_if_errors(r, options.keep_going, st.file);
+  check_account_sizes(plan, b, options.limits, in.name);
   return r;
 }
 

@@ -267,6 +267,7 @@ ReadResult read_jsonl(plan::Plan const& plan, ReadOptions const& options) {
   load_input(options.prospects, in, options.prospects_text);
   r.bytes = in.size();
   Builder B(plan, r, options.keep_going);
+  B.set_limits(options.limits);
   Batch& b = B.batch();
   {
     size_t lines = 0;
@@ -300,6 +301,7 @@ ReadResult read_jsonl(plan::Plan const& plan, ReadOptions const& options) {
     ++r.prospects_read;
     B.begin_line();
     try {
+      B.check_length(text.size());
       reader.prospect(text, line);
     } catch (LineError& e) {
       std::optional<std::string> id;
@@ -315,6 +317,7 @@ ReadResult read_jsonl(plan::Plan const& plan, ReadOptions const& options) {
   B.finish();
   reader.warn_absent_fields(in.name, r.warnings);
   throw_if_errors(r, options.keep_going);
+  check_account_sizes(plan, b, options.limits, in.name);
   return r;
 }
 

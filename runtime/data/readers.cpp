@@ -127,6 +127,27 @@ namespace readers_detail {
   throw LineError{std::string(field), std::move(reason)};
 }
 
+void check_account_sizes(plan::Plan const& plan, Batch const& b, Limits const& limits,
+                         std::string const& file) {
+  if (!plan.uses_colleagues || plan.schema.account_field < 0) return;
+  // Colleague aggregates visit every colleague for every prospect: quadratic in an account's
+  // size, so a huge account (often a placeholder such as "n/a") would run for hours.
+  Column const& col = b.fields[size_t(plan.schema.account_field)];
+  std::vector<uint32_t> size(col.dict->size(), 0);
+  for (size_t row = 0; row < b.rows; ++row) {
+    if (!col.is_present(row) || ++size[col.codes[row]] <= limits.account_prospects) continue;
+    uint32_t code = col.codes[row];
+    size_t total = 0;
+    for (size_t r = 0; r < b.rows; ++r) total += col.is_present(r) && col.codes[r] == code;
+    throw DataError(
+        file, b.source_lines[row], plan.schema.prospect[size_t(plan.schema.account_field)].name,
+        fmt::format("the account {} has {} prospects, over the limit of {} for a policy with colleague "
+                    "aggregates (their cost grows with the square of an account's size); {}",
+                    show(col.dict->at(code)), total, limits.account_prospects,
+                    Limits::how_to_raise("account-prospects", limits.account_prospects)));
+  }
+}
+
 void throw_if_errors(ReadResult& r, bool keep_going, std::string const& first_file) {
   if (keep_going || r.errors_total == 0) return;
   // Input order within each file, files in the order they were read (activities before

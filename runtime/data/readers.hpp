@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "compiler/plan/plan.hpp"
+#include "leadrules/limits.hpp"
 #include "runtime/data/table.hpp"
 
 namespace leadrules::runtime {
@@ -59,6 +60,7 @@ struct ReadOptions {
   // Buffers in memory instead of files (the embedding API); the paths above then only name
   // them in messages, and the format is chosen by format_hint.
   std::optional<std::string_view> prospects_text, activities_text;
+  Limits limits;  // line-bytes and activities
 };
 
 struct ReadResult {

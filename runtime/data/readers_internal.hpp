@@ -49,6 +49,10 @@ inline void add_reject(ReadResult& r, bool keep_going, Reject rej) {
 // Errors are listed in input order within each file, `first_file`'s (the activities file of the
 // CSV pair, read first) before the others.
 void throw_if_errors(ReadResult& r, bool keep_going, std::string const& first_file = {});
+// A data error (for the whole input, in both modes) when an account has more prospects than
+// limits.account_prospects and the policy has colleague aggregates.
+void check_account_sizes(plan::Plan const& plan, Batch const& b, Limits const& limits,
+                         std::string const& file);
 
 // "; did you mean \"X\"?" for a name missing from the data (a column, a key), or "".
 std::string spelling_hint(std::string_view name, std::vector<std::string> const& present);
@@ -247,6 +251,14 @@ class Builder {
   ValuePusher& pusher() { return pusher_; }
   bool keep_going() const { return keep_going_; }
   int32_t id_field() const { return id_; }
+  void set_limits(Limits const& limits) { limits_ = limits; }
+  // A line (a CSV record) longer than the limit is a bad line: a value that large is no lead data
+  // and would be copied into dictionaries and results. Throws LineError.
+  void check_length(size_t bytes) const {
+    if (bytes > limits_.line_bytes)
+      fail("", fmt::format("the line is {} bytes long, over the limit of {}; {}", bytes, limits_.line_bytes,
+                           Limits::how_to_raise("line-bytes", limits_.line_bytes)));
+  }
 
   void begin_line() {
     for (size_t i = 0; i < b_.fields.size(); ++i) saved_dicts_[i] = b_.fields[i].dict->size();
@@ -311,6 +323,10 @@ class Builder {
     return col.dict->at(col.codes[b_.rows]);
   }
   void commit(uint32_t line) {
+    if (size_t acts = b_.act_kind.size() - b_.act_offsets.back(); acts > limits_.activities)
+      fail("activities",
+           fmt::format("the prospect has {} activities, over the limit of {}; {}", acts, limits_.activities,
+                       Limits::how_to_raise("activities", limits_.activities)));
     b_.act_offsets.push_back(uint32_t(b_.act_kind.size()));
     b_.history_offsets.push_back(uint32_t(b_.history.size()));
     b_.source_lines.push_back(line);
@@ -360,6 +376,7 @@ class Builder {
   ReadResult& r_;
   Batch& b_;
   bool keep_going_;
+  Limits limits_;
   std::vector<FieldInfo> fields_, act_fields_;
   KeyIndex field_keys_, act_keys_, kinds_;
   StringMap<int32_t> rules_;
