@@ -219,7 +219,7 @@ class JsonLinesReader {
           rec.has_last = true;
         }
       }
-      if (!has_count) rec.count = rec.has_last ? 1 : 0;
+      if (!has_count) rec.count = 1;  // a record says the rule fired, as a test's `history` does
       batch.history.push_back(rec);
     }
   }

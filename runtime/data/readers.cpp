@@ -29,8 +29,8 @@
 //   `fired["rule"].count`. The keys `activities` and `fired` are read as such unless a field
 //   reads that key. An activity's first `type` key decides its kind.
 // - "fired": {"rule": {"count": N, "last": TIME}}: count a whole number >= 0; without a count
-//   the record counts 1 when it has a last time, else 0; other keys ignored; rules the policy
-//   does not have are ignored unchecked. CSV input has no history.
+//   (or with a null one) the record counts 1, as in a test's `history`; other keys ignored;
+//   rules the policy does not have are ignored unchecked. CSV input has no history.
 // - A UTF-8 BOM at the start of a file is skipped (JSON Lines and CSV).
 // - CSV: header names are trimmed of spaces and matched exactly; unnamed columns are ignored; a
 //   header column named twice is an error only when a field reads it. A record must have as
