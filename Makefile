@@ -75,3 +75,14 @@ fuzz: build-fuzz
 	done; \
 	awk '{ n += $$4 } END { printf "fuzz total: %d executions\n", n }' $(FUZZ_BUILD)/fuzz/summary.txt; \
 	exit $$status
+
+# Long differential run (not in `make test`): DIFFTEST_CASES generated policies and data
+# (default 100,000, hours on 2 cores) from DIFFTEST_SEED, interpreter vs JIT vs the C++ and C
+# APIs, split over $(JOBS) processes; failing cases are minimised and kept in
+# $(BUILD)/difftest-failures/.
+.PHONY: difftest-long
+DIFFTEST_CASES ?= 100000
+DIFFTEST_SEED  ?= 1
+difftest-long: build
+	@bash tests/differential/long_run.sh $(BUILD)/tests/leadrules_difftest $(DIFFTEST_CASES) $(DIFFTEST_SEED) \
+	      $(JOBS) $(BUILD)/difftest-failures

@@ -6,6 +6,37 @@ namespace leadrules::jit {
 
 namespace codegen {
 
+Value* Codegen::in_parts(Ctx const& c, std::string const& name, size_t n, Value* acc, PartItem const& item) {
+  if (n <= kItemsPerPart) {
+    for (size_t k = 0; k < n; ++k) acc = item(c, k, acc);
+    return acc;
+  }
+  std::vector<llvm::Type*> params{ptr, i32, i32, i64};
+  if (acc) params.push_back(acc->getType());
+  auto* type = FunctionType::get(acc ? acc->getType() : B.getVoidTy(), params, false);
+  Function* caller = cur_fn;
+  for (size_t first = 0; first < n; first += kItemsPerPart) {
+    auto* part = Function::Create(type, Function::InternalLinkage, name + ".part", M.get());
+    part->addFnAttr(llvm::Attribute::NoUnwind);
+    {
+      llvm::IRBuilderBase::InsertPointGuard back_to_caller(B);
+      Ctx pc = begin_function(part);
+      Value* running = acc ? part->getArg(4) : nullptr;
+      for (size_t k = first; k < std::min(first + kItemsPerPart, n); ++k) running = item(pc, k, running);
+      if (acc)
+        B.CreateRet(running);
+      else
+        B.CreateRetVoid();
+    }
+    cur_fn = caller;
+    std::vector<Value*> args{c.env, c.row, c.off, c.now};
+    if (acc) args.push_back(acc);
+    Value* result = B.CreateCall(part, args);
+    if (acc) acc = result;
+  }
+  return acc;
+}
+
 void Codegen::gen_entry() {
   auto* ft = FunctionType::get(B.getVoidTy(), {ptr, i32, i32}, false);
   auto* f = Function::Create(ft, Function::ExternalLinkage, LR_ENTRY_NAME, M.get());

@@ -233,6 +233,15 @@ class Codegen {
     B.SetInsertPoint(cached);
   }
 
+  // Generates n items in order: inline when few, else as a chain of part functions of
+  // kItemsPerPart items each, called in order from the current function (LLVM's passes grow
+  // faster than linearly with a function's size: 5,000 rules in one function took seconds).
+  // `acc` (may be null) is threaded through: each item takes the running value and returns the
+  // next, so sums keep the interpreter's order. Returns the final value.
+  static constexpr size_t kItemsPerPart = 64;
+  using PartItem = std::function<Value*(Ctx const&, size_t, Value*)>;
+  Value* in_parts(Ctx const& c, std::string const& name, size_t n, Value* acc, PartItem const& item);
+
   void gen_let(size_t i);  // declarations.cpp
   void gen_block(size_t b);
   void gen_total();

@@ -17,9 +17,11 @@ void Codegen::gen_let(size_t i) {
 void Codegen::gen_block(size_t b) {
   Ctx c = begin_function(block_fn[b]);
   auto const& blk = P.blocks[b];
-  memo(c, L.block_done[b], [&](Value* fp) {
-    Value* sum = cf(0.0);
-    for (int32_t r : blk.rules) sum = B.CreateFAdd(sum, rule_points(c, r, fp));
+  memo(c, L.block_done[b], [&](Value*) {
+    Value* sum =
+        in_parts(c, "block." + blk.name, blk.rules.size(), cf(0.0), [&](Ctx const& pc, size_t k, Value* s) {
+          return B.CreateFAdd(s, rule_points(pc, blk.rules[k], nullptr));
+        });
     if (blk.cap) sum = B.CreateSelect(B.CreateFCmpOLT(cf(*blk.cap), sum), cf(*blk.cap), sum);
     if (blk.floor) sum = B.CreateSelect(B.CreateFCmpOLT(sum, cf(*blk.floor)), cf(*blk.floor), sum);
     B.CreateStore(sum, byte_gep(frame(c), L.block_value[b]));
@@ -43,17 +45,17 @@ void Codegen::gen_total() {
 void Codegen::gen_grade() {
   Ctx c = begin_function(grade_fn);
   memo(c, L.grade_done, [&](Value*) {
-    Value* thirds = c32(0);
-    for (size_t m = 0; m < P.grade_moves.size(); ++m) {
-      auto const& mv = P.grade_moves[m];
-      Val v = gen(mv.condition, c);
-      Value* t = B.CreateICmpNE(v.v0, c64(0));
-      Value* outcome =
-          B.CreateSelect(v.present, B.CreateSelect(t, B.getInt8(1), B.getInt8(0)), B.getInt8(uint8_t(-1)));
-      B.CreateStore(outcome, byte_gep(frame(c), L.grade_outcome[m]));
-      Value* move = B.CreateSelect(t, c32(mv.thirds), c32(mv.has_else ? mv.else_thirds : 0));
-      thirds = B.CreateAdd(thirds, B.CreateSelect(v.present, move, c32(0)));
-    }
+    Value* thirds =
+        in_parts(c, "grade", P.grade_moves.size(), c32(0), [&](Ctx const& pc, size_t m, Value* sum) {
+          auto const& mv = P.grade_moves[m];
+          Val v = gen(mv.condition, pc);
+          Value* t = B.CreateICmpNE(v.v0, c64(0));
+          Value* outcome = B.CreateSelect(v.present, B.CreateSelect(t, B.getInt8(1), B.getInt8(0)),
+                                          B.getInt8(uint8_t(-1)));
+          B.CreateStore(outcome, byte_gep(frame(pc), L.grade_outcome[m]));
+          Value* move = B.CreateSelect(t, c32(mv.thirds), c32(mv.has_else ? mv.else_thirds : 0));
+          return B.CreateAdd(sum, B.CreateSelect(v.present, move, c32(0)));
+        });
     Value* g = B.CreateAdd(c32(P.grade_start), thirds);
     g = B.CreateSelect(B.CreateICmpSLT(g, c32(plan::kGradeF)), c32(plan::kGradeF), g);
     g = B.CreateSelect(B.CreateICmpSGT(g, c32(plan::kGradeAPlus)), c32(plan::kGradeAPlus), g);

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <llvm/Config/llvm-config.h>
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
+#include <llvm/IR/Instructions.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/Module.h>
@@ -32,7 +33,7 @@ namespace {
 
 // Bump when generated code changes meaning or layout: cached objects of older versions are
 // then simply not found.
-constexpr char const* kCodegenVersion = "2";
+constexpr char const* kCodegenVersion = "3";
 
 using Clock = std::chrono::steady_clock;
 double ms_since(Clock::time_point t) {
@@ -130,6 +131,27 @@ void optimise(llvm::Module& module, llvm::TargetMachine& tm, int level) {
   mpm.run(module, mam);
 }
 
+// Instruction selection expands some pseudo-instructions (an f64 select on x86, for one) by
+// splitting their basic block and moving the rest of it into a new one, so a block holding n of
+// them costs O(n²): a 5,000-rule policy's one-block score function took seconds. Cutting blocks
+// into pieces of a bounded size keeps code generation linear. Cut from the end, so that each
+// split moves at most one piece.
+void split_long_blocks(llvm::Module& module, size_t piece) {
+  for (auto& function : module) {
+    std::vector<llvm::BasicBlock*> blocks;
+    for (auto& block : function) blocks.push_back(&block);
+    for (auto* block : blocks) {
+      if (block->size() <= 2 * piece) continue;
+      std::vector<llvm::Instruction*> cuts;
+      size_t n = 0;
+      for (auto it = block->getFirstNonPHIIt(); it != block->end(); ++it)
+        if (++n % piece == 0 && !it->isTerminator() && !llvm::isa<llvm::AllocaInst>(*it))
+          cuts.push_back(&*it);
+      for (auto c = cuts.rbegin(); c != cuts.rend(); ++c) block->splitBasicBlock(*c);
+    }
+  }
+}
+
 }  // namespace
 
 std::string host_cpu() { return machine().cpu; }
@@ -168,6 +190,7 @@ ObjectCode compile_object(plan::Plan const& plan, ObjectOptions const& options) 
     module->setTargetTriple(tm.getTargetTriple().str());
     t0 = Clock::now();
     optimise(*module, tm, st.opt_level);
+    split_long_blocks(*module, 256);
     st.optimize_ms = ms_since(t0);
     if (!options.dump_ir.empty()) {
       std::error_code ec;

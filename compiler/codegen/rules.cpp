@@ -8,10 +8,10 @@ void Codegen::gen_rules() {
   Ctx c = begin_function(rules_fn);
   memo(c, L.rules_done, [&](Value*) {
     auto* hist = runtime("lr_history", i32, {ptr, i32, i32, ptr, ptr, ptr});
-    auto* count = local(i64, "h.count");
-    auto* last = local(i64, "h.last");
-    auto* has_last = local(i32, "h.has_last");
-    for (size_t i = 0; i < P.rules.size(); ++i) {
+    in_parts(c, "rules", P.rules.size(), nullptr, [&](Ctx const& c, size_t i, Value*) -> Value* {
+      auto* count = local(i64, "h.count");
+      auto* last = local(i64, "h.last");
+      auto* has_last = local(i32, "h.has_last");
       auto const& r = P.rules[i];
       Value* holds = is_true(gen(r.condition, c));
       BasicBlock* qualify = block("rule.qualify");
@@ -39,7 +39,8 @@ void Codegen::gen_rules() {
       B.CreateStore(B.CreateZExt(ok, i8), byte_gep(frame(c), L.fires[i]));
       B.CreateBr(next);
       B.SetInsertPoint(next);
-    }
+      return nullptr;
+    });
   });
   B.CreateRetVoid();
 }
@@ -89,7 +90,7 @@ void Codegen::emit_actions(Ctx const& c) {
   auto* arg_begin = runtime("lr_arg_begin", B.getVoidTy(), {ptr});
   auto* arg_text = runtime("lr_arg_text", B.getVoidTy(), {ptr, ptr, i64});
   auto* arg_end = runtime("lr_arg_end", B.getVoidTy(), {ptr});
-  for (size_t i = 0; i < P.rules.size(); ++i) {
+  in_parts(c, "actions", P.rules.size(), nullptr, [&](Ctx const& c, size_t i, Value*) -> Value* {
     BasicBlock* fire = block("fire");
     BasicBlock* next = block("fire.next");
     Value* fired = B.CreateLoad(i8, byte_gep(frame(c), L.fires[i]));
@@ -134,7 +135,8 @@ void Codegen::emit_actions(Ctx const& c) {
     }
     B.CreateBr(next);
     B.SetInsertPoint(next);
-  }
+    return nullptr;
+  });
 }
 
 }  // namespace leadrules::jit::codegen
