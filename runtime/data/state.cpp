@@ -59,6 +59,7 @@ FiringState::FiringState(std::string path, Mode mode) : path_(std::move(path)), 
   sqlite3_extended_result_codes(db_, 1);
   try {
     if (mode_ == Mode::read_write) {
+      exec("PRAGMA synchronous = FULL", "open");  // a commit is on disk before COMMIT returns
       begin_write();
       return;
     }

@@ -71,7 +71,9 @@ def digest(path):
 def main():
     leadrules = os.path.realpath(sys.argv[1])
     kills = int(sys.argv[2]) if len(sys.argv) > 2 else 20
-    rng = random.Random(int(sys.argv[3]) if len(sys.argv) > 3 else int(time.time()))
+    seed = int(sys.argv[3]) if len(sys.argv) > 3 else int(time.time())
+    rng = random.Random(seed)
+    print(f"seed {seed} (state_kill.py LEADRULES {kills} {seed} draws the same kill moments)", flush=True)
     here = os.path.dirname(os.path.abspath(__file__))
     work = tempfile.mkdtemp(prefix="leadrules-kill-")
     failures = []
