@@ -98,7 +98,7 @@ if [[ $part == fast ]]; then
 else
   # The JIT follows the same chains (frame layout, code generation, the compiled code): same
   # results as the interpreter, no fallback warning.
-  for spec in "fwd 1000" "back 1000" "lets 200"; do
+  for spec in "fwd 1000" "back 1000" "lets 499"; do
     set -- $spec
     case_name=jit.$1
     gen "$1" "$2" > "$1.lr"
