@@ -111,7 +111,8 @@ int main(int argc, char** argv) {
   cli::Options o;
   // Every command that compiles a policy: --limit NAME=VALUE raises a resource limit (Limits).
   std::string limit_help = "Raise a resource limit, NAME=VALUE (K, M, G allowed); repeatable. Defaults:";
-  for (auto const& e : Limits::table()) limit_help += fmt::format(" {}={}", e.name, Limits{}.*e.field);
+  for (auto const& e : Limits::table())
+    limit_help += fmt::format(" {}={}", e.name, Limits::show(Limits{}.*e.field));
   auto add_limit = [&](CLI::App* cmd) {
     cmd->add_option("--limit", o.limit_args, limit_help)
         ->expected(1)

@@ -1,6 +1,7 @@
 // leadrules::Limits (include/leadrules/limits.hpp): the table of limit names and the parsing of
 // `--limit NAME=VALUE`. In stdlib because every layer reports against these limits.
 #include <charconv>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -51,12 +52,19 @@ std::optional<std::string> Limits::set(std::string_view name, std::string_view v
   return fmt::format("unknown limit \"{}\" (the limits are: {})", name, names);
 }
 
+std::string Limits::show(uint64_t value) {
+  for (auto [shift, suffix] : {std::pair{30, 'G'}, std::pair{20, 'M'}, std::pair{10, 'K'}})
+    if (value >= (uint64_t(1) << shift) && value % (uint64_t(1) << shift) == 0)
+      return fmt::format("{}{}", value >> shift, suffix);
+  return std::to_string(value);
+}
+
 std::string Limits::how_to_raise(std::string_view name, uint64_t current) {
   std::string field(name);
   for (char& c : field)
     if (c == '-') c = '_';
-  return fmt::format("raise the limit {} ({}) with `--limit {}={}` (Limits::{} in the API)", name, current,
-                     name, current * 2, field);
+  return fmt::format("raise the limit {} ({}) with `--limit {}={}` (Limits::{} in the API)", name,
+                     show(current), name, show(current * 2), field);
 }
 
 }  // namespace leadrules

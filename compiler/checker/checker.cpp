@@ -185,7 +185,8 @@ bool too_large(std::string const& path, size_t bytes, Limits const& limits, Diag
   if (bytes <= limits.policy_bytes) return false;
   Diagnostic d;
   d.file = path;
-  d.message = fmt::format("the policy is too large: {} bytes, the limit is {}", bytes, limits.policy_bytes);
+  d.message = fmt::format("the policy is too large: {} bytes, the limit is {}", bytes,
+                          Limits::show(limits.policy_bytes));
   d.hint = "split it, or " + Limits::how_to_raise("policy-bytes", limits.policy_bytes);
   diags.add(std::move(d));
   return true;

@@ -128,7 +128,8 @@ int32_t Checker::regex(ast::Expr const& pattern, bool icase) {
   auto re = std::make_shared<RE2>(pattern.text, opt);
   if (re->error_code() == RE2::ErrorPatternTooLarge) {
     error(pattern.span,
-          fmt::format("regular expression too large: it compiles to more than {} bytes", limits_.regex_bytes),
+          fmt::format("regular expression too large: it compiles to more than {} of memory",
+                      Limits::show(limits_.regex_bytes)),
           "repeat counts multiply a pattern's size (`(a|b){1000}`); simplify it, or " +
               Limits::how_to_raise("regex-bytes", limits_.regex_bytes));
     return -1;

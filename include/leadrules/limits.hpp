@@ -34,6 +34,8 @@ struct Limits {
   // Sets the limit `name` (as in the table) to `value`; an unknown name or a value that is not a
   // positive whole number (a K/M/G suffix allowed: 64M) gives the reason, nullopt on success.
   std::optional<std::string> set(std::string_view name, std::string_view value);
+  // A value as --limit takes it: 64M, 8K, 1000.
+  static std::string show(uint64_t value);
   // "raise it with --limit NAME=…": the hint every limit error ends with.
   static std::string how_to_raise(std::string_view name, uint64_t current);
 };

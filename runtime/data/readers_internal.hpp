@@ -256,7 +256,8 @@ class Builder {
   // and would be copied into dictionaries and results. Throws LineError.
   void check_length(size_t bytes) const {
     if (bytes > limits_.line_bytes)
-      fail("", fmt::format("the line is {} bytes long, over the limit of {}; {}", bytes, limits_.line_bytes,
+      fail("", fmt::format("the line is {} bytes long, over the limit of {}; {}", bytes,
+                           Limits::show(limits_.line_bytes),
                            Limits::how_to_raise("line-bytes", limits_.line_bytes)));
   }
 

@@ -105,7 +105,7 @@ TEST_CASE("state: a firing record without count means count 1, in JSON and in te
   }
 }
 
-TEST_CASE("state: one read-write store per file; a read-only one still reads", "[state]") {
+TEST_CASE("state: one read-write store per file, and a read-only one still reads", "[state]") {
   TempDir dir;
   std::string const path = dir / "s.db";
   Policy p = compile_ok();
