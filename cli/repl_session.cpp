@@ -405,4 +405,22 @@ void Session::cmd_quit(Scanner& s, std::ostream&) {
   quit_ = true;
 }
 
+int run_script(Session& session, std::istream& in, std::ostream& out, size_t max_entries) {
+  std::string line, pending;
+  size_t entries = 0;
+  while (entries < max_entries && std::getline(in, line)) {
+    while (!line.empty() && line.back() == '\r') line.pop_back();
+    size_t first = line.find_first_not_of(" \t");
+    if (pending.empty() && first != std::string::npos && line[first] == '#') continue;  // a comment line
+    pending += (pending.empty() ? "" : " ") + line;
+    if (continues(pending)) continue;
+    std::string entry = std::move(pending);
+    pending.clear();
+    ++entries;
+    if (!session.execute(entry, out)) return 0;
+  }
+  if (!pending.empty()) session.execute(pending, out);  // an unbalanced last entry: report its error
+  return 0;
+}
+
 }  // namespace leadrules::cli::repl

@@ -3,7 +3,9 @@
 // entry and writes what it says to a stream, so scripted and interactive sessions share it.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <istream>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -98,5 +100,10 @@ class Session {
   bool quit_ = false;
   Style style_;
 };
+
+// Runs a script as `leadrules repl` reads a pipe: a line per entry, `#` lines skipped, an entry
+// whose brackets are still open continued on the next line; stops at :quit or after
+// max_entries entries. Returns 0 (errors are printed in the transcript, as typed).
+int run_script(Session& session, std::istream& in, std::ostream& out, size_t max_entries = SIZE_MAX);
 
 }  // namespace leadrules::cli::repl

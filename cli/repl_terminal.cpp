@@ -248,28 +248,11 @@ int interactive(Session& session, std::ostream& out) {
   return 0;
 }
 
-int scripted(Session& session, std::istream& in, std::ostream& out) {
-  std::string line, pending;
-  while (std::getline(in, line)) {
-    line = trim_newline(line);
-    if (pending.empty() && line.find_first_not_of(" \t") != std::string::npos &&
-        line[line.find_first_not_of(" \t")] == '#')
-      continue;  // a comment line in a script
-    pending += (pending.empty() ? "" : " ") + line;
-    if (continues(pending)) continue;
-    std::string entry = std::move(pending);
-    pending.clear();
-    if (!session.execute(entry, out)) return 0;
-  }
-  if (!pending.empty()) session.execute(pending, out);  // an unbalanced last entry: report its error
-  return 0;
-}
-
 }  // namespace
 
 int run_terminal(Session& session, bool tty) {
   if (tty) return interactive(session, std::cout);
-  return scripted(session, std::cin, std::cout);
+  return run_script(session, std::cin, std::cout);
 }
 
 }  // namespace leadrules::cli::repl
