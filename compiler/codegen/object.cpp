@@ -2,10 +2,12 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <vector>
 
 #include <fmt/format.h>
 #include <llvm/ADT/SCCIterator.h>
@@ -71,13 +73,51 @@ Machine& machine() {
   return m;
 }
 
+// The object cache keeps at most kCacheBytes of objects: after each write the least recently
+// used go first (by modification time, which a hit refreshes). Every rebuild of leadrules and
+// every edit of a policy makes new names, so without this the directory only grows. Only files
+// named as this cache names them are touched: the directory may hold other things.
+constexpr uintmax_t kCacheBytes = 64u << 20;
+
+bool is_cached_object(std::filesystem::path const& p) {
+  return p.extension() == ".o" && p.filename().string().find("-llvm") != std::string::npos;
+}
+
+void prune_cache(std::filesystem::path const& dir) {
+  namespace fs = std::filesystem;
+  struct Entry {
+    fs::file_time_type used;
+    uintmax_t size;
+    fs::path path;
+  };
+  std::vector<Entry> entries;
+  uintmax_t total = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code entry_ec;
+    if (!it->is_regular_file(entry_ec) || !is_cached_object(it->path())) continue;
+    Entry e{it->last_write_time(entry_ec), it->file_size(entry_ec), it->path()};
+    if (entry_ec) continue;
+    total += e.size;
+    entries.push_back(std::move(e));
+  }
+  if (total <= kCacheBytes) return;
+  std::sort(entries.begin(), entries.end(), [](Entry const& a, Entry const& b) { return a.used < b.used; });
+  for (auto const& e : entries) {
+    if (total <= kCacheBytes) break;
+    if (fs::remove(e.path, ec)) total -= e.size;  // another process may have removed it first
+  }
+}
+
 // A cache that cannot be written is only a slower next start: errors are ignored.
 void write_cache(std::string const& path, llvm::SmallVectorImpl<char> const& data) {
   std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  auto dir = std::filesystem::path(path).parent_path();
+  std::filesystem::create_directories(dir, ec);
   try {
     stdlib::write_file_atomically(path, std::string_view(data.data(), data.size()));
   } catch (std::exception const&) {}
+  prune_cache(dir);
 }
 
 // Identifies the code generator that runs: the size and modification time of the file this
@@ -201,6 +241,8 @@ ObjectCode compile_object(plan::Plan const& plan, ObjectOptions const& options) 
                     LLVM_VERSION_STRING, kCodegenVersion, generator_identity(), st.opt_level, m.cpu);
   if (!st.cache_file.empty()) {
     if (auto bytes = stdlib::read_whole_file(st.cache_file)) {
+      std::error_code ec;  // a hit is a use: the pruning keeps the recently used
+      std::filesystem::last_write_time(st.cache_file, std::filesystem::file_time_type::clock::now(), ec);
       out.bytes = std::move(*bytes);
       st.from_cache = true;
       st.total_ms = ms_since(t_start);
