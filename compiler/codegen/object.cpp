@@ -83,7 +83,7 @@ bool is_cached_object(std::filesystem::path const& p) {
   return p.extension() == ".o" && p.filename().string().find("-llvm") != std::string::npos;
 }
 
-void prune_cache(std::filesystem::path const& dir) {
+void prune_cache(std::filesystem::path const& dir, std::filesystem::path const& written) {
   namespace fs = std::filesystem;
   struct Entry {
     fs::file_time_type used;
@@ -95,7 +95,7 @@ void prune_cache(std::filesystem::path const& dir) {
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     std::error_code entry_ec;
-    if (!it->is_regular_file(entry_ec) || !is_cached_object(it->path())) continue;
+    if (!it->is_regular_file(entry_ec) || !is_cached_object(it->path()) || it->path() == written) continue;
     Entry e{it->last_write_time(entry_ec), it->file_size(entry_ec), it->path()};
     if (entry_ec) continue;
     total += e.size;
@@ -117,7 +117,7 @@ void write_cache(std::string const& path, llvm::SmallVectorImpl<char> const& dat
   try {
     stdlib::write_file_atomically(path, std::string_view(data.data(), data.size()));
   } catch (std::exception const&) {}
-  prune_cache(dir);
+  prune_cache(dir, path);  // never the object just written, even when it alone is over the cap
 }
 
 // Identifies the code generator that runs: the size and modification time of the file this
