@@ -30,7 +30,7 @@ build-tsan: deps
 	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target hot_reload_test capi_test
 
 test-tsan: build-tsan
-	@cd $(TSAN_BUILD) && setarch $$(uname -m) -R ctest --output-on-failure -R 'capi|hot_reload'
+	@cd $(TSAN_BUILD) && setarch $$(uname -m) -R ctest --output-on-failure -R '^(capi|hot_reload)$$'
 
 demo: build
 	@bash examples/demo.sh $(BUILD)/leadrules
