@@ -41,7 +41,7 @@ size_t objects_in(fs::path const& dir) {
 
 }  // namespace
 
-TEST_CASE("object cache: a second compile loads the object; old objects are pruned past 64 MB",
+TEST_CASE("object cache: a second compile loads the object, and old objects are pruned past 64 MB",
           "[jit][cache]") {
   TempDir dir;
   CompileOptions options{.engine = Engine::jit, .cache_dir = dir.path.string()};
