@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "stdlib/files.hpp"
+#include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using leadrules::stdlib::read_whole_file;
@@ -14,14 +15,7 @@ using leadrules::stdlib::ReadLimits;
 
 namespace {
 
-struct TempDir {
-  fs::path path = fs::temp_directory_path() / ("leadrules-files-" + std::to_string(::getpid()));
-  TempDir() { fs::create_directories(path); }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using leadrules::testing::TempDir;
 
 }  // namespace
 

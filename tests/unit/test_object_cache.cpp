@@ -1,6 +1,5 @@
 // The JIT's object cache (CompileOptions::cache_dir): a second compile loads the object, and the
 // directory is pruned to 64 MB, least recently used first, touching only the cache's own files.
-#include <unistd.h>
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -8,6 +7,7 @@
 #include <fstream>
 
 #include "leadrules/leadrules.hpp"
+#include "temp_dir.hpp"
 
 using namespace leadrules;
 namespace fs = std::filesystem;
@@ -17,14 +17,7 @@ namespace {
 char const kPolicy[] =
     "policy \"cache\"\nschema prospect {\n  id: string\n  n: number?\n}\npoints +1 if n > 2\n";
 
-struct TempDir {
-  fs::path path = fs::temp_directory_path() / ("leadrules-cache-test-" + std::to_string(::getpid()));
-  TempDir() { fs::create_directories(path); }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using leadrules::testing::TempDir;
 
 // A sparse file of `bytes` that looks like a cached object, last used `age` ago.
 void fake_object(fs::path const& file, uintmax_t bytes, std::chrono::hours age) {

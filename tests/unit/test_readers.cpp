@@ -14,6 +14,7 @@
 #include "runtime/data/readers.hpp"
 #include "stdlib/format.hpp"
 #include "stdlib/time.hpp"
+#include "temp_dir.hpp"
 
 using namespace leadrules;
 using runtime::Batch;
@@ -101,25 +102,7 @@ plan::Plan bench_plan() {
 // ---------------------------------------------------------------------------------------------
 // Files
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "leadrules-readers-XXXXXX").string();
-    char* made = ::mkdtemp(tmpl.data());
-    REQUIRE(made != nullptr);
-    path = made;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::string write(std::string const& name, std::string const& content) const {
-    auto p = path / name;
-    std::ofstream out(p, std::ios::binary);
-    out << content;
-    return p.string();
-  }
-};
+using leadrules::testing::TempDir;
 
 ReadResult read_jsonl_text(plan::Plan const& plan, std::string const& text, bool keep_going = false) {
   TempDir dir;

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "leadrules/leadrules.hpp"
+#include "temp_dir.hpp"
 
 using namespace leadrules;
 
@@ -64,18 +65,7 @@ std::string prospect(std::string_view id_json, std::string_view fired = "") {
   return line + "}\n";
 }
 
-// A fresh directory per test case, removed at the end.
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    static int n = 0;
-    path = std::filesystem::temp_directory_path() /
-           ("leadrules-state-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string operator/(std::string const& name) const { return (path / name).string(); }
-};
+using leadrules::testing::TempDir;
 
 std::string slurp(std::string const& path) {
   std::ifstream in(path, std::ios::binary);
