@@ -79,7 +79,8 @@ std::map<std::string, std::unique_ptr<lrpg_policy>, std::less<>>& cache() {
 // The data error of a strict read as an error naming the row (the line of the JSON Lines built
 // from the query, one row a line), the field and the record.
 void data_error(lrpg_error* error, leadrules::DataError const& d, char const* what) {
-  std::string message = d.line ? "leadrules: row " + std::to_string(d.line) + " of the " + what : "leadrules: the " + std::string(what);
+  std::string message = d.line ? "leadrules: row " + std::to_string(d.line) + " of the " + what
+                               : "leadrules: the " + std::string(what);
   message += d.field.empty() ? ": data error: " : ": data error in `" + d.field + "`: ";
   message += d.reason;
   std::string detail;
@@ -99,8 +100,10 @@ std::map<std::string_view, std::string_view> members(std::string_view json) {
   ++i;
   auto skip_string = [&](size_t p) {  // p at the opening quote; returns past the closing one
     for (++p; p < json.size(); ++p) {
-      if (json[p] == '\\') ++p;
-      else if (json[p] == '"') return p + 1;
+      if (json[p] == '\\')
+        ++p;
+      else if (json[p] == '"')
+        return p + 1;
     }
     return p;
   };
@@ -118,11 +121,13 @@ std::map<std::string_view, std::string_view> members(std::string_view json) {
         i = skip_string(i);
         continue;
       }
-      if (c == '{' || c == '[') ++depth;
+      if (c == '{' || c == '[')
+        ++depth;
       else if (c == '}' || c == ']') {
         if (depth == 0) break;
         --depth;
-      } else if (c == ',' && depth == 0) break;
+      } else if (c == ',' && depth == 0)
+        break;
       ++i;
       if (depth == 0 && (json[i - 1] == '}' || json[i - 1] == ']')) break;
     }
@@ -161,11 +166,12 @@ const lrpg_policy* lrpg_cache_compile(const char* name, const char* source_md5, 
   if (warnings) *warnings = nullptr;
   return guarded(error, static_cast<lrpg_policy const*>(nullptr), [&]() -> lrpg_policy const* {
     leadrules::CompileOptions options;
-    options.engine = std::string_view(engine) == "interp" ? leadrules::Engine::interp : leadrules::Engine::jit;
+    options.engine =
+        std::string_view(engine) == "interp" ? leadrules::Engine::interp : leadrules::Engine::jit;
     options.cache_dir = cache_dir ? cache_dir : "";
     // "<name>": a placeholder origin has no folder, so a policy in the database reads no files.
-    auto compiled = leadrules::Policy::compile(std::string_view(source, length), "<" + std::string(name) + ">",
-                                               options);
+    auto compiled =
+        leadrules::Policy::compile(std::string_view(source, length), "<" + std::string(name) + ">", options);
     if (!compiled) {
       leadrules::Diagnostic const* first = nullptr;
       for (auto const& d : compiled.diagnostics.items)
@@ -195,8 +201,7 @@ void lrpg_cache_forget(const char* name) {
   try {
     auto it = cache().find(std::string_view(name));
     if (it != cache().end()) cache().erase(it);
-  } catch (...) {
-  }
+  } catch (...) {}
 }
 
 const char* lrpg_policy_summary(const lrpg_policy* policy) { return policy->summary.c_str(); }
@@ -248,8 +253,10 @@ lrpg_results* lrpg_score_batch(const lrpg_policy* policy, const lrpg_buffer* lin
       data_error(error, data.errors.at(0), "prospects query");
       return nullptr;
     }
-    auto results = policy->policy.evaluate(*data.batch, {.now = now_unix_micros, .threads = threads ? threads : 1});
-    return new lrpg_results{policy->policy, std::move(*data.batch), std::move(results), {}, {}, {}, {}, {}, {}, {}};
+    auto results =
+        policy->policy.evaluate(*data.batch, {.now = now_unix_micros, .threads = threads ? threads : 1});
+    return new lrpg_results{
+        policy->policy, std::move(*data.batch), std::move(results), {}, {}, {}, {}, {}, {}, {}};
   });
 }
 

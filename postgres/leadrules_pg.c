@@ -2,6 +2,9 @@
  * C++ (bridge.h is plain C that never throws), so an ERROR's longjmp out of here skips no
  * destructor. Memory from the bridge is malloc'd and freed with lrpg_* calls; what outlives a
  * call that may raise an ERROR is freed by a memory-context reset callback. */
+/* Compiled with -fvisibility=hidden: PostgreSQL 15 marks its entry points with an empty
+ * PGDLLEXPORT on Linux, so give them default visibility here (exports.map still lists them). */
+#define PGDLLEXPORT __attribute__((visibility("default")))
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
@@ -22,7 +25,11 @@
 PG_MODULE_MAGIC;
 
 /* The SQL-callable functions and _PG_init: the only symbols the library exports (exports.map). */
-void _PG_init(void);
+PGDLLEXPORT void _PG_init(void);
+PGDLLEXPORT Datum lrpg_register(PG_FUNCTION_ARGS);
+PGDLLEXPORT Datum lrpg_unregister(PG_FUNCTION_ARGS);
+PGDLLEXPORT Datum lrpg_score(PG_FUNCTION_ARGS);
+PGDLLEXPORT Datum lrpg_score_tables(PG_FUNCTION_ARGS);
 PG_FUNCTION_INFO_V1(lrpg_register);
 PG_FUNCTION_INFO_V1(lrpg_unregister);
 PG_FUNCTION_INFO_V1(lrpg_score);
@@ -36,13 +43,15 @@ static char* cache_dir_setting = NULL;
 static int threads_setting = 1;
 
 void _PG_init(void) {
-  DefineCustomEnumVariable("leadrules.engine", "Engine that runs policies: jit (native code) or interp.", NULL,
-                           &engine_setting, ENGINE_JIT, engine_options, PGC_USERSET, 0, NULL, NULL, NULL);
+  DefineCustomEnumVariable("leadrules.engine", "Engine that runs policies: jit (native code) or interp.",
+                           NULL, &engine_setting, ENGINE_JIT, engine_options, PGC_USERSET, 0, NULL, NULL,
+                           NULL);
   DefineCustomStringVariable("leadrules.cache_dir",
                              "Directory of the JIT's object cache (empty: compile in every backend).", NULL,
                              &cache_dir_setting, "", PGC_SUSET, 0, NULL, NULL, NULL);
-  DefineCustomIntVariable("leadrules.threads", "Threads score_tables spreads accounts over, inside the backend.",
-                          NULL, &threads_setting, 1, 1, 64, PGC_USERSET, 0, NULL, NULL, NULL);
+  DefineCustomIntVariable("leadrules.threads",
+                          "Threads score_tables spreads accounts over, inside the backend.", NULL,
+                          &threads_setting, 1, 1, 64, PGC_USERSET, 0, NULL, NULL, NULL);
   MarkGUCPrefixReserved("leadrules");
 }
 
@@ -65,16 +74,19 @@ static void pg_attribute_noreturn() raise_error(lrpg_error* error) {
 /* The cache key: the text's MD5 (as md5() in SQL, the table's source_md5) and the engine. */
 static char* cache_key(const char* source_md5) { return psprintf("%s/%s", source_md5, engine_name()); }
 
-static const lrpg_policy* compile_or_raise(const char* name, const char* key, const char* source, size_t length) {
+static const lrpg_policy* compile_or_raise(const char* name, const char* key, const char* source,
+                                           size_t length) {
   lrpg_error error = {0};
   char* warnings = NULL;
-  const lrpg_policy* policy = lrpg_cache_compile(name, key, source, length, engine_name(),
-                                                 cache_dir_setting ? cache_dir_setting : "", &warnings, &error);
+  const lrpg_policy* policy =
+      lrpg_cache_compile(name, key, source, length, engine_name(), cache_dir_setting ? cache_dir_setting : "",
+                         &warnings, &error);
   if (!policy) raise_error(&error);
   if (warnings) {
     char* copy = pstrdup(warnings);
     lrpg_free(warnings);
-    ereport(WARNING, (errmsg("leadrules: policy \"%s\" compiled with warnings", name), errdetail("%s", copy)));
+    ereport(WARNING,
+            (errmsg("leadrules: policy \"%s\" compiled with warnings", name), errdetail("%s", copy)));
   }
   return policy;
 }
@@ -99,8 +111,9 @@ static const lrpg_policy* registered_policy(const char* name) {
   if (SPI_execute_plan(md5_plan, args, NULL, true, 1) != SPI_OK_SELECT)
     elog(ERROR, "leadrules: reading leadrules.policies failed");
   if (SPI_processed == 0)
-    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("leadrules: no policy named \"%s\"", name),
-                    errhint("Register it first: SELECT leadrules.register('%s', $policy$ ... $policy$);", name)));
+    ereport(ERROR,
+            (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("leadrules: no policy named \"%s\"", name),
+             errhint("Register it first: SELECT leadrules.register('%s', $policy$ ... $policy$);", name)));
   md5 = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
   key = cache_key(md5);
   policy = lrpg_cache_find(name, key);
@@ -164,8 +177,8 @@ Datum lrpg_unregister(PG_FUNCTION_ARGS) {
 
   args[0] = CStringGetTextDatum(name);
   SPI_connect();
-  if (SPI_execute_with_args("DELETE FROM leadrules.policies WHERE name = $1", 1, types, args, NULL, false, 0) !=
-      SPI_OK_DELETE)
+  if (SPI_execute_with_args("DELETE FROM leadrules.policies WHERE name = $1", 1, types, args, NULL, false,
+                            0) != SPI_OK_DELETE)
     elog(ERROR, "leadrules: writing leadrules.policies failed");
   found = SPI_processed > 0;
   SPI_finish();
@@ -223,7 +236,8 @@ static char* records_query(const char* prospects, const char* activities, const 
 static void collect_records(const char* query, lrpg_buffer* buffer) {
   SPIPlanPtr plan = SPI_prepare(query, 0, NULL);
   Portal portal;
-  if (!plan) elog(ERROR, "leadrules: preparing the prospects query failed: %s", SPI_result_code_string(SPI_result));
+  if (!plan)
+    elog(ERROR, "leadrules: preparing the prospects query failed: %s", SPI_result_code_string(SPI_result));
   portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
   for (;;) {
     SPI_cursor_fetch(portal, true, 1000);
@@ -233,11 +247,13 @@ static void collect_records(const char* query, lrpg_buffer* buffer) {
       Datum d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
       text* line;
       if (isnull)
-        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-                        errmsg("leadrules: row %llu of the prospects query is NULL", (unsigned long long)(i + 1))));
+        ereport(ERROR,
+                (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                 errmsg("leadrules: row %llu of the prospects query is NULL", (unsigned long long)(i + 1))));
       line = DatumGetTextPP(d);
       if (!lrpg_buffer_append_line(buffer, VARDATA_ANY(line), VARSIZE_ANY_EXHDR(line)))
-        ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("leadrules: out of memory collecting prospects")));
+        ereport(ERROR,
+                (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("leadrules: out of memory collecting prospects")));
       if ((Pointer)line != DatumGetPointer(d)) pfree(line);
     }
     SPI_freetuptable(SPI_tuptable);
@@ -307,7 +323,8 @@ Datum lrpg_score_tables(PG_FUNCTION_ARGS) {
       nulls[3] = true;
     segments = palloc(sizeof(Datum) * (row.segment_count ? row.segment_count : 1));
     for (size_t s = 0; s < row.segment_count; ++s) segments[s] = CStringGetTextDatum(row.segments[s]);
-    values[4] = PointerGetDatum(construct_array(segments, (int)row.segment_count, TEXTOID, -1, false, TYPALIGN_INT));
+    values[4] =
+        PointerGetDatum(construct_array(segments, (int)row.segment_count, TEXTOID, -1, false, TYPALIGN_INT));
     values[5] = DirectFunctionCall1(jsonb_in, CStringGetDatum(row.actions_json));
     values[6] = DirectFunctionCall1(jsonb_in, CStringGetDatum(row.set_json));
     tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);

@@ -34,7 +34,7 @@ def iso(t, rng):
     """The instant as RFC 3339, written one of several ways (all the same instant)."""
     style = rng.random()
     if style < 0.6:
-        return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return t.isoformat().replace("+00:00", "Z")
     if style < 0.8:
         return t.isoformat(timespec="microseconds").replace("+00:00", "Z")
     return t.astimezone(datetime.timezone(datetime.timedelta(hours=9))).isoformat()

@@ -159,7 +159,8 @@ expect_error "bad row: a bad activity time" 'row 1 of the prospects query: data 
   "SELECT * FROM leadrules.score_tables('test', \$q\$SELECT id, email FROM prospects WHERE id = 'p000001'\$q\$, \$q\$SELECT prospect_id, type, 'last tuesday' AS at FROM activities\$q\$, now())"
 expect_error "bad row: a missing required field" 'data error in `email`' \
   "SELECT * FROM leadrules.score_tables('test', 'SELECT id FROM prospects', NULL, now())"
-expect_error "score: a bad prospect" 'data error in `email`' "SELECT leadrules.score('test', '{\"id\": \"x\", \"email\": 42}', now())"
+expect_error "score: a bad prospect" 'row 1 of the prospect: data error in `employees`' \
+  "SELECT leadrules.score('test', '{\"id\": \"x\", \"email\": \"a@b\", \"employees\": \"many\"}', now())"
 expect_error "bad prospects query" 'syntax error' "SELECT * FROM leadrules.score_tables('test', 'SELEKT 1', NULL, now())"
 expect_error "now must be finite" 'now must be finite' "SELECT leadrules.score('test', '{\"id\": \"x\", \"email\": \"a@b\"}', 'infinity')"
 if grep -q "terminated by signal" "$tmp/server.log"; then
