@@ -6,78 +6,18 @@
 # and bad rows, the backend alive after each.
 #
 #   pg_test.sh MODULE.so LEADRULES_CLI PG_BINDIR PG_PKGLIBDIR PG_SHAREDIR
-#
-# Nothing is installed into the system: the server runs from a private copy of PostgreSQL's
-# binaries under the temporary directory, which finds share/ and lib/ relative to itself (Debian's
-# PostgreSQL is relocatable), with the system's files linked in and the extension's added. As
-# root (CI) the server runs as the `postgres` user, which owns the directory: PostgreSQL refuses
-# to run as root.
+# The server: pg_server.sh.
 set -euo pipefail
 module=$(realpath "$1") cli=$(realpath "$2") bindir=$3 pkglibdir=$4 sharedir=$5
 here=$(cd "$(dirname "$0")" && pwd)
 prospects=${LEADRULES_PG_PROSPECTS:-20000}
 now=2026-11-22T00:00:00Z
 
-tmp=$(mktemp -d /tmp/leadrules-pg.XXXXXX)
-as_server=()
-if [ "$(id -u)" -eq 0 ]; then
-  id postgres >/dev/null 2>&1 || { echo "pg_test: running as root needs a postgres user" >&2; exit 1; }
-  as_server=(runuser -u postgres --)
-fi
-inst=$tmp/inst
-cleanup() {
-  status=$?
-  if [ -f "$tmp/data/postmaster.pid" ]; then
-    "${as_server[@]}" "$inst$bindir/pg_ctl" -D "$tmp/data" -m immediate stop >/dev/null 2>&1 || true
-  fi
-  if [ $status -ne 0 ] && [ -f "$tmp/server.log" ]; then
-    echo "--- server log (tail) ---" >&2
-    tail -30 "$tmp/server.log" >&2
-  fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+source "$here/pg_server.sh"
+start_server "$module" "$bindir" "$pkglibdir" "$sharedir"
 
-# The private installation, laid out as the real one.
-mkdir -p "$inst$bindir" "$inst$pkglibdir" "$inst$sharedir/extension"
-cp "$bindir/postgres" "$bindir/initdb" "$bindir/pg_ctl" "$inst$bindir/"
-for f in "$pkglibdir"/*; do [ "$(basename "$f")" = leadrules.so ] || ln -s "$f" "$inst$pkglibdir/"; done
-for f in "$sharedir"/*; do [ "$(basename "$f")" = extension ] || ln -s "$f" "$inst$sharedir/"; done
-for f in "$sharedir"/extension/*; do
-  case $(basename "$f") in leadrules.control | leadrules--*) ;; *) ln -s "$f" "$inst$sharedir/extension/" ;; esac
-done
-cp "$module" "$inst$pkglibdir/leadrules.so"
-cp "$here/../leadrules.control" "$here"/../leadrules--*.sql "$inst$sharedir/extension/"
-[ ${#as_server[@]} -eq 0 ] || chown -R postgres "$tmp"
-
-"${as_server[@]}" "$inst$bindir/initdb" -D "$tmp/data" -A trust -U postgres -E UTF8 --locale=C --no-sync >/dev/null
-"${as_server[@]}" "$inst$bindir/pg_ctl" -D "$tmp/data" -l "$tmp/server.log" -w -s \
-  -o "-k $tmp -c listen_addresses= -c fsync=off -c max_connections=20 -c shared_buffers=64MB" start
-psql=("$bindir/psql" -h "$tmp" -U postgres -d postgres -X -q -v ON_ERROR_STOP=1)
-# A query's output is read as written: no alignment, no header.
-query() { "${psql[@]}" -At "$@"; }
-
-python3 "$here/gen_data.py" --prospects "$prospects" --seed 7 --out-dir "$tmp/gen"
+load_data "$prospects" 7
 "$cli" run "$here/policy.lr" --input "$tmp/gen/prospects.jsonl" --now $now --output "$tmp/run.jsonl" 2>/dev/null
-
-"${psql[@]}" <<SQL
-CREATE EXTENSION leadrules;
-\set source \`cat "$here/policy.lr"\`
-SELECT leadrules.register('test', :'source') AS summary \gset
-CREATE TABLE prospects (id text PRIMARY KEY, account text, email text, first_name text, company text,
-                        title text, employees float8, country text, status text, assigned_at timestamptz,
-                        tags text[], fired jsonb);
-CREATE TABLE activities (prospect_id text, type text, at timestamptz, page text, form text, asset text);
-\copy prospects FROM '$tmp/gen/prospects.csv' WITH (FORMAT csv, HEADER)
-\copy activities FROM '$tmp/gen/activities.csv' WITH (FORMAT csv, HEADER)
-CREATE INDEX ON activities (prospect_id);
-CREATE TABLE scores (id text, score float8, scores jsonb, grade text, segments text[], actions jsonb, set jsonb);
--- The JSON Lines file itself, one jsonb per line, for leadrules.score (quote and delimiter bytes
--- that JSON text never holds).
-CREATE TABLE lines (line jsonb);
-\copy lines FROM '$tmp/gen/prospects.jsonl' WITH (FORMAT csv, QUOTE e'\x01', DELIMITER e'\x02')
-ANALYZE;
-SQL
 echo "pg_test: $(query -c 'SELECT count(*) FROM prospects') prospects, $(query -c 'SELECT count(*) FROM activities') activities loaded"
 
 # The table function, as a user would fill a table with it; timed, for docs/scale-out.md.
