@@ -10,6 +10,7 @@
 #include <new>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "leadrules/leadrules.hpp"
@@ -23,6 +24,8 @@ struct lrpg_policy {
 struct lrpg_buffer {
   std::string text;
   size_t lines = 0;
+  // Activities waiting for their prospect: id -> "{...},{...}" (the inside of the array).
+  std::unordered_map<std::string, std::string> activities;
 };
 
 struct lrpg_results {
@@ -237,6 +240,39 @@ int lrpg_buffer_append_line(lrpg_buffer* buffer, const char* data, size_t length
     buffer->text.append(data, length);
     buffer->text += '\n';
     ++buffer->lines;
+    return 1;
+  } catch (...) {
+    return 0;
+  }
+}
+
+int lrpg_buffer_add_activity(lrpg_buffer* buffer, const char* id, size_t id_length, const char* json,
+                             size_t length) {
+  try {
+    std::string& list = buffer->activities[std::string(id, id_length)];
+    if (!list.empty()) list += ',';
+    list.append(json, length);
+    return 1;
+  } catch (...) {
+    return 0;
+  }
+}
+
+int lrpg_buffer_append_prospect(lrpg_buffer* buffer, const char* id, size_t id_length, const char* json,
+                                size_t length) {
+  try {
+    std::string_view record(json, length);
+    auto it = buffer->activities.find(std::string(id, id_length));
+    size_t close = record.rfind('}');
+    if (it == buffer->activities.end() || close == std::string_view::npos)
+      return lrpg_buffer_append_line(buffer, json, length);
+    // row_to_json writes every column, so the object has a member before the added one.
+    buffer->text.append(record.substr(0, close));
+    buffer->text += ",\"activities\":[";
+    buffer->text += it->second;
+    buffer->text += "]}\n";
+    ++buffer->lines;
+    buffer->activities.erase(it);
     return 1;
   } catch (...) {
     return 0;

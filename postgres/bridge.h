@@ -62,9 +62,15 @@ const char* lrpg_policy_id_column(const lrpg_policy* policy);   /* JSON key of t
 char* lrpg_score_one(const lrpg_policy* policy, const char* record, size_t length, int64_t now_unix_micros,
                      lrpg_error* error);
 
-/* JSON Lines collected row by row. Returns 0 when out of memory. */
+/* JSON Lines collected row by row; the append functions return 0 when out of memory. */
 lrpg_buffer* lrpg_buffer_new(void);
 int lrpg_buffer_append_line(lrpg_buffer* buffer, const char* data, size_t length);
+/* An activity (a JSON object) of the prospect with this id, kept until that prospect comes. */
+int lrpg_buffer_add_activity(lrpg_buffer* buffer, const char* id, size_t id_length, const char* json,
+                             size_t length);
+/* A prospect (a JSON object) as one line, with the activities added for its id as "activities". */
+int lrpg_buffer_append_prospect(lrpg_buffer* buffer, const char* id, size_t id_length, const char* json,
+                                size_t length);
 void lrpg_buffer_free(lrpg_buffer* buffer);
 
 /* Reads the buffer as JSON Lines (strict: the first bad record is the error) and scores every

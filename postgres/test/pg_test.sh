@@ -93,7 +93,7 @@ expect_error "bad policy: not registered" 'no policy named "bad"' "SELECT leadru
 expect_error "bad row: a field of the wrong type" \
   'ERROR: +leadrules: row 3 of the prospects query: data error in `employees`' \
   "SELECT * FROM leadrules.score_tables('test', \$q\$SELECT id, email, CASE WHEN id = 'p000002' THEN to_jsonb('many'::text) ELSE to_jsonb(employees) END AS employees FROM prospects ORDER BY id\$q\$, NULL, now())"
-expect_error "bad row: the record in DETAIL" 'DETAIL: +the record: .*"id": "p000002"' \
+expect_error "bad row: the record in DETAIL" 'DETAIL: +the record: .*"id": ?"p000002"' \
   "SELECT * FROM leadrules.score_tables('test', \$q\$SELECT id, email, CASE WHEN id = 'p000002' THEN to_jsonb('many'::text) ELSE to_jsonb(employees) END AS employees FROM prospects ORDER BY id\$q\$, NULL, now())"
 expect_error "bad row: a bad activity time" 'row 1 of the prospects query: data error in `(activities.*)?at`' \
   "SELECT * FROM leadrules.score_tables('test', \$q\$SELECT id, email FROM prospects WHERE id = 'p000001'\$q\$, \$q\$SELECT prospect_id, type, 'last tuesday' AS at FROM activities\$q\$, now())"
