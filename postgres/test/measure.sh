@@ -51,3 +51,32 @@ timed "score_tables, warm, engine interp" -c "SET leadrules.engine = interp" -c 
 timed "INSERT INTO scores SELECT * FROM score_tables, warm" -c "$score_tables" \
   -c "INSERT INTO scores SELECT * FROM leadrules.score_tables('test', 'SELECT * FROM prospects',
       'SELECT * FROM activities', '$now')"
+
+# Citus by simulation: the prospects cut into 4 shards by a hash of the account (a prospect
+# without one by its id), each with its activities, as create_distributed_table(..., 'account')
+# would place them; each shard scored by its own score_tables call, two backends at once (the
+# machine's cores), and the union compared with the whole table's scores.
+"${psql[@]}" <<'SQL'
+CREATE TABLE shard_of AS SELECT id, abs(hashtext(coalesce(account, id))) % 4 AS shard FROM prospects;
+CREATE TABLE scores_sharded (LIKE scores);
+DO $$ BEGIN
+  FOR s IN 0..3 LOOP
+    EXECUTE format('CREATE TABLE prospects_%s AS SELECT p.* FROM prospects p JOIN shard_of USING (id) WHERE shard = %s', s, s);
+    EXECUTE format('CREATE TABLE activities_%s AS SELECT a.* FROM activities a JOIN shard_of s ON s.id = a.prospect_id WHERE shard = %s', s, s);
+  END LOOP;
+END $$;
+SQL
+score_shard() {
+  query -c "INSERT INTO scores_sharded SELECT * FROM leadrules.score_tables('test', 'SELECT * FROM prospects_$1',
+            'SELECT * FROM activities_$1', '$now')" >/dev/null
+}
+start=$(ms)
+(score_shard 0 && score_shard 1) &
+(score_shard 2 && score_shard 3) &
+wait
+t=$(($(ms) - start))
+echo "measure: 4 account shards, 2 backends at once (compiling included): $t ms ($(rate $t))"
+differences=$(query -c "SELECT count(*) FROM scores_sharded s FULL JOIN scores t USING (id)
+  WHERE s.score IS DISTINCT FROM t.score OR s.scores IS DISTINCT FROM t.scores OR s.grade IS DISTINCT FROM t.grade
+     OR s.segments IS DISTINCT FROM t.segments OR s.actions IS DISTINCT FROM t.actions OR s.set IS DISTINCT FROM t.set")
+echo "measure: sharded scores differing from the whole table's: $differences"
