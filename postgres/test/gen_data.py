@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Deterministic prospects for the PostgreSQL test (postgres/test/policy.lr), standard library only.
 
-    python3 gen_data.py --prospects 20000 --seed 1 --out-dir DIR
+    python3 gen_data.py --prospects 20000 --seed 1 [--mean-activities 12] --out-dir DIR
 
 Writes into DIR the same data twice:
   prospects.jsonl   JSON Lines for `leadrules run` (activities and "fired" inside each object)
@@ -40,7 +40,7 @@ def iso(t, rng):
     return t.astimezone(datetime.timezone(datetime.timedelta(hours=9))).isoformat()
 
 
-def gen(n, seed):
+def gen(n, seed, mean_activities=12):
     rng = random.Random(seed)
     prospects, activities = [], []
     accounts = [f"acct-{i:05d}" for i in range(max(1, n // 4))]
@@ -62,7 +62,7 @@ def gen(n, seed):
                             "last": iso(NOW - datetime.timedelta(days=rng.randint(0, 20)), rng)}
         p["fired"] = fired or None
         acts = []
-        for _ in range(min(int(rng.expovariate(1 / 12)), 300)):
+        for _ in range(min(int(rng.expovariate(1 / mean_activities)), 25 * mean_activities)):
             kind = rng.choice(KINDS)
             age = rng.choice([rng.uniform(0, 14), rng.uniform(0, 365), 30, 90, 7])
             at = NOW - datetime.timedelta(days=age)
@@ -125,7 +125,8 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--prospects", type=int, default=20000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--mean-activities", type=float, default=12, help="activities per prospect (exponential)")
     ap.add_argument("--out-dir", required=True)
     args = ap.parse_args()
-    ps, acts = gen(args.prospects, args.seed)
+    ps, acts = gen(args.prospects, args.seed, args.mean_activities)
     write(ps, acts, args.out_dir, args.seed)

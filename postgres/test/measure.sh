@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Throughput inside PostgreSQL against the CLI on the same data (docs/scale-out.md); not a test.
 #
-#   measure.sh MODULE.so LEADRULES_CLI PROSPECTS [PG_BINDIR PG_PKGLIBDIR PG_SHAREDIR]
+#   [MEAN_ACTIVITIES=12] measure.sh MODULE.so LEADRULES_CLI PROSPECTS [PG_BINDIR PG_PKGLIBDIR PG_SHAREDIR]
 #
 # Prints, for one backend (one core): the CLI's `run --threads 1` (JSON Lines file in, compile
 # included, and its own timings), score_tables cold (compile included) and warm, the part of it
@@ -14,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 now=2026-11-22T00:00:00Z
 source "$here/pg_server.sh"
 start_server "$module" "$bindir" "$pkglibdir" "$sharedir"
-load_data "$prospects" 11 >/dev/null
+load_data "$prospects" 11 "${MEAN_ACTIVITIES:-12}" >/dev/null
 activities=$(query -c 'SELECT count(*) FROM activities')
 bytes=$(stat -c %s "$tmp/gen/prospects.jsonl")
 echo "measure: $prospects prospects, $activities activities ($((bytes / 1000000)) MB of JSON Lines)"

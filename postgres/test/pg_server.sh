@@ -3,7 +3,7 @@
 # directory and a Unix socket, with the extension, stopped and removed on exit.
 #
 #   start_server MODULE.so PG_BINDIR PG_PKGLIBDIR PG_SHAREDIR   sets tmp, psql (an array), query()
-#   load_data PROSPECTS SEED   generates data into $tmp/gen, creates the extension, registers
+#   load_data PROSPECTS SEED [MEAN_ACTIVITIES]   generates data into $tmp/gen, creates the extension, registers
 #                              policy.lr as 'test' and loads tables prospects, activities, lines
 #
 # Nothing is installed into the system: the server runs from a private copy of PostgreSQL's
@@ -59,7 +59,7 @@ start_server() {
 load_data() {
   local here
   here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-  python3 "$here/gen_data.py" --prospects "$1" --seed "$2" --out-dir "$tmp/gen"
+  python3 "$here/gen_data.py" --prospects "$1" --seed "$2" --mean-activities "${3:-12}" --out-dir "$tmp/gen"
   "${psql[@]}" <<SQL
 CREATE EXTENSION leadrules;
 \set source \`cat "$here/policy.lr"\`
