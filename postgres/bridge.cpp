@@ -79,6 +79,14 @@ std::map<std::string, std::unique_ptr<lrpg_policy>, std::less<>>& cache() {
   return policies;
 }
 
+// Replaced versions are kept for the backend's life, not freed: a handle the C side holds may
+// outlive its replacement (a prospects query that itself registers the policy anew). Texts
+// change rarely; a backend keeps one compiled policy per change it saw.
+void retire(std::unique_ptr<lrpg_policy> old) {
+  static std::vector<std::unique_ptr<lrpg_policy>> retired;
+  if (old) retired.push_back(std::move(old));
+}
+
 // The data error of a strict read as an error naming the row (the line of the JSON Lines built
 // from the query, one row a line), the field and the record.
 void data_error(lrpg_error* error, leadrules::DataError const& d, char const* what) {
@@ -195,6 +203,7 @@ const lrpg_policy* lrpg_cache_compile(const char* name, const char* source_md5, 
     entry->fingerprint = entry->policy.fingerprint();
     entry->id_column = entry->policy.fields()[entry->policy.id_field()].column;
     auto& slot = cache()[std::string(name)];
+    retire(std::move(slot));
     slot = std::move(entry);
     return slot.get();
   });
@@ -203,7 +212,9 @@ const lrpg_policy* lrpg_cache_compile(const char* name, const char* source_md5, 
 void lrpg_cache_forget(const char* name) {
   try {
     auto it = cache().find(std::string_view(name));
-    if (it != cache().end()) cache().erase(it);
+    if (it == cache().end()) return;
+    retire(std::move(it->second));
+    cache().erase(it);
   } catch (...) {}
 }
 

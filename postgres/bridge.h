@@ -40,7 +40,7 @@ void lrpg_error_clear(lrpg_error* error); /* frees its strings */
 
 /* The backend's cache of compiled policies, keyed by name and the MD5 of the text: a policy is
    compiled once per backend and again only when its text changes. The handle belongs to the
-   cache and stays valid until that name is stored again. */
+   cache and stays valid for the backend's life (replaced versions are kept). */
 const lrpg_policy* lrpg_cache_find(const char* name, const char* source_md5);
 /* Compiles `source` as policy `name` (origin "<name>": no folder, so no file() sets) and stores
    it under (name, source_md5). NULL with *error filled on a policy error. *warnings (may be

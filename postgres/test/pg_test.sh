@@ -34,6 +34,10 @@ query -c "$dump_scores" >"$tmp/table.jsonl"
 query -c "SELECT leadrules.score('test', line, '$now') FROM lines WHERE line->>'account' IS NULL" >"$tmp/one.jsonl"
 python3 "$here/compare.py" "$tmp/run.jsonl" "$tmp/table.jsonl" "$tmp/one.jsonl"
 
+empty=$(query -c "SELECT count(*) FROM leadrules.score_tables('test', 'SELECT * FROM prospects WHERE false',
+                  'SELECT * FROM activities', '$now')")
+[ "$empty" = 0 ] || { echo "pg_test: no prospects gave $empty rows" >&2; exit 1; }
+
 # PostgreSQL's JIT (llvmjit.so, LLVM 14) in the same backend as leadrules' (LLVM 19), in several
 # orders; each session compiles the policy anew (a new backend) and must score as run does.
 jit_on="SET jit = on; SET jit_above_cost = 0; SET jit_inline_above_cost = 0; SET jit_optimize_above_cost = 0;"
