@@ -84,6 +84,10 @@ bool parse_engine(char const* engine, leadrules::Engine* out) {
     *out = leadrules::Engine::interp;
     return true;
   }
+  if (std::strcmp(engine, "aot") == 0) {
+    *out = leadrules::Engine::aot;
+    return true;
+  }
   return false;
 }
 
@@ -124,8 +128,8 @@ lr_policy* lr_compile_allowing(char const* text, size_t length, char const* orig
   try {
     leadrules::CompileOptions options;
     if (!parse_engine(engine, &options.engine)) {
-      set_out(diagnostics,
-              std::string("leadrules: unknown engine `") + engine + "` (expected `jit` or `interp`)\n");
+      set_out(diagnostics, std::string("leadrules: unknown engine `") + engine +
+                               "` (expected `jit`, `interp` or `aot`)\n");
       return nullptr;
     }
     if (cache_dir) options.cache_dir = cache_dir;
@@ -172,6 +176,31 @@ lr_policy* lr_policy_ref(lr_policy const* policy) {
   } catch (...) {
     return nullptr;
   }
+}
+
+lr_policy* lr_load_compiled(char const* path, char** diagnostics) {
+  clear_out(diagnostics);
+  try {
+    return finish_compile(leadrules::Policy::load_compiled(path ? path : ""), diagnostics);
+  } catch (...) {
+    set_out(diagnostics, current_exception_message());
+    return nullptr;
+  }
+}
+
+lr_policy* lr_load_ruleset(lr_ruleset const* ruleset, char const* origin, char** diagnostics) {
+  clear_out(diagnostics);
+  try {
+    return finish_compile(leadrules::Policy::load_ruleset(ruleset, origin ? origin : "<rule set>"),
+                          diagnostics);
+  } catch (...) {
+    set_out(diagnostics, current_exception_message());
+    return nullptr;
+  }
+}
+
+char const* lr_policy_engine(lr_policy const* policy) {
+  return policy ? leadrules::engine_name(policy->policy.engine()).data() : "";
 }
 
 char const* lr_policy_name(lr_policy const* policy) { return policy ? policy->name.c_str() : ""; }

@@ -26,6 +26,7 @@ struct Policy::Impl {
   std::vector<FieldInfo> fields, activity_fields;
   std::vector<std::string> blocks, rules;
   std::vector<SegmentInfo> segments;
+  std::optional<RuleSetManifest> manifest;  // loaded from a rule set
 };
 
 struct Batch::Impl {
@@ -68,6 +69,13 @@ struct Access {
   static ProspectBuilder::Impl const& impl(ProspectBuilder const& b) { return *b.impl_; }
   static Results::Impl const& impl(Results const& r) { return *r.impl_; }
 };
+
+// A checked plan as a policy: with `ready` as its engine, or the one options.engine asks for
+// (when with_engine), the interpreter otherwise.
+std::shared_ptr<Policy::Impl> build_policy(std::shared_ptr<plan::Plan const> plan,
+                                           CompileOptions const& options, double check_ms, bool with_engine,
+                                           Diagnostics& diags,
+                                           std::unique_ptr<runtime::Engine> ready = nullptr);
 
 Value to_value(plan::Constant const& c);
 plan::Constant to_constant(Value const& v);

@@ -24,11 +24,14 @@ double ms_since(Clock::time_point t) {
 
 FieldInfo field_info(plan::Field const& f) { return {f.name, to_value_type(f.type), f.optional, f.column}; }
 
-// Builds the engine the options ask for. A policy the code generator cannot take (LLVM fails,
-// or the policy is beyond its limits) still runs: on the interpreter, with a warning.
-std::shared_ptr<Policy::Impl const> build(std::shared_ptr<plan::Plan const> plan,
-                                          CompileOptions const& options, double check_ms, bool with_engine,
-                                          Diagnostics& diags) {
+}  // namespace
+
+// Builds the engine the options ask for, unless one is given (a rule set's). A policy the code
+// generator cannot take (LLVM fails, or the policy is beyond its limits) still runs: on the
+// interpreter, with a warning.
+std::shared_ptr<Policy::Impl> build_policy(std::shared_ptr<plan::Plan const> plan,
+                                           CompileOptions const& options, double check_ms, bool with_engine,
+                                           Diagnostics& diags, std::unique_ptr<runtime::Engine> ready) {
   auto impl = std::make_shared<Policy::Impl>();
   impl->plan = plan;
   impl->options = options;
@@ -36,23 +39,13 @@ std::shared_ptr<Policy::Impl const> build(std::shared_ptr<plan::Plan const> plan
   impl->stats.plan_nodes = plan->nodes.size();
   impl->interp = std::make_unique<runtime::Interpreter>(plan);
   impl->kind = options.engine;
-  if (with_engine && options.engine == Engine::jit) {
+  if (ready) {
+    impl->engine = std::move(ready);
+  } else if (with_engine && options.engine == Engine::jit) {
     try {
-      jit::ObjectOptions oo;
-      oo.cache_dir = options.cache_dir;
-      oo.opt_level = options.opt_level;
-      oo.dump_ir = options.dump_ir;
-      jit::CompileStats js;
       auto t0 = Clock::now();
-      impl->engine = api::make_jit(plan, oo, &js);
-      auto& st = impl->stats;
-      st.jit_ms = ms_since(t0);
-      st.generate_ms = js.generate_ms;
-      st.optimize_ms = js.optimize_ms;
-      st.codegen_ms = js.codegen_ms;
-      st.link_ms = js.link_ms;
-      st.opt_level = js.opt_level;
-      st.from_cache = js.from_cache;
+      impl->engine = api::make_jit(plan, options, impl->stats);
+      impl->stats.jit_ms = ms_since(t0);
     } catch (std::exception const& e) {
       Diagnostic d;
       d.severity = Severity::Warning;
@@ -75,10 +68,14 @@ std::shared_ptr<Policy::Impl const> build(std::shared_ptr<plan::Plan const> plan
   return impl;
 }
 
+namespace {
+
 CompileResult finish(std::shared_ptr<plan::Plan const> plan, Diagnostics diags, CompileOptions const& options,
                      double check_ms, bool with_engine) {
+  if (plan && with_engine && options.engine == Engine::aot)
+    return api::compile_through_ruleset(plan, options, std::move(diags));
   CompileResult out;
-  if (plan) out.policy.emplace(build(std::move(plan), options, check_ms, with_engine, diags));
+  if (plan) out.policy.emplace(build_policy(std::move(plan), options, check_ms, with_engine, diags));
   out.diagnostics = std::move(diags);
   return out;
 }
@@ -176,7 +173,9 @@ std::map<std::string, std::string> const& Batch::skipped_kind_hints() const {
 }
 std::vector<DataError> const& Batch::warnings() const { return impl_->warnings; }
 
-std::string_view engine_name(Engine e) { return e == Engine::jit ? "jit" : "interp"; }
+std::string_view engine_name(Engine e) {
+  return e == Engine::jit ? "jit" : e == Engine::aot ? "aot" : "interp";
+}
 
 LoadResult::LoadResult() = default;
 LoadResult::~LoadResult() = default;

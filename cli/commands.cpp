@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -30,7 +32,7 @@ std::string cache_directory() {
 
 CompileOptions compile_options(Options const& o) {
   CompileOptions co;
-  co.engine = o.engine == "interp" ? Engine::interp : Engine::jit;
+  co.engine = o.engine == "interp" ? Engine::interp : o.engine == "aot" ? Engine::aot : Engine::jit;
   co.cache_dir = cache_directory();
   co.allowed_paths = o.allowed_paths;
   co.limits = o.limits;
@@ -38,8 +40,24 @@ CompileOptions compile_options(Options const& o) {
   return co;
 }
 
+// An ELF file not named .lr (a binary named like a policy gets the policy's error).
+bool is_rule_set(std::string const& path) {
+  if (path.ends_with(".lr")) return false;
+  char magic[4] = {};
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return false;
+  size_t n = std::fread(magic, 1, sizeof magic, f);
+  std::fclose(f);
+  return n == 4 && std::memcmp(magic,
+                               "\x7f"
+                               "ELF",
+                               4) == 0;
+}
+
 std::optional<Policy> compile(std::string const& path, Options const& o) {
-  auto compiled = Policy::compile_file(path, compile_options(o));
+  // A rule set made by `leadrules compile --shared` runs as it was compiled.
+  auto compiled = is_rule_set(path) ? Policy::load_compiled(path, compile_options(o))
+                                    : Policy::compile_file(path, compile_options(o));
   std::cerr << compiled.rendered(o.colour);
   return compiled.policy;
 }
@@ -62,6 +80,18 @@ int check(Options const& o) {
     return fmt::format("{} {}{}", n, one, n == 1 ? "" : "s");
   };
   for (auto const& path : o.policies) {
+    if (is_rule_set(path)) {  // its policy checked again, its code and its CPU checked too
+      auto loaded = Policy::load_compiled(path, {.limits = o.limits});
+      std::cerr << loaded.rendered(o.colour);
+      if (!loaded) {
+        status = 1;
+        continue;
+      }
+      auto m = *loaded.policy->manifest();
+      std::cout << fmt::format("{}: ok (rule set of {}, compiled by leadrules {} for {}; {})\n", path,
+                               m.source_path, m.leadrules_version, m.cpu, loaded.policy->summary());
+      continue;
+    }
     auto checked = check_policy_file(path, {.allowed_paths = o.allowed_paths, .limits = o.limits});
     std::cerr << checked.rendered(o.colour);
     if (!checked.diagnostics.items.empty()) {

@@ -26,6 +26,8 @@ struct Options {
   unsigned threads = 0;  // 0: all cores
   bool explain = false, fmt_check = false, fmt_write = false, dry_run = false;
   unsigned repeat = 3;
+  std::string object_out, shared_out, cpu = "x86-64-v2", symbol;  // compile -o / --shared
+  int opt_level = -1;
   bool colour = false, colour_out = false;
 };
 
@@ -35,17 +37,21 @@ int test(Options const& o);
 int run(Options const& o);
 int explain(Options const& o);
 int bench(Options const& o);
-int run_repl(Options const& o);  // repl.cpp
-int diff(Options const& o);      // diff.cpp
-int backtest(Options const& o);  // backtest.cpp
-int report(Options const& o);    // report.cpp
+int run_repl(Options const& o);         // repl.cpp
+int diff(Options const& o);             // diff.cpp
+int backtest(Options const& o);         // backtest.cpp
+int report(Options const& o);           // report.cpp
+int compile_command(Options const& o);  // compile.cpp
 
 // Shared by the subcommands: the compile options the environment asks for (cache, IR dump),
 // and --now (the current time when empty; throws std::invalid_argument when malformed).
 CompileOptions compile_options(Options const& o);
 int64_t parse_now(std::string const& text);
 bool read_now(Options const& o, int64_t& now);  // --now, or false after saying what is wrong
-std::optional<Policy> compile(std::string const& path, Options const& o);  // diagnostics to stderr
+// A policy file, or a rule set made by `leadrules compile --shared` (an ELF file); diagnostics
+// to stderr.
+std::optional<Policy> compile(std::string const& path, Options const& o);
+bool is_rule_set(std::string const& path);
 
 using Clock = std::chrono::steady_clock;
 inline double seconds_since(Clock::time_point t) {

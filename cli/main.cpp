@@ -156,9 +156,11 @@ int main(int argc, char** argv) {
         ->required();
     cmd->add_option("--activities", o.activities, "Activities CSV (prospect_id,type,at,...)");
     cmd->add_option("--now", o.now, "Evaluation time, RFC 3339 or YYYY-MM-DD (default: the current time)");
-    cmd->add_option("--engine", o.engine,
-                    "jit (native code, the default) or interp (the reference interpreter)")
-        ->check(CLI::IsMember({"jit", "interp"}));
+    cmd->add_option(
+           "--engine", o.engine,
+           "jit (native code, the default), interp (the reference interpreter) or aot (compiled ahead "
+           "of time to a temporary rule set and loaded back, as `leadrules compile` would)")
+        ->check(CLI::IsMember({"jit", "interp", "aot"}));
     cmd->add_option("--threads", o.threads, "Threads to score with (default: all cores)");
     add_allow_path(cmd);
   };
@@ -232,6 +234,23 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"jit", "interp"}));
   add_allow_path(repl);
 
+  auto* compile = app.add_subcommand(
+      "compile", "Compile a policy ahead of time: native code for a service without a compiler");
+  compile->add_option("POLICY", o.policy, "Policy file (.lr)")->required()->check(CLI::ExistingFile);
+  auto* object_out = compile->add_option("-o,--output", o.object_out,
+                                         "Write a relocatable object (.o) to link into a program");
+  auto* shared_out = compile->add_option(
+      "--shared", o.shared_out, "Write a shared object (.so) for lr_load_compiled / Policy::load_compiled");
+  object_out->excludes(shared_out);
+  compile->add_option("--cpu", o.cpu,
+                      "The CPU to compile for: an LLVM name (x86-64-v2, the default; x86-64-v3, znver3, ...) "
+                      "or host");
+  compile->add_option("--symbol", o.symbol,
+                      "With -o: the descriptor is leadrules_ruleset_SYMBOL (default: the file's stem)");
+  compile->add_option("-O,--opt", o.opt_level, "Optimisation level 0..3 (default: by the policy's size)")
+      ->check(CLI::Range(0, 3));
+  add_allow_path(compile);
+
   if (auto rc = unknown_word(app, argc, argv)) return *rc;
   try {
     app.parse(argc, argv);
@@ -252,6 +271,7 @@ int main(int argc, char** argv) {
   o.colour_out = isatty(fileno(stdout)) && !std::getenv("NO_COLOR");
   try {
     if (*check) return cli::check(o);
+    if (*compile) return cli::compile_command(o);
     if (*fmt_cmd) return cli::format(o);
     if (*test) return cli::test(o);
     if (*run) return cli::run(o);

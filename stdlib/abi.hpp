@@ -102,3 +102,37 @@ void lr_set_list(LrEnv* env, int32_t field, const uint32_t* codes, int64_t count
 // The one function a compiled policy defines: evaluate prospect `row` of the group in `env`.
 #define LR_ENTRY_NAME "lr_eval_row"
 typedef void (*LrEntry)(LrEnv* env, int32_t row, int32_t emit_actions);
+
+// --- rule sets compiled ahead of time (`leadrules compile`) ----------------------------------
+// An object or shared object made by `leadrules compile` defines one LrRuleSet: the entry point,
+// what it was built from and for (the manifest), and a table of the calls above that the loader
+// fills in (the code calls through it, so the object has no undefined symbols of ours and loads
+// wherever the runtime's own symbols are hidden). The loader checks magic and abi_version before
+// reading anything else: every field after them may change with LR_ABI_VERSION.
+//
+// Bump LR_ABI_VERSION whenever LrEnv, LrColumn, LrHistory, a call's signature or meaning, the
+// frame layout or this structure change.
+#define LR_RULESET_MAGIC "LRRULES"
+#define LR_ABI_VERSION 1u
+
+extern "C" {
+struct LrRuleSet {
+  char magic[8];  // LR_RULESET_MAGIC
+  uint32_t abi_version;
+  uint32_t call_count;
+  const char* manifest;           // the fields below as one JSON object, for people and tools
+  const char* policy_name;        // policy "Name"
+  const char* fingerprint;        // of the plan the code was generated from
+  const char* leadrules_version;  // of the compiler that wrote it
+  const char* cpu;                // the CPU it was compiled for ("x86-64-v2", "znver3")
+  const char* features;           // the CPU features its code may use, comma-separated
+  const char* source_path;        // the policy's path when it was compiled
+  const char* source;             // the policy's text
+  uint64_t source_size;
+  const char* set_files;  // its set files: "path\0text\0" pairs, as file("path") names them
+  uint64_t set_files_size;
+  const char* const* call_names;  // call_count names of the calls above
+  void** calls;                   // call_count addresses: filled by the loader
+  LrEntry entry;
+};
+}

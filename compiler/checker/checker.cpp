@@ -196,9 +196,10 @@ bool too_large(std::string const& path, size_t bytes, Limits const& limits, Diag
 std::shared_ptr<plan::Plan const> check_policy(ast::Policy const& policy, SourceFile const& source,
                                                Diagnostics& diags,
                                                std::vector<std::string> const& allowed_paths,
-                                               Limits const& limits) {
+                                               Limits const& limits, plan::SetFiles const* embedded_sets) {
   checker_detail::Checker checker(policy, source, diags, limits);
   checker.allow_paths(allowed_paths);
+  checker.embed_sets(embedded_sets);
   return checker.run();
 }
 
@@ -237,12 +238,13 @@ CheckedExpression check_expression(std::string path, std::string policy_text, st
 
 std::shared_ptr<plan::Plan const> compile_policy_text(std::string path, std::string text, Diagnostics& diags,
                                                       std::vector<std::string> const& allowed_paths,
-                                                      Limits const& limits) {
+                                                      Limits const& limits,
+                                                      plan::SetFiles const* embedded_sets) {
   if (too_large(path, text.size(), limits, diags)) return nullptr;
   SourceFile source(std::move(path), std::move(text));
   size_t first = diags.items.size();
   auto tree = parse_policy_partial(source, diags);
-  auto plan = check_policy(tree, source, diags, allowed_paths, limits);
+  auto plan = check_policy(tree, source, diags, allowed_paths, limits, embedded_sets);
   // Syntax errors and the checker's errors of what did parse: one list, in the order of the file.
   if (tree.unparsed)
     std::stable_sort(diags.items.begin() + std::ptrdiff_t(first), diags.items.end(),

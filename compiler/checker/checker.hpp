@@ -19,16 +19,19 @@ namespace leadrules {
 // policy's folder and below (the folder of `path`; none for a placeholder name like "<policy>").
 
 // Returns the plan, or null when there were errors (all of them are in `diags`; warnings too).
+// `embedded_sets`, when given, are the set files: nothing is read from disk.
 std::shared_ptr<plan::Plan const> check_policy(ast::Policy const& policy, SourceFile const& source,
                                                Diagnostics& diags,
                                                std::vector<std::string> const& allowed_paths = {},
-                                               Limits const& limits = {});
+                                               Limits const& limits = {},
+                                               plan::SetFiles const* embedded_sets = nullptr);
 
 // Parse + check. `path` names the policy in messages and anchors `file("...")` sets. A text over
 // limits.policy_bytes is an error before parsing.
 std::shared_ptr<plan::Plan const> compile_policy_text(std::string path, std::string text, Diagnostics& diags,
                                                       std::vector<std::string> const& allowed_paths = {},
-                                                      Limits const& limits = {});
+                                                      Limits const& limits = {},
+                                                      plan::SetFiles const* embedded_sets = nullptr);
 // The REPL: a policy and one expression checked together. The expression's nodes are appended
 // to the plan (nothing of the policy refers to them); `node` is its root, -1 when the policy or
 // the expression has errors (the expression's, with positions in it, in expression_diags).

@@ -85,6 +85,7 @@ class Checker {
   int32_t extra_expression(ast::Expr const& e, SourceFile const& source, Diagnostics& diags);
   // Before run(): directories set files may be read from besides the policy's folder.
   void allow_paths(std::vector<std::string> dirs) { allowed_paths_ = std::move(dirs); }
+  void embed_sets(plan::SetFiles const* sets) { embedded_sets_ = sets; }
 
  private:
   // --- diagnostics -------------------------------------------------------------------------
@@ -212,7 +213,8 @@ class Checker {
   Diagnostics* diags_;
   std::shared_ptr<plan::Plan> plan_;
   Limits limits_;
-  std::vector<std::string> allowed_paths_;  // set files may be read there, besides the policy's folder
+  plan::SetFiles const* embedded_sets_ = nullptr;  // set files given, not read (rule sets)
+  std::vector<std::string> allowed_paths_;         // set files may be read there, besides the policy's folder
 
   std::unordered_map<std::string, NameEntry> names_;
   std::vector<ast::LetDecl const*> let_decls_;

@@ -49,15 +49,26 @@ void Checker::sets() {
     plan::Set set;
     set.name = s->name.name;
     if (s->file) {
+      set.file = *s->file;
       // As the user wrote it, from where the policy was named: "examples/agency/accounts.txt".
       std::string shown = (std::filesystem::path(src_->path()).parent_path() / *s->file).string();
-      auto path = set_file_path(*s);
-      if (!path) {
-        plan_->sets.push_back(std::move(set));
-        continue;
-      }
       std::string why;
-      auto text = stdlib::read_whole_file(*path, &why, kSetFileLimits);
+      std::optional<std::string> text;
+      if (embedded_sets_) {
+        auto it = std::find_if(embedded_sets_->begin(), embedded_sets_->end(),
+                               [&](auto const& f) { return f.first == *s->file; });
+        if (it != embedded_sets_->end())
+          text = it->second;
+        else
+          why = "it is not among the set files given with the policy";
+      } else {
+        auto path = set_file_path(*s);
+        if (!path) {
+          plan_->sets.push_back(std::move(set));
+          continue;
+        }
+        text = stdlib::read_whole_file(*path, &why, kSetFileLimits);
+      }
       if (!text) {
         error(s->span, fmt::format("cannot read the set file \"{}\": {}", shown, why),
               "a set file is a text file of at most 64 MB, one value a line; its path is relative to "

@@ -28,6 +28,7 @@
 #include <llvm/Transforms/Scalar/SimplifyCFG.h>
 
 #include "compiler/codegen/codegen.hpp"
+#include "compiler/codegen/emit.hpp"
 #include "compiler/plan/fingerprint.hpp"
 #include "compiler/plan/frame_layout.hpp"
 #include "stdlib/files.hpp"
@@ -43,13 +44,6 @@ constexpr char const* kCodegenVersion = "3";
 using Clock = std::chrono::steady_clock;
 double ms_since(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
-
-std::string error_text(llvm::Error e) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  os << e;
-  return os.str();
 }
 
 // One TargetMachine for every policy compiled in this process (creating one costs milliseconds).
@@ -141,11 +135,6 @@ std::string generator_identity() {
   return id;
 }
 
-// Bigger policies get cheaper optimisation: compile latency grows with code size.
-// (Measured: 1,000 scoring rules, ~4k plan nodes, take 11 s at O1, most of it in instruction
-// selection over a few huge functions; O0 uses FastISel.)
-int choose_opt_level(plan::Plan const& p) { return p.nodes.size() < 2500 ? 2 : 0; }
-
 // Declarations that read each other (`let x2 = x1 + 1`, segments of segments) are functions
 // calling functions; inlined all the way, a chain of n becomes one function whose loads and
 // stores GVN compares pairwise: a chain of 100 lets took 1.1 s at O2, 250 took 11 s. Inlined
@@ -225,6 +214,45 @@ void split_long_blocks(llvm::Module& module, size_t piece) {
 
 }  // namespace
 
+std::string error_text(llvm::Error e) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << e;
+  return os.str();
+}
+
+// Bigger policies get cheaper optimisation: compile latency grows with code size.
+// (Measured: 1,000 scoring rules, ~4k plan nodes, take 11 s at O1, most of it in instruction
+// selection over a few huge functions; O0 uses FastISel.)
+int choose_opt_level(plan::Plan const& p) { return p.nodes.size() < 2500 ? 2 : 0; }
+
+void optimise_and_emit(llvm::Module& module, llvm::TargetMachine& tm, CompileStats& st,
+                       std::string const& dump_ir, llvm::SmallVectorImpl<char>& out,
+                       std::function<void(llvm::Module&)> const& before_emit) {
+  module.setDataLayout(tm.createDataLayout());
+  module.setTargetTriple(tm.getTargetTriple().str());
+  auto t0 = Clock::now();
+  optimise(module, tm, st.opt_level);
+  split_long_blocks(module, 256);
+  if (before_emit) before_emit(module);
+  st.optimize_ms = ms_since(t0);
+  if (!dump_ir.empty()) {
+    std::error_code ec;
+    llvm::raw_fd_ostream dump(dump_ir, ec);
+    if (!ec) module.print(dump, nullptr);
+  }
+  t0 = Clock::now();
+  tm.setOptLevel(st.opt_level == 0   ? llvm::CodeGenOptLevel::None
+                 : st.opt_level == 1 ? llvm::CodeGenOptLevel::Less
+                                     : llvm::CodeGenOptLevel::Default);
+  llvm::raw_svector_ostream os(out);
+  llvm::legacy::PassManager pm;
+  if (tm.addPassesToEmitFile(pm, os, nullptr, llvm::CodeGenFileType::ObjectFile))
+    throw std::runtime_error("LLVM cannot emit object code for this machine");
+  pm.run(module);
+  st.codegen_ms = ms_since(t0);
+}
+
 std::string host_cpu() { return machine().cpu; }
 
 ObjectCode compile_object(plan::Plan const& plan, ObjectOptions const& options) {
@@ -258,28 +286,7 @@ ObjectCode compile_object(plan::Plan const& plan, ObjectOptions const& options) 
   llvm::SmallVector<char, 0> buffer;
   {
     std::lock_guard<std::mutex> lock(m.mu);
-    auto& tm = *m.tm;
-    module->setDataLayout(tm.createDataLayout());
-    module->setTargetTriple(tm.getTargetTriple().str());
-    t0 = Clock::now();
-    optimise(*module, tm, st.opt_level);
-    split_long_blocks(*module, 256);
-    st.optimize_ms = ms_since(t0);
-    if (!options.dump_ir.empty()) {
-      std::error_code ec;
-      llvm::raw_fd_ostream dump(options.dump_ir, ec);
-      if (!ec) module->print(dump, nullptr);
-    }
-    t0 = Clock::now();
-    tm.setOptLevel(st.opt_level == 0   ? llvm::CodeGenOptLevel::None
-                   : st.opt_level == 1 ? llvm::CodeGenOptLevel::Less
-                                       : llvm::CodeGenOptLevel::Default);
-    llvm::raw_svector_ostream os(buffer);
-    llvm::legacy::PassManager pm;
-    if (tm.addPassesToEmitFile(pm, os, nullptr, llvm::CodeGenFileType::ObjectFile))
-      throw std::runtime_error("LLVM cannot emit object code for this machine");
-    pm.run(*module);
-    st.codegen_ms = ms_since(t0);
+    optimise_and_emit(*module, *m.tm, st, options.dump_ir, buffer, {});
   }
   if (!st.cache_file.empty()) write_cache(st.cache_file, buffer);
   out.bytes.assign(buffer.data(), buffer.size());

@@ -147,6 +147,7 @@ struct Regex {
 
 struct Set {
   std::string name;                 // "" for an inline {..} literal
+  std::string file;                 // file("...") as written, "" for inline values
   std::vector<std::string> values;  // sorted, unique
   bool contains(std::string_view v) const;
 };
@@ -303,6 +304,10 @@ struct DeclRef {
   Kind kind;
   int32_t index;  // Total, Grade: 0
 };
+
+// Set files given with the policy instead of read from disk (a rule set compiled ahead of time
+// carries its own): file("...") as written, and the file's text.
+using SetFiles = std::vector<std::pair<std::string, std::string>>;
 
 struct Plan {
   std::string name;  // policy "Name"

@@ -23,6 +23,7 @@ extern "C" {
 
 typedef struct lr_policy lr_policy;
 typedef struct lr_holder lr_holder;
+typedef struct lr_ruleset lr_ruleset;
 
 /* NULL on failure, with *diagnostics set to the rendered messages (free with lr_free).
    `origin` names the policy in messages and anchors file("...") sets; may be NULL.
@@ -39,6 +40,21 @@ lr_policy* lr_compile_with(const char* text, size_t length, const char* origin, 
    (may be NULL). A set file anywhere else is a policy error. */
 lr_policy* lr_compile_allowing(const char* text, size_t length, const char* origin, const char* engine,
                                const char* cache_dir, const char* const* allowed_paths, char** diagnostics);
+/* Rule sets compiled ahead of time (`leadrules compile`), for programs without a compiler: link
+   with libleadrules-runtime, which does not link LLVM. NULL on failure, with *diagnostics set
+   (a rule set built for another ABI version or a CPU feature this machine lacks, a damaged
+   file): never a crash.
+   A shared object made with `leadrules compile POLICY --shared FILE.so`: */
+lr_policy* lr_load_compiled(const char* path, char** diagnostics);
+/* An object made with `leadrules compile POLICY -o FILE.o --symbol NAME`, linked into the
+   program: LR_RULESET_DECLARE(NAME); at file scope, then lr_load_ruleset(LR_RULESET(NAME), ...).
+   `origin` names it in messages (may be NULL). */
+#define LR_RULESET_DECLARE(name) extern const lr_ruleset leadrules_ruleset_##name
+#define LR_RULESET(name) (&leadrules_ruleset_##name)
+lr_policy* lr_load_ruleset(const lr_ruleset* ruleset, const char* origin, char** diagnostics);
+/* "jit", "interp" or "aot". */
+const char* lr_policy_engine(const lr_policy* policy);
+
 /* Releases this handle; the policy itself lives on while other handles (or a holder) keep it. */
 void lr_policy_free(lr_policy* policy);
 /* Another handle to the same compiled policy. */

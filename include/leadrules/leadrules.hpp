@@ -39,6 +39,9 @@
 #include "leadrules/limits.hpp"
 #include "leadrules/value.hpp"
 
+// A rule set linked into the program (leadrules.h, LR_RULESET_DECLARE).
+struct lr_ruleset;
+
 namespace leadrules {
 
 // Misuse of the API or a failure of the machine (not of a policy or of data).
@@ -56,6 +59,10 @@ class Policy;
 enum class Engine : uint8_t {
   jit,     // native code through LLVM ORC (the default)
   interp,  // the reference interpreter
+  // Native code compiled ahead of time: a rule set loaded with Policy::load_compiled. Given to
+  // compile(), the policy is compiled to a shared object in a temporary directory and loaded
+  // back that way (tests compare it with the other engines; it needs the system linker, cc).
+  aot,
 };
 std::string_view engine_name(Engine e);
 
@@ -76,6 +83,27 @@ struct CompileOptions {
   // Resource limits (leadrules/limits.hpp): the policy's are checked when compiling, the data's
   // when this policy reads data.
   Limits limits;
+};
+
+// `leadrules compile`: a policy as native code for a program or service that has no compiler
+// (libleadrules-runtime, which does not link LLVM, loads it).
+struct CompiledFileOptions {
+  bool shared = true;  // a shared object (.so, for load_compiled) or a relocatable object (.o)
+  // The CPU the code is for: an LLVM CPU name, or "host" for this machine's. The default runs
+  // on any x86-64 server made since 2009; loading on a CPU without a feature the code uses fails
+  // with an error, never an illegal instruction.
+  std::string cpu = "x86-64-v2";
+  // The descriptor's symbol: a .so always defines `leadrules_ruleset`; a .o defines
+  // `leadrules_ruleset_<symbol>` (a C identifier), which the program declares with
+  // LR_RULESET_DECLARE(symbol) (leadrules.h) and passes to load_ruleset.
+  std::string symbol;
+  int opt_level = -1;  // as CompileOptions::opt_level
+};
+
+// What a compiled rule set says about itself (its manifest).
+struct RuleSetManifest {
+  std::string policy_name, fingerprint, leadrules_version, cpu, features, source_path;
+  unsigned abi_version = 0;
 };
 
 // How long compiling took, and whether the native code came from the cache.
@@ -404,6 +432,21 @@ class Policy {
   static CompileResult compile(std::string_view text, std::string origin = "<policy>",
                                CompileOptions const& options = {});
   static CompileResult compile_file(std::string const& path, CompileOptions const& options = {});
+  // A rule set compiled ahead of time (`leadrules compile --shared`): the shared object is
+  // loaded, checked (ABI version, CPU features, the policy it carries against its code) and
+  // evaluated by its native code; engine() is Engine::aot. Every problem is an error diagnostic,
+  // never a crash. options.engine and the JIT's options are ignored; limits apply to data.
+  static CompileResult load_compiled(std::string const& path, CompileOptions const& options = {});
+  // The same for a rule set linked into the program (`leadrules compile -o NAME.o`); `origin`
+  // names it in messages.
+  static CompileResult load_ruleset(lr_ruleset const* ruleset, std::string origin = "<rule set>",
+                                    CompileOptions const& options = {});
+  // Writes this policy as native code (see CompiledFileOptions), atomically; returns what its
+  // manifest says. Throws leadrules::Error with the reason. Not in libleadrules-runtime, which
+  // has no compiler.
+  RuleSetManifest write_compiled(std::string const& path, CompiledFileOptions const& options = {}) const;
+  // The manifest of the rule set this policy was loaded from (engine() == Engine::aot).
+  std::optional<RuleSetManifest> manifest() const;
 
   std::string const& name() const;  // `policy "Name"`
   std::string const& path() const;  // the origin it was compiled from

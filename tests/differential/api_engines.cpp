@@ -13,10 +13,12 @@ namespace {
 
 std::string cache_dir;
 
-Policy compile(std::string const& name, std::string const& text, bool jit) {
-  auto compiled = Policy::compile(text, name + ".lr",
-                                  {.engine = jit ? Engine::jit : Engine::interp, .cache_dir = cache_dir});
+Policy compile(std::string const& name, std::string const& text, Engine engine) {
+  auto compiled = Policy::compile(text, name + ".lr", {.engine = engine, .cache_dir = cache_dir});
   if (!compiled) throw std::runtime_error("the API rejects the policy:\n" + compiled.rendered());
+  if (compiled.policy->engine() != engine)  // a fallback to the interpreter would prove nothing
+    throw std::runtime_error("the policy runs on " + std::string(engine_name(compiled.policy->engine())) +
+                             ", not " + std::string(engine_name(engine)) + ":\n" + compiled.rendered());
   return *compiled.policy;
 }
 
@@ -67,8 +69,8 @@ void add_record(ProspectBuilder& b, Policy const& policy, Batch const& batch, si
 void set_api_cache_dir(std::string dir) { cache_dir = std::move(dir); }
 
 std::vector<std::string> api_batch(std::string const& name, std::string const& text, std::string const& jsonl,
-                                   int64_t now, bool jit, unsigned threads) {
-  Policy policy = compile(name, text, jit);
+                                   int64_t now, Engine engine, unsigned threads) {
+  Policy policy = compile(name, text, engine);
   Batch batch = read(policy, name, jsonl);
   auto results = policy.evaluate(batch, {.now = now, .explain = true, .threads = threads});
   std::vector<std::string> out;
@@ -77,8 +79,8 @@ std::vector<std::string> api_batch(std::string const& name, std::string const& t
 }
 
 std::vector<std::string> api_builder(std::string const& name, std::string const& text,
-                                     std::string const& jsonl, int64_t now, bool jit) {
-  Policy policy = compile(name, text, jit);
+                                     std::string const& jsonl, int64_t now, Engine engine) {
+  Policy policy = compile(name, text, engine);
   Batch batch = read(policy, name, jsonl);
   auto groups = colleagues_of(policy, batch);
   ProspectBuilder builder(policy);
@@ -96,8 +98,8 @@ std::vector<std::string> api_builder(std::string const& name, std::string const&
 }
 
 std::vector<std::string> api_rows(std::string const& name, std::string const& text, std::string const& jsonl,
-                                  int64_t now, bool jit) {
-  Policy policy = compile(name, text, jit);
+                                  int64_t now, Engine engine) {
+  Policy policy = compile(name, text, engine);
   Batch batch = read(policy, name, jsonl);
   Scratch scratch;
   std::vector<std::string> out(batch.size());
@@ -127,7 +129,7 @@ std::vector<std::string> c_api(std::string const& name, std::string const& text,
     b = e + 1;
   }
   // Who is whose colleague: read through the C++ API (the C API has no batch handle).
-  Policy policy = compile(name, text, false);
+  Policy policy = compile(name, text, Engine::interp);
   Batch batch = read(policy, name, jsonl);
   auto groups = colleagues_of(policy, batch);
   std::vector<std::string> out;

@@ -60,7 +60,7 @@ struct CaseInput {
 };
 using JsonFn = std::function<std::vector<std::string>(CaseInput const&)>;
 
-struct Engine {
+struct EngineUnderTest {
   std::string name;
   EngineFn run;
   JsonFn json = nullptr;
@@ -116,7 +116,7 @@ runtime::Batch subset(plan::Schema const& schema, runtime::Batch const& b, std::
 // alone), groups in reverse order. Colleagues are the same rows in the same order, so every
 // result must be identical; what changes is everything batch-wide: dictionary codes, caches
 // keyed by them, row numbers, and whatever state an engine keeps between rows.
-Engine by_account(Engine base) {
+EngineUnderTest by_account(EngineUnderTest base) {
   return {base.name + ".by-account", [base](auto const& plan, runtime::Batch const& batch, int64_t now) {
             auto const& schema = plan->schema;
             std::vector<std::vector<size_t>> groups;
@@ -150,8 +150,8 @@ std::vector<runtime::ProspectResult> per_row(runtime::Results const& results) {
   return out;
 }
 
-std::vector<Engine> engines() {
-  std::vector<Engine> list;
+std::vector<EngineUnderTest> engines() {
+  std::vector<EngineUnderTest> list;
 
   // The reference: the interpreter over the whole batch (accounts evaluated together).
   list.push_back({"interp.batch", [](auto const& plan, runtime::Batch const& batch, int64_t now) {
@@ -184,9 +184,10 @@ std::vector<Engine> engines() {
   for (unsigned threads : {1u, 2u}) {
     list.push_back({threads == 1 ? "jit" : "jit.threads",
                     [threads](auto const& plan, runtime::Batch const& batch, int64_t now) {
-                      jit::ObjectOptions jo;  // no cache_dir: no object cache
+                      CompileOptions jo;  // no cache_dir: no object cache
                       jo.opt_level = threads == 1 ? -1 : 0;
-                      auto engine = api::make_jit(plan, jo);
+                      CompileStats stats;
+                      auto engine = api::make_jit(plan, jo, stats);
                       runtime::EvalOptions options;
                       options.now = now;
                       options.explain = true;
@@ -197,16 +198,25 @@ std::vector<Engine> engines() {
 
   // The public APIs, each from the policy's and the data's text (tests/differential/api_engines).
   list.push_back({"api.batch", nullptr, [](CaseInput const& c) {
-                    return difftest::api_batch(c.name, c.policy_text, c.jsonl, c.now, true, 2);
+                    return difftest::api_batch(c.name, c.policy_text, c.jsonl, c.now, leadrules::Engine::jit,
+                                               2);
                   }});
   list.push_back({"api.builder", nullptr, [](CaseInput const& c) {
-                    return difftest::api_builder(c.name, c.policy_text, c.jsonl, c.now, true);
+                    return difftest::api_builder(c.name, c.policy_text, c.jsonl, c.now,
+                                                 leadrules::Engine::jit);
                   }});
   list.push_back({"api.rows", nullptr, [](CaseInput const& c) {
-                    return difftest::api_rows(c.name, c.policy_text, c.jsonl, c.now, true);
+                    return difftest::api_rows(c.name, c.policy_text, c.jsonl, c.now, leadrules::Engine::jit);
                   }});
   list.push_back({"api.builder.interp", nullptr, [](CaseInput const& c) {
-                    return difftest::api_builder(c.name, c.policy_text, c.jsonl, c.now, false);
+                    return difftest::api_builder(c.name, c.policy_text, c.jsonl, c.now,
+                                                 leadrules::Engine::interp);
+                  }});
+  // Compiled ahead of time: a shared object written by the rule-set code generator, loaded back
+  // the way libleadrules-runtime loads one (its policy checked again, its calls bound).
+  list.push_back({"aot", nullptr, [](CaseInput const& c) {
+                    return difftest::api_batch(c.name, c.policy_text, c.jsonl, c.now, leadrules::Engine::aot,
+                                               1);
                   }});
   list.push_back({"c_api", nullptr,
                   [](CaseInput const& c) { return difftest::c_api(c.name, c.policy_text, c.jsonl, c.now); },
@@ -445,8 +455,8 @@ struct Timing {
 };
 
 CaseOutcome run_case(std::string const& name, std::string const& policy_text, std::string const& jsonl,
-                     int64_t now, fs::path const& tmp, std::vector<Engine> const& list, Coverage* cov,
-                     Timing* timing) {
+                     int64_t now, fs::path const& tmp, std::vector<EngineUnderTest> const& list,
+                     Coverage* cov, Timing* timing) {
   CaseOutcome out;
   Diagnostics diags;
   auto plan = compile_policy_text(name + ".lr", policy_text, diags);
@@ -601,8 +611,8 @@ void keep_case(fs::path const& dir, uint64_t seed, difftest::GeneratedCase const
 
 // Shrinks a failing case while the reference and `engine` still disagree (or `engine` throws).
 void minimize_case(uint64_t seed, difftest::GeneratedCase const& gc, fs::path const& tmp,
-                   std::vector<Engine> const& list, size_t engine, Options const& opt) {
-  std::vector<Engine> const pair = {list[0], list[engine]};
+                   std::vector<EngineUnderTest> const& list, size_t engine, Options const& opt) {
+  std::vector<EngineUnderTest> const pair = {list[0], list[engine]};
   auto fails = [&](difftest::CaseText const& c) {
     CaseOutcome const oc =
         run_case("minimize-" + std::to_string(seed), c.policy, c.data, c.now, tmp, pair, nullptr, nullptr);
@@ -637,11 +647,12 @@ void minimize_case(uint64_t seed, difftest::GeneratedCase const& gc, fs::path co
 
 int main(int argc, char** argv) {
   Options const opt = parse_args(argc, argv);
-  std::vector<Engine> list = engines();
+  std::vector<EngineUnderTest> list = engines();
   if (!opt.engines.empty()) {
-    std::vector<Engine> chosen = {list[0]};
+    std::vector<EngineUnderTest> chosen = {list[0]};
     for (auto const& name : opt.engines) {
-      auto it = std::find_if(list.begin(), list.end(), [&](Engine const& e) { return e.name == name; });
+      auto it =
+          std::find_if(list.begin(), list.end(), [&](EngineUnderTest const& e) { return e.name == name; });
       if (it == list.end()) usage(("no engine named " + name).c_str());
       if (it != list.begin()) chosen.push_back(*it);
     }

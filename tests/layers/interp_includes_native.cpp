@@ -1,2 +1,2 @@
 // The interpreter and the native engine never include each other.
-#include "runtime/native/jit.hpp"
+#include "runtime/native/native_engine.hpp"

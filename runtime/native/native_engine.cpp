@@ -1,20 +1,11 @@
-#include "runtime/native/jit.hpp"
+#include "runtime/native/native_engine.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <deque>
 #include <map>
-#include <mutex>
-#include <span>
 #include <unordered_map>
-
-#include <llvm/ExecutionEngine/Orc/Core.h>
-#include <llvm/ExecutionEngine/Orc/LLJIT.h>
-#include <llvm/Support/MemoryBuffer.h>
-#include <llvm/Support/TargetSelect.h>
-#include <llvm/Support/raw_ostream.h>
 
 #include "runtime/native/abi_host.hpp"
 #include "stdlib/abi.hpp"
@@ -22,84 +13,24 @@
 
 namespace leadrules::jit {
 
-namespace {
-
-std::string error_text(llvm::Error e) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  os << e;
-  return os.str();
-}
-
-void init_llvm() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    llvm::InitializeNativeTarget();
-    llvm::InitializeNativeTargetAsmPrinter();
-  });
-}
-
-}  // namespace
-
-struct JitEngine::Native {
-  std::unique_ptr<llvm::orc::LLJIT> jit;
-  LrEntry entry = nullptr;
-};
-
-JitEngine::~JitEngine() = default;
-
-std::unique_ptr<JitEngine> JitEngine::load(std::shared_ptr<plan::Plan const> plan, std::string_view object,
-                                           PredicateEvaluator predicates) {
-  init_llvm();
-  std::unique_ptr<JitEngine> e(new JitEngine());
-  e->plan_ = plan;
-  e->layout_ = FrameLayout::build(*plan);
-  e->predicates_ = find_column_predicates(*plan);
-  for (size_t k = 0; k < e->predicates_.size(); ++k) {
-    auto const& pr = e->predicates_[k];
-    auto& cols = e->predicate_columns_;
+NativeEngine::NativeEngine(std::shared_ptr<plan::Plan const> plan, LrEntry entry,
+                           std::shared_ptr<void const> code, PredicateEvaluator predicates, std::string name)
+    : plan_(std::move(plan)), entry_(entry), code_(std::move(code)), name_(std::move(name)) {
+  layout_ = FrameLayout::build(*plan_);
+  predicates_ = find_column_predicates(*plan_);
+  for (size_t k = 0; k < predicates_.size(); ++k) {
+    auto const& pr = predicates_[k];
+    auto& cols = predicate_columns_;
     auto it = std::find_if(cols.begin(), cols.end(),
                            [&](auto const& c) { return c.activity == pr.activity && c.field == pr.field; });
     if (it == cols.end()) it = cols.insert(cols.end(), {pr.activity, pr.field, {}});
     it->predicates.push_back(uint32_t(k));
   }
-  e->evaluate_predicate_ = std::move(predicates);
-  e->zone_ = std::make_unique<stdlib::TimeZone>(plan->timezone);
-  auto t0 = std::chrono::steady_clock::now();
-  // No platform runtime and no process symbols: the policy links only against the allow-list.
-  auto jit = llvm::orc::LLJITBuilder()
-                 .setPlatformSetUp(llvm::orc::setUpInactivePlatform)
-                 .setLinkProcessSymbolsByDefault(false)
-                 .create();
-  if (!jit) throw std::runtime_error("cannot start the LLVM JIT: " + error_text(jit.takeError()));
-  // The allow-list: generated code may call exactly these symbols.
-  llvm::orc::SymbolMap symbols;
-  auto add = [&](char const* name, void* address) {
-    symbols[(*jit)->mangleAndIntern(name)] =
-        llvm::orc::ExecutorSymbolDef(llvm::orc::ExecutorAddr::fromPtr(address),
-                                     llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable);
-  };
-  for (auto const& call : std::span(stdlib::kNativeCalls, stdlib::kNativeCallCount))
-    add(call.name, call.address);
-  // What LLVM itself may lower intrinsics to.
-  add("round", reinterpret_cast<void*>(static_cast<double (*)(double)>(&::round)));
-  add("memcpy", reinterpret_cast<void*>(&::memcpy));
-  add("memset", reinterpret_cast<void*>(&::memset));
-  add("memmove", reinterpret_cast<void*>(&::memmove));
-  if (auto err = (*jit)->getMainJITDylib().define(llvm::orc::absoluteSymbols(std::move(symbols))))
-    throw std::runtime_error("cannot define runtime symbols: " + error_text(std::move(err)));
-  auto buffer =
-      llvm::MemoryBuffer::getMemBufferCopy(llvm::StringRef(object.data(), object.size()), "leadrules-policy");
-  if (auto err = (*jit)->addObjectFile(std::move(buffer)))
-    throw std::runtime_error("cannot load the compiled policy: " + error_text(std::move(err)));
-  auto entry = (*jit)->lookup(LR_ENTRY_NAME);
-  if (!entry) throw std::runtime_error("cannot link the compiled policy: " + error_text(entry.takeError()));
-  e->native_ = std::make_unique<Native>();
-  e->native_->entry = entry->toPtr<LrEntry>();
-  e->native_->jit = std::move(*jit);
-  e->link_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  return e;
+  evaluate_predicate_ = std::move(predicates);
+  zone_ = std::make_unique<stdlib::TimeZone>(plan_->timezone);
 }
+
+NativeEngine::~NativeEngine() = default;
 
 // Values of a column grouped by the result of domain()/lower()/upper(): one representative
 // value per distinct result (once per email domain, not once per email).
@@ -271,7 +202,7 @@ struct JitRowScratch final : runtime::RowScratch {
     std::vector<uint8_t> answers;  // slot .. slot + predicates on the column
     std::vector<uint8_t> missing;  // per predicate on the column; empty until asked
   };
-  std::vector<ColumnAnswers> columns;         // per entry of JitEngine::predicate_columns_
+  std::vector<ColumnAnswers> columns;         // per entry of NativeEngine::predicate_columns_
   runtime::Column probe{plan::Type::String};  // one value, to ask the reference
   std::vector<uint32_t> group, slot;
   std::vector<uint64_t> frames;
@@ -285,7 +216,8 @@ constexpr size_t kMaxCachedAnswers = 1 << 16;  // values per column; beyond it t
 
 }  // namespace
 
-runtime::Results JitEngine::evaluate(runtime::Batch const& batch, runtime::EvalOptions const& options) const {
+runtime::Results NativeEngine::evaluate(runtime::Batch const& batch,
+                                        runtime::EvalOptions const& options) const {
   auto const& p = *plan_;
   runtime::Results results;
   results.reset(p, batch.rows);
@@ -307,7 +239,7 @@ runtime::Results JitEngine::evaluate(runtime::Batch const& batch, runtime::EvalO
 
   runtime::AccountGroups groups = runtime::group_by_account(p, batch);
   size_t frame_words = layout_.offsets.size() * layout_.size / 8;
-  auto entry = native_->entry;
+  auto entry = entry_;
 
   auto work = [&](size_t g_begin, size_t g_end) {
     LrEnv env = base;
@@ -338,22 +270,22 @@ runtime::Results JitEngine::evaluate(runtime::Batch const& batch, runtime::EvalO
   return results;
 }
 
-runtime::ProspectResult JitEngine::evaluate_row(runtime::Batch const& batch, size_t row,
-                                                runtime::EvalOptions const& options) const {
+runtime::ProspectResult NativeEngine::evaluate_row(runtime::Batch const& batch, size_t row,
+                                                   runtime::EvalOptions const& options) const {
   runtime::ProspectResult out;
   auto scratch = make_row_scratch();
   evaluate_row(batch, row, options, scratch.get(), out);
   return out;
 }
 
-std::unique_ptr<runtime::RowScratch> JitEngine::make_row_scratch() const {
+std::unique_ptr<runtime::RowScratch> NativeEngine::make_row_scratch() const {
   auto s = std::make_unique<JitRowScratch>();
   s->columns.resize(predicate_columns_.size());
   return s;
 }
 
 // Predicate tables from the answers kept per value; the reference is asked only for new values.
-void JitEngine::prepare_tables(runtime::Batch const& batch, runtime::RowScratch& scratch) const {
+void NativeEngine::prepare_tables(runtime::Batch const& batch, runtime::RowScratch& scratch) const {
   auto& s = static_cast<JitRowScratch&>(scratch);
   // Predicate tables from the answers kept per value; the reference is asked only for new values.
   s.view.tables.resize(predicates_.size());
@@ -393,7 +325,7 @@ void JitEngine::prepare_tables(runtime::Batch const& batch, runtime::RowScratch&
 }
 
 // Rows by account (dictionary code), ascending within an account: a row's colleagues at once.
-void JitEngine::index_accounts(runtime::Batch const& batch, runtime::RowScratch& scratch) const {
+void NativeEngine::index_accounts(runtime::Batch const& batch, runtime::RowScratch& scratch) const {
   auto& s = static_cast<JitRowScratch&>(scratch);
   s.account_begin.clear();
   s.account_rows.clear();
@@ -410,8 +342,8 @@ void JitEngine::index_accounts(runtime::Batch const& batch, runtime::RowScratch&
     if (acc.is_present(r)) s.account_rows[s.account_begin[acc.codes[r] + 1]++] = uint32_t(r);
 }
 
-void JitEngine::evaluate_row(runtime::Batch const& batch, size_t row, runtime::EvalOptions const& options,
-                             runtime::RowScratch* scratch, runtime::ProspectResult& out) const {
+void NativeEngine::evaluate_row(runtime::Batch const& batch, size_t row, runtime::EvalOptions const& options,
+                                runtime::RowScratch* scratch, runtime::ProspectResult& out) const {
   auto& s = dynamic_cast<JitRowScratch&>(*scratch);
   auto const& p = *plan_;
   // Rows of one immutable batch: the view, the predicate tables and the account index cover the
@@ -461,7 +393,7 @@ void JitEngine::evaluate_row(runtime::Batch const& batch, size_t row, runtime::E
   env.frames = reinterpret_cast<uint8_t*>(s.frames.data());
   env.group_rows = s.group.data();
   env.group_size = uint32_t(s.group.size());
-  native_->entry(&env, int32_t(row), 1);
+  entry_(&env, int32_t(row), 1);
   read_frame(p, layout_, env.frames + size_t(mine) * frame_words * 8, row, options.explain, s.results);
   s.host.reset_group();
   // The variable parts move out (their rows are cleared before the next call writes them).

@@ -1,6 +1,7 @@
-// The native engine: a policy's object code (compiler/codegen/object.hpp) linked in memory by
-// LLVM ORC against the ABI allow-list and run over the columnar batch. Immutable once loaded;
-// evaluate() may run concurrently.
+// The native engine: a policy's compiled entry point (stdlib/abi.hpp) run over the columnar
+// batch. It does not know where the code came from: linked in memory by LLVM ORC (runtime/orc,
+// the JIT) or loaded from a rule set compiled ahead of time (ruleset.hpp), so it links no LLVM.
+// Immutable once made; evaluate() may run concurrently.
 #pragma once
 
 #include <functional>
@@ -9,6 +10,7 @@
 
 #include "compiler/plan/frame_layout.hpp"
 #include "runtime/data/engine.hpp"
+#include "stdlib/abi.hpp"
 
 namespace leadrules::stdlib {
 class TimeZone;
@@ -22,14 +24,15 @@ namespace leadrules::jit {
 using PredicateEvaluator =
     std::function<std::vector<uint8_t>(int32_t node, bool activity, int32_t field, runtime::Column const&)>;
 
-class JitEngine final : public runtime::Engine {
+class NativeEngine final : public runtime::Engine {
  public:
-  // Links `object` (which must have been compiled from `plan`). Throws std::runtime_error.
-  static std::unique_ptr<JitEngine> load(std::shared_ptr<plan::Plan const> plan, std::string_view object,
-                                         PredicateEvaluator predicates);
-  ~JitEngine() override;
+  // `entry` must have been compiled from `plan`; `code` keeps it mapped (the JIT instance, the
+  // dlopen handle) for as long as the engine lives. `name` is "jit" or "aot".
+  NativeEngine(std::shared_ptr<plan::Plan const> plan, LrEntry entry, std::shared_ptr<void const> code,
+               PredicateEvaluator predicates, std::string name);
+  ~NativeEngine() override;
 
-  std::string_view name() const override { return "jit"; }
+  std::string_view name() const override { return name_; }
   plan::Plan const& plan() const override { return *plan_; }
   runtime::Results evaluate(runtime::Batch const& batch, runtime::EvalOptions const& options) const override;
   runtime::ProspectResult evaluate_row(runtime::Batch const& batch, size_t row,
@@ -37,17 +40,15 @@ class JitEngine final : public runtime::Engine {
   std::unique_ptr<runtime::RowScratch> make_row_scratch() const override;
   void evaluate_row(runtime::Batch const& batch, size_t row, runtime::EvalOptions const& options,
                     runtime::RowScratch* scratch, runtime::ProspectResult& out) const override;
-  double link_ms() const { return link_ms_; }
 
  private:
   void prepare_tables(runtime::Batch const& batch, runtime::RowScratch& scratch) const;
   void index_accounts(runtime::Batch const& batch, runtime::RowScratch& scratch) const;
 
- public:
- private:
-  JitEngine() = default;
-  struct Native;  // the LLJIT instance and the entry point
   std::shared_ptr<plan::Plan const> plan_;
+  LrEntry entry_ = nullptr;
+  std::shared_ptr<void const> code_;
+  std::string name_;
   FrameLayout layout_;
   std::vector<ColumnPredicate> predicates_;
   struct PredicateColumn {  // the predicates on one column (one-prospect evaluation)
@@ -57,9 +58,7 @@ class JitEngine final : public runtime::Engine {
   };
   std::vector<PredicateColumn> predicate_columns_;
   PredicateEvaluator evaluate_predicate_;
-  std::unique_ptr<Native> native_;
   std::unique_ptr<stdlib::TimeZone> zone_;  // the policy's, resolved once
-  double link_ms_ = 0;
 };
 
 }  // namespace leadrules::jit
