@@ -188,8 +188,8 @@ int main(int argc, char** argv) {
         ->required();
     cmd->add_option("--activities", o.activities, "Activities CSV (prospect_id,type,at,...)");
     cmd->add_option("--now", o.now, "Evaluation time, RFC 3339 or YYYY-MM-DD (default: the current time)");
-    cmd->add_option("--engine", o.engine, "jit (the default) or interp")
-        ->check(CLI::IsMember({"jit", "interp"}));
+    cmd->add_option("--engine", o.engine, "jit (the default), interp or aot")
+        ->check(CLI::IsMember({"jit", "interp", "aot"}));
     cmd->add_option("--threads", o.threads, "Threads to score with (default: all cores)");
     cmd->add_option("--rejects", o.rejects, "Write bad input records here and go on");
     cmd->add_option("--format", o.format, "text (the default) or json")
@@ -230,8 +230,8 @@ int main(int argc, char** argv) {
   repl->add_option("--input", o.input, "Prospects to :load and :diff: .jsonl/.ndjson or .csv");
   repl->add_option("--activities", o.activities, "Activities CSV (with a CSV --input)");
   repl->add_option("--now", o.now, "Evaluation time, RFC 3339 or YYYY-MM-DD (default: the current time)");
-  repl->add_option("--engine", o.engine, "jit (the default) or interp")
-      ->check(CLI::IsMember({"jit", "interp"}));
+  repl->add_option("--engine", o.engine, "jit (the default), interp or aot")
+      ->check(CLI::IsMember({"jit", "interp", "aot"}));
   add_allow_path(repl);
 
   auto* compile = app.add_subcommand(

@@ -5,7 +5,7 @@
 #   golden.sh LEADRULES CASE ENGINE          regenerate into a temp dir and diff with tests/golden/
 #   golden.sh --bless LEADRULES CASE         rewrite the golden files (always with --engine interp)
 #
-# ENGINE is interp or jit: both are diffed against the SAME files (the engines must agree
+# ENGINE is interp, jit or aot: both are diffed against the SAME files (the engines must agree
 # byte for byte). CASE is one of the names in `cases` below. The commands run from the
 # repository root with relative paths, so the outputs do not depend on where the checkout is.
 #
@@ -77,6 +77,12 @@ run() {
   shift
   if ! "$leadrules" "$@" >"$out/$name" 2>"$out/$name.stderr"; then
     echo "FAIL $case_name/$name ($engine): leadrules $* exited non-zero:" >&2
+    cat "$out/$name.stderr" >&2
+    status=1
+  fi
+  # A native engine that fell back to the interpreter would prove nothing about itself.
+  if grep -q "it runs on the interpreter" "$out/$name.stderr"; then
+    echo "FAIL $case_name/$name ($engine): the $engine engine was not used:" >&2
     cat "$out/$name.stderr" >&2
     status=1
   fi
