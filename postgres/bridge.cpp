@@ -16,7 +16,7 @@
 #include "leadrules/leadrules.hpp"
 
 struct lrpg_policy {
-  std::string source_md5;
+  std::string key;  // the cache key: the text's MD5 and the engine, or "aot:<fingerprint>:<path>"
   leadrules::Policy policy;
   std::string summary, fingerprint, id_column;
 };
@@ -147,6 +147,18 @@ std::map<std::string_view, std::string_view> members(std::string_view json) {
   return out;
 }
 
+// The backend's cache entry for `name`, replacing an older one (kept alive: see retire).
+lrpg_policy const* store(char const* name, std::string key, leadrules::Policy const& policy) {
+  auto entry = std::make_unique<lrpg_policy>(lrpg_policy{std::move(key), policy, {}, {}, {}});
+  entry->summary = entry->policy.summary();
+  entry->fingerprint = entry->policy.fingerprint();
+  entry->id_column = entry->policy.fields()[entry->policy.id_field()].column;
+  auto& slot = cache()[std::string(name)];
+  retire(std::move(slot));
+  slot = std::move(entry);
+  return slot.get();
+}
+
 }  // namespace
 
 extern "C" {
@@ -164,7 +176,7 @@ void lrpg_error_clear(lrpg_error* error) {
 const lrpg_policy* lrpg_cache_find(const char* name, const char* source_md5) {
   try {
     auto it = cache().find(std::string_view(name));
-    if (it == cache().end() || it->second->source_md5 != source_md5) return nullptr;
+    if (it == cache().end() || it->second->key != source_md5) return nullptr;
     return it->second.get();
   } catch (...) {
     return nullptr;
@@ -198,14 +210,27 @@ const lrpg_policy* lrpg_cache_compile(const char* name, const char* source_md5, 
       return nullptr;
     }
     if (warnings && !compiled.diagnostics.items.empty()) *warnings = copy_string(compiled.rendered(false));
-    auto entry = std::make_unique<lrpg_policy>(lrpg_policy{source_md5, *compiled.policy, {}, {}, {}});
-    entry->summary = entry->policy.summary();
-    entry->fingerprint = entry->policy.fingerprint();
-    entry->id_column = entry->policy.fields()[entry->policy.id_field()].column;
-    auto& slot = cache()[std::string(name)];
-    retire(std::move(slot));
-    slot = std::move(entry);
-    return slot.get();
+    return store(name, source_md5, *compiled.policy);
+  });
+}
+
+const lrpg_policy* lrpg_cache_load_compiled(const char* name, const char* path, lrpg_error* error) {
+  return guarded(error, static_cast<lrpg_policy const*>(nullptr), [&]() -> lrpg_policy const* {
+    auto loaded = leadrules::Policy::load_compiled(path);
+    if (!loaded) {
+      std::string message = "leadrules: cannot load the rule set " + std::string(path);
+      std::string hint;
+      for (auto const& d : loaded.diagnostics.items)
+        if (d.severity == leadrules::Severity::Error) {
+          message = d.file + ": " + d.message;
+          hint = d.hint;
+          break;
+        }
+      fail(error, LRPG_POLICY_ERROR, message, loaded.rendered(false), hint);
+      return nullptr;
+    }
+    std::string key = "aot:" + loaded.policy->fingerprint() + ":" + path;
+    return store(name, key, *loaded.policy);
   });
 }
 
@@ -221,6 +246,7 @@ void lrpg_cache_forget(const char* name) {
 const char* lrpg_policy_summary(const lrpg_policy* policy) { return policy->summary.c_str(); }
 const char* lrpg_policy_fingerprint(const lrpg_policy* policy) { return policy->fingerprint.c_str(); }
 const char* lrpg_policy_id_column(const lrpg_policy* policy) { return policy->id_column.c_str(); }
+const char* lrpg_policy_source(const lrpg_policy* policy) { return policy->policy.source_text().c_str(); }
 
 char* lrpg_score_one(const lrpg_policy* policy, const char* record, size_t length, int64_t now_unix_micros,
                      lrpg_error* error) {

@@ -50,12 +50,15 @@ const lrpg_policy* lrpg_cache_compile(const char* name, const char* source_md5, 
                                       char** warnings, lrpg_error* error);
 /* Forgets a name (after leadrules.unregister). */
 void lrpg_cache_forget(const char* name);
-/* Where a future `Policy::load_compiled(path)` (an AOT .so) would enter: a third way to fill the
-   cache besides compiling text. Not built yet (see docs/postgres.md). */
+/* A rule set compiled ahead of time (`leadrules compile --shared`), loaded from `path` (its own
+   checks: ABI version, CPU features, its policy against its code) and stored under the key
+   "aot:<fingerprint>:<path>", the rule set's own fingerprint. NULL with *error on failure. */
+const lrpg_policy* lrpg_cache_load_compiled(const char* name, const char* path, lrpg_error* error);
 
 const char* lrpg_policy_summary(const lrpg_policy* policy);     /* `leadrules check`'s line */
 const char* lrpg_policy_fingerprint(const lrpg_policy* policy); /* 32 hex digits */
 const char* lrpg_policy_id_column(const lrpg_policy* policy);   /* JSON key of the id field */
+const char* lrpg_policy_source(const lrpg_policy* policy);      /* the policy's text */
 
 /* One prospect as a JSON object (activities and "fired" inside), scored alone (no colleagues):
    the object `leadrules run` writes for it, as malloc'd JSON text. */

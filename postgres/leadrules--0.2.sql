@@ -4,14 +4,15 @@
 
 -- The registered policies. A backend compiles a policy the first time it is used and again when
 -- its text changes (the cache is keyed by name and source_md5). register() is the way in: it
--- compiles first, so a policy with errors never lands here. (An ahead-of-time compiled rule set,
--- a .so from `leadrules compile --shared`, will be registered here too, by path, once the
--- LLVM-free runtime can load it; see docs/postgres.md.)
+-- compiles first, so a policy with errors never lands here. register_compiled() stores a rule set
+-- compiled ahead of time (a .so from `leadrules compile --shared`): its path, and the policy text
+-- it carries; each backend loads it from that path when first used.
 CREATE TABLE leadrules.policies (
   name text PRIMARY KEY,
   source text NOT NULL,
   source_md5 text GENERATED ALWAYS AS (md5(source)) STORED,
   fingerprint text,  -- the compiled plan's fingerprint (same plan, same fingerprint)
+  compiled_path text,  -- a rule set compiled ahead of time (register_compiled), or NULL
   registered_at timestamptz NOT NULL DEFAULT now()
 );
 SELECT pg_catalog.pg_extension_config_dump('leadrules.policies', '');
@@ -21,6 +22,13 @@ SELECT pg_catalog.pg_extension_config_dump('leadrules.policies', '');
 -- helps. Returns the summary line of `leadrules check`.
 CREATE FUNCTION leadrules.register(name text, source text) RETURNS text
   AS 'MODULE_PATHNAME', 'lrpg_register' LANGUAGE C STRICT VOLATILE;
+
+-- A rule set made by `leadrules compile POLICY --shared FILE.so` (an absolute path the server can
+-- read), checked and loaded (ABI version, CPU features, its policy against its code: an ERROR
+-- otherwise), then stored as `name`. Native code in the server: superusers only, as LOAD.
+CREATE FUNCTION leadrules.register_compiled(name text, path text) RETURNS text
+  AS 'MODULE_PATHNAME', 'lrpg_register_compiled' LANGUAGE C STRICT VOLATILE;
+REVOKE EXECUTE ON FUNCTION leadrules.register_compiled(text, text) FROM PUBLIC;
 
 -- Removes a policy; false when there was none.
 CREATE FUNCTION leadrules.unregister(name text) RETURNS boolean

@@ -27,10 +27,12 @@ PG_MODULE_MAGIC;
 /* The SQL-callable functions and _PG_init: the only symbols the library exports (exports.map). */
 PGDLLEXPORT void _PG_init(void);
 PGDLLEXPORT Datum lrpg_register(PG_FUNCTION_ARGS);
+PGDLLEXPORT Datum lrpg_register_compiled(PG_FUNCTION_ARGS);
 PGDLLEXPORT Datum lrpg_unregister(PG_FUNCTION_ARGS);
 PGDLLEXPORT Datum lrpg_score(PG_FUNCTION_ARGS);
 PGDLLEXPORT Datum lrpg_score_tables(PG_FUNCTION_ARGS);
 PG_FUNCTION_INFO_V1(lrpg_register);
+PG_FUNCTION_INFO_V1(lrpg_register_compiled);
 PG_FUNCTION_INFO_V1(lrpg_unregister);
 PG_FUNCTION_INFO_V1(lrpg_score);
 PG_FUNCTION_INFO_V1(lrpg_score_tables);
@@ -91,8 +93,16 @@ static const lrpg_policy* compile_or_raise(const char* name, const char* key, co
   return policy;
 }
 
-/* The registered policy `name`, compiled once per backend and again when its text changes.
- * Inside SPI_connect. */
+/* A rule set compiled ahead of time, loaded in this backend (an ERROR when it cannot be). */
+static const lrpg_policy* load_compiled_or_raise(const char* name, const char* path) {
+  lrpg_error error = {0};
+  const lrpg_policy* policy = lrpg_cache_load_compiled(name, path, &error);
+  if (!policy) raise_error(&error);
+  return policy;
+}
+
+/* The registered policy `name`, compiled once per backend and again when its text changes; a
+ * registered rule set is loaded once per backend. Inside SPI_connect. */
 static const lrpg_policy* registered_policy(const char* name) {
   static SPIPlanPtr md5_plan = NULL, source_plan = NULL;
   Oid types[1] = {TEXTOID};
@@ -103,7 +113,8 @@ static const lrpg_policy* registered_policy(const char* name) {
   text* source;
 
   if (!md5_plan) {
-    md5_plan = SPI_prepare("SELECT source_md5 FROM leadrules.policies WHERE name = $1", 1, types);
+    md5_plan = SPI_prepare("SELECT source_md5, compiled_path, fingerprint FROM leadrules.policies WHERE name = $1",
+                           1, types);
     if (!md5_plan) elog(ERROR, "leadrules: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
     SPI_keepplan(md5_plan);
   }
@@ -115,11 +126,26 @@ static const lrpg_policy* registered_policy(const char* name) {
             (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("leadrules: no policy named \"%s\"", name),
              errhint("Register it first: SELECT leadrules.register('%s', $policy$ ... $policy$);", name)));
   md5 = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+  SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+  if (!isnull) { /* a rule set compiled ahead of time: its fingerprint and path are the key */
+    char* path = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+    char* fingerprint =
+        TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
+    policy = lrpg_cache_find(name, psprintf("aot:%s:%s", fingerprint, path));
+    if (policy) return policy;
+    policy = load_compiled_or_raise(name, path);
+    if (strcmp(lrpg_policy_fingerprint(policy), fingerprint) != 0)
+      ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                      errmsg("leadrules: the rule set %s is not the one registered as \"%s\" (fingerprint %s, "
+                             "registered %s)",
+                             path, name, lrpg_policy_fingerprint(policy), fingerprint),
+                      errhint("Register it again: SELECT leadrules.register_compiled('%s', '%s');", name, path)));
+    return policy;
+  }
   key = cache_key(md5);
   policy = lrpg_cache_find(name, key);
   if (policy) return policy;
-  /* Not compiled in this backend yet, or the text changed. (An AOT rule set registered from a
-     .so would be loaded here instead, once Policy::load_compiled exists.) */
+  /* Not compiled in this backend yet, or the text changed. */
   if (!source_plan) {
     source_plan = SPI_prepare("SELECT source FROM leadrules.policies WHERE name = $1", 1, types);
     if (!source_plan) elog(ERROR, "leadrules: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
@@ -161,8 +187,45 @@ Datum lrpg_register(PG_FUNCTION_ARGS) {
   SPI_connect();
   if (SPI_execute_with_args("INSERT INTO leadrules.policies (name, source, fingerprint) VALUES ($1, $2, $3) "
                             "ON CONFLICT (name) DO UPDATE SET source = excluded.source, "
-                            "fingerprint = excluded.fingerprint, registered_at = now()",
+                            "fingerprint = excluded.fingerprint, compiled_path = NULL, registered_at = now()",
                             3, types, args, NULL, false, 0) != SPI_OK_INSERT)
+    elog(ERROR, "leadrules: writing leadrules.policies failed");
+  SPI_finish();
+  PG_RETURN_TEXT_P(summary);
+}
+
+/* leadrules.register_compiled(name text, path text) returns text: loads a rule set made by
+ * `leadrules compile --shared` (native code: superusers only, as LOAD), stores it with the policy
+ * text it carries, returns its summary. Each backend loads it again from `path` when first used. */
+Datum lrpg_register_compiled(PG_FUNCTION_ARGS) {
+  char* name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+  char* path = text_to_cstring(PG_GETARG_TEXT_PP(1));
+  const lrpg_policy* policy;
+  Oid types[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+  Datum args[4];
+  text* summary;
+
+  if (!superuser())
+    ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                    errmsg("leadrules: only a superuser may register a compiled rule set"),
+                    errdetail("A rule set is native code loaded into the server process.")));
+  if (name[0] == '\0')
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("leadrules: a policy needs a name")));
+  if (!is_absolute_path(path))
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("leadrules: the rule set's path must be absolute: %s", path)));
+  policy = load_compiled_or_raise(name, path);
+  summary = cstring_to_text(lrpg_policy_summary(policy));
+  args[0] = CStringGetTextDatum(name);
+  args[1] = CStringGetTextDatum(lrpg_policy_source(policy));
+  args[2] = CStringGetTextDatum(lrpg_policy_fingerprint(policy));
+  args[3] = CStringGetTextDatum(path);
+  SPI_connect();
+  if (SPI_execute_with_args("INSERT INTO leadrules.policies (name, source, fingerprint, compiled_path) "
+                            "VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO UPDATE SET source = excluded.source, "
+                            "fingerprint = excluded.fingerprint, compiled_path = excluded.compiled_path, "
+                            "registered_at = now()",
+                            4, types, args, NULL, false, 0) != SPI_OK_INSERT)
     elog(ERROR, "leadrules: writing leadrules.policies failed");
   SPI_finish();
   PG_RETURN_TEXT_P(summary);

@@ -5,7 +5,7 @@
 set -euo pipefail
 module=$1
 exported=$(nm -D --defined-only "$module" | awk '{ print $3 }' | sort)
-allowed='^(Pg_magic_func|_PG_init|pg_finfo_lrpg_[a-z_]+|lrpg_(register|unregister|score|score_tables))$'
+allowed='^(Pg_magic_func|_PG_init|pg_finfo_lrpg_[a-z_]+|lrpg_(register|register_compiled|unregister|score|score_tables))$'
 status=0
 if ! grep -qx Pg_magic_func <<<"$exported"; then
   echo "check_exports: $module does not export Pg_magic_func" >&2

@@ -107,6 +107,25 @@ expect_error "score: a bad prospect" 'row 1 of the prospect: data error in `empl
   "SELECT leadrules.score('test', '{\"id\": \"x\", \"email\": \"a@b\", \"employees\": \"many\"}', now())"
 expect_error "bad prospects query" 'syntax error' "SELECT * FROM leadrules.score_tables('test', 'SELEKT 1', NULL, now())"
 expect_error "now must be finite" 'now must be finite' "SELECT leadrules.score('test', '{\"id\": \"x\", \"email\": \"a@b\"}', 'infinity')"
+# A rule set compiled ahead of time (`leadrules compile --shared`), registered by path and loaded
+# by each backend: the same rows as run, with PostgreSQL's JIT on.
+"$cli" compile "$here/policy.lr" --shared "$tmp/policy.so" >/dev/null
+chmod a+r "$tmp/policy.so"
+query -c "SELECT leadrules.register_compiled('aot', '$tmp/policy.so')" | grep -q "scoring rules" ||
+  { echo "pg_test: register_compiled gave no summary" >&2; exit 1; }
+"${psql[@]}" -c "$jit_on" -c "TRUNCATE scores" -c "$pg_jit_query" -c "INSERT INTO scores SELECT * FROM
+  leadrules.score_tables('aot', 'SELECT * FROM prospects', 'SELECT * FROM activities', '$now')" >/dev/null
+query -c "$dump_scores" >"$tmp/table-aot.jsonl"
+python3 "$here/compare.py" "$tmp/run.jsonl" "$tmp/table-aot.jsonl"
+[ "$(query -c "SELECT leadrules.score('aot', line, '$now')::text FROM lines WHERE line->>'id' = 'p000003'")" = "$expected_one" ] ||
+  { echo "pg_test: score() on the rule set differs" >&2; exit 1; }
+expect_error "compiled: not a rule set" 'is a shared object but not a leadrules rule set' \
+  "SELECT leadrules.register_compiled('x', '$module')"
+expect_error "compiled: relative path" 'must be absolute' "SELECT leadrules.register_compiled('x', 'policy.so')"
+expect_error "compiled: superusers only" 'permission denied for function register_compiled' \
+  "CREATE ROLE lr_plain; GRANT USAGE ON SCHEMA leadrules TO lr_plain; SET ROLE lr_plain; SELECT leadrules.register_compiled('x', '$tmp/policy.so')"
+echo "pg_test: a compiled rule set registered and scored as run does"
+
 if grep -q "terminated by signal" "$tmp/server.log"; then
   echo "pg_test: a backend crashed:" >&2
   grep "terminated by signal" "$tmp/server.log" >&2
