@@ -235,6 +235,11 @@ int bench(Options const& o) {
     time(*warm_policy.policy, all);
     time(*interp.policy, all);
   }
+  // Compiled ahead of time for this machine, loaded back as `leadrules compile` output would be.
+  auto aot = Policy::compile_file(
+      o.policy, {.engine = Engine::aot, .allowed_paths = o.allowed_paths, .limits = o.limits});
+  bool has_aot = aot && aot.policy->engine() == Engine::aot;
+  if (has_aot) time(*aot.policy, 1);
   std::cout << fmt::format("\n{:<8} {:>7} {:>10} {:>14} {:>16}\n", "engine", "threads", "seconds",
                            "prospects/s", "activities/s");
   for (auto const& r : rows)
@@ -244,6 +249,10 @@ int bench(Options const& o) {
   if (all > 1)
     std::cout << fmt::format("jit {} threads / 1 thread: {:.2f}x; interp: {:.2f}x\n", all,
                              rows[0].seconds / rows[2].seconds, rows[1].seconds / rows[3].seconds);
+  if (has_aot)
+    std::cout << fmt::format("aot / jit (1 thread): {:.2f}x\n", rows[0].seconds / rows.back().seconds);
+  else
+    std::cerr << "leadrules bench: no aot row: " << aot.rendered(false);
   return 0;
 }
 
