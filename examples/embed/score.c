@@ -1,7 +1,9 @@
 /* score: compile a policy and score one prospect given as a JSON object, through the C API.
  *
  *   score POLICY.lr ['{"id":"p1","email":"ana@acme.example",...}'] [--now TIME]
+ *   score RULESET.so ...      a rule set made by `leadrules compile POLICY --shared RULESET.so`
  *
+ * Built as score_runtime it links libleadrules-runtime (no LLVM, no compiler): rule sets only.
  * Without a record it scores a built-in example prospect (for examples/pardot/policy.lr).
  * Prints the result object as `leadrules run` writes it. Exit 1 on a policy error, 2 on a data
  * error. Build: see CMakeLists.txt here, or
@@ -48,7 +50,10 @@ int main(int argc, char** argv) {
   }
 
   char* diagnostics = NULL;
-  lr_policy* policy = lr_compile_file(policy_path, &diagnostics);
+  size_t length = strlen(policy_path);
+  int rule_set = length > 3 && strcmp(policy_path + length - 3, ".so") == 0;
+  lr_policy* policy =
+      rule_set ? lr_load_compiled(policy_path, &diagnostics) : lr_compile_file(policy_path, &diagnostics);
   if (!policy) {
     fputs(diagnostics, stderr);
     lr_free(diagnostics);

@@ -46,7 +46,7 @@ die() {
 prefix=$work/prefix
 # --- install
 cmake --install "$build" --prefix "$prefix" >"$work/install.log" 2>&1 || { cat "$work/install.log" >&2; die "cmake --install failed"; }
-for f in lib/libleadrules.a lib/libleadrules.so lib/cmake/leadrules/leadrulesConfig.cmake \
+for f in lib/libleadrules.a lib/libleadrules.so lib/libleadrules-runtime.so lib/cmake/leadrules/leadrulesConfig.cmake \
          lib/cmake/leadrules/leadrulesConfigVersion.cmake lib/pkgconfig/leadrules.pc \
          include/leadrules/leadrules.h include/leadrules/leadrules.hpp include/leadrules/value.hpp \
          include/leadrules/diagnostic.hpp; do
@@ -81,6 +81,18 @@ ldd_out=$(ldd "$bin/score")
 check "score loads $prefix/lib/libleadrules.so (ldd: $ldd_out)" grep -q "libleadrules.so.* => $prefix/lib/libleadrules.so" <<<"$ldd_out"
 ldd_out=$(ldd "$bin/event_service")
 check "event_service loads $prefix/lib/libleadrules.so" grep -q "libleadrules.so.* => $prefix/lib/libleadrules.so" <<<"$ldd_out"
+
+# --- score_runtime: libleadrules-runtime (no LLVM) runs a rule set from `leadrules compile`
+if "$build/leadrules" compile "$embed/../pardot/policy.lr" --shared "$work/pardot.so" >"$work/compile.log" 2>&1; then
+  out=$("$bin/score_runtime" "$work/pardot.so" 2>&1)
+  check "score_runtime prints the result (got: $out)" test "$out" = "$expected_score"
+  ldd_out=$(ldd "$bin/score_runtime")
+  check "score_runtime loads $prefix/lib/libleadrules-runtime.so" grep -q "libleadrules-runtime.so.* => $prefix/lib/libleadrules-runtime.so" <<<"$ldd_out"
+  check "score_runtime links no LLVM (ldd: $ldd_out)" bash -c "! grep -qi llvm <<<'$ldd_out'"
+else
+  cat "$work/compile.log" >&2
+  fail "leadrules compile --shared failed"
+fi
 
 # --- score_static: libleadrules.a and its dependencies from the package config
 if [[ -x $bin/score_static ]]; then
