@@ -274,6 +274,10 @@ LoadResult Policy::read_file(InputOptions const& input) const {
   ro.activities = input.activities;
   ro.keep_going = input.keep_going;
   ro.limits = impl_->options.limits;
+  if (input.progress)
+    ro.progress = [&input](std::string_view file, size_t bytes, size_t total, size_t prospects) {
+      input.progress({file, bytes, total, prospects});
+    };
   return load(impl_->plan, ro, &runtime::read_input);
 }
 

@@ -63,7 +63,9 @@ int grade_rank(std::string_view grade);   // 0 = F .. 12 = A+ (Value::of_grade);
 
 // load.cpp: the policy compiled (unless `out.policy` is already set) and the input read, or an
 // exit code (errors already printed).
+class ProgressBar;
 struct Loaded {
+  std::shared_ptr<ProgressBar> progress;  // the run's progress bar (progress.hpp), erased after reading
   std::optional<Policy> policy;
   std::optional<Batch> batch;
   int64_t now = 0;

@@ -8,6 +8,7 @@
 
 #include "commands.hpp"
 #include "leadrules/leadrules.hpp"
+#include "progress.hpp"
 
 namespace leadrules::cli {
 
@@ -77,8 +78,12 @@ int load(Options const& o, Loaded& out) {
   if (!out.policy) return 1;
   if (!read_now(o, out.now)) return 2;
   auto t0 = Clock::now();
-  auto data = out.policy->read_file(
-      {.prospects = o.input, .activities = o.activities, .keep_going = !o.rejects.empty()});
+  out.progress = std::make_shared<ProgressBar>();
+  InputOptions input{.prospects = o.input, .activities = o.activities, .keep_going = !o.rejects.empty()};
+  if (out.progress->enabled())
+    input.progress = [bar = out.progress](ReadProgress const& p) { bar->reading(p); };
+  auto data = out.policy->read_file(input);
+  out.progress->clear();
   if (!data) {
     print_data_errors(data);
     return 2;

@@ -5,6 +5,7 @@
 
 #include "commands.hpp"
 #include "leadrules/leadrules.hpp"
+#include "progress.hpp"
 
 namespace leadrules::cli {
 
@@ -64,10 +65,15 @@ int run(Options const& o) {
   if (state)
     if (auto e = state->load(policy, batch)) return state_error(*e, "nothing was written");
   auto t0 = Clock::now();
-  auto results = policy.evaluate(batch, {.now = in.now, .explain = o.explain, .threads = thread_count(o)});
+  unsigned threads = thread_count(o);
+  in.progress->phase(fmt::format("scoring {} prospects on {} thread{}", count_text(batch.size()), threads,
+                                 threads == 1 ? "" : "s"));
+  auto results = policy.evaluate(batch, {.now = in.now, .explain = o.explain, .threads = threads});
   double eval_seconds = seconds_since(t0);
 
+  in.progress->phase(fmt::format("writing {} results", count_text(results.size())));
   std::string out = o.format == "csv" ? results.to_csv(o.keep) : results.to_jsonl(o.explain);
+  in.progress->clear();
   if (!o.rejects.empty()) write_rejects(o.rejects, batch);
   if (o.output.empty() || o.output == "-") {
     std::cout.write(out.data(), std::streamsize(out.size()));

@@ -26,6 +26,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -149,10 +150,19 @@ struct DataError {
   std::string json() const;
 };
 
+// How far a read has got (for a progress bar): `file` (the activities file, then the prospects
+// file, for CSV), `bytes` of its `total` read, `prospects` read so far.
+struct ReadProgress {
+  std::string_view file;
+  size_t bytes = 0, total = 0, prospects = 0;
+};
+
 struct InputOptions {
   std::string prospects;    // .jsonl / .ndjson / .csv (by extension), or "-" for stdin (JSON Lines)
   std::string activities;   // CSV activities file, optional
   bool keep_going = false;  // collect bad records as rejects instead of stopping at the first
+  // Called by the reading thread about every 4,096 records and at the end of each file.
+  std::function<void(ReadProgress const&)> progress;
 };
 
 // Prospects with their activities and firing histories, column by column, in input order.

@@ -330,7 +330,7 @@ struct ActivityStore {
 };
 
 void read_activities_csv(Builder& B, ActivityStore& st, std::string const& path,
-                         std::optional<std::string_view> text, ReadResult& r) {
+                         std::optional<std::string_view> text, ReadResult& r, ReadOptions const& options) {
   Input in;
   load_input(path, in, text);
   st.file = in.name;
@@ -374,6 +374,8 @@ void read_activities_csv(Builder& B, ActivityStore& st, std::string const& path,
   while (sc.next(rec)) {
     if (rec.is_blank()) continue;
     size_t const n = st.pid.size();
+    if (options.progress && n % 4096 == 0)
+      options.progress(in.name, size_t(rec.end - in.data()), in.size(), 0);
     uint32_t pid = kMissingCode;
     int32_t kind = ActivityStore::kBad;
     int64_t at = 0;
@@ -552,7 +554,7 @@ ReadResult read_csv(plan::Plan const& plan, ReadOptions const& options) {
   }
   if (!header_errors.empty()) throw_header_errors(std::move(header_errors));
   if (with_activities) {
-    read_activities_csv(B, st, options.activities, options.activities_text, r);
+    read_activities_csv(B, st, options.activities, options.activities_text, r, options);
     r.bytes += st.bytes;
   }
   size_t const estimate = in.size() / 64 + 16;
@@ -564,6 +566,8 @@ ReadResult read_csv(plan::Plan const& plan, ReadOptions const& options) {
   int32_t const id_col = B.id_field() >= 0 ? col_of[size_t(B.id_field())] : -1;
   while (sc.next(rec)) {
     if (rec.is_blank()) continue;
+    if (options.progress && r.prospects_read % 4096 == 0)
+      options.progress(in.name, size_t(rec.end - in.data()), in.size(), r.prospects_read);
     ++r.prospects_read;
     B.begin_line();
     st.attached = kMissingCode;
@@ -626,6 +630,7 @@ ReadResult read_csv(plan::Plan const& plan, ReadOptions const& options) {
       }
     }
   }
+  if (options.progress) options.progress(in.name, in.size(), in.size(), r.prospects_read);
   B.finish();
   throw_if_errors(r, options.keep_going, st.file);
   check_account_sizes(plan, b, options.limits, in.name);

@@ -298,6 +298,8 @@ ReadResult read_jsonl(plan::Plan const& plan, ReadOptions const& options) {
     std::string_view text(p, size_t(le - p));
     p = nl ? nl + 1 : end;
     if (blank(text)) continue;
+    if (options.progress && r.prospects_read % 4096 == 0)
+      options.progress(in.name, size_t(p - in.data()), in.size(), r.prospects_read);
     ++r.prospects_read;
     B.begin_line();
     try {
@@ -314,6 +316,7 @@ ReadResult read_jsonl(plan::Plan const& plan, ReadOptions const& options) {
       ++r.prospects_rejected;
     }
   }
+  if (options.progress) options.progress(in.name, in.size(), in.size(), r.prospects_read);
   B.finish();
   reader.warn_absent_fields(in.name, r.warnings);
   throw_if_errors(r, options.keep_going);

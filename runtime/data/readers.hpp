@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -61,6 +62,9 @@ struct ReadOptions {
   // them in messages, and the format is chosen by format_hint.
   std::optional<std::string_view> prospects_text, activities_text;
   Limits limits;  // line-bytes and activities
+  // Called about every 4,096 records and at the end of each file: the file, bytes of it read,
+  // its size, prospects read so far (a progress bar; the reading thread calls it).
+  std::function<void(std::string_view file, size_t bytes, size_t total, size_t prospects)> progress;
 };
 
 struct ReadResult {
