@@ -331,6 +331,15 @@ std::optional<std::string> read_file(std::string const& path, std::string* error
   return stdlib::read_whole_file(path, error);
 }
 
+struct OutputFile::Impl {
+  explicit Impl(std::string const& path) : file(path) {}
+  stdlib::AtomicFile file;
+};
+OutputFile::OutputFile(std::string const& path) : impl_(std::make_unique<Impl>(path)) {}
+OutputFile::~OutputFile() = default;
+void OutputFile::write(std::string_view data) { impl_->file.write(data); }
+void OutputFile::commit() { impl_->file.commit(); }
+
 bool write_file_atomically(std::string const& path, std::string_view data, std::string* error) {
   try {
     stdlib::write_file_atomically(path, data);

@@ -146,12 +146,35 @@ std::string Results::json(size_t row, bool why) const {
 std::string Results::to_jsonl(bool why) const {
   std::string out;
   out.reserve(size() * 160);
-  for (size_t r = 0; r < size(); ++r)
-    runtime::append_json_result(out, *impl_->policy->plan, *impl_->batch, r, impl_->results.row(r), why);
+  write_jsonl([&](std::string_view piece) { out += piece; }, why);
   return out;
 }
 
+namespace {
+constexpr size_t kPiece = size_t(1) << 20;
+}
+
+void Results::write_jsonl(std::function<void(std::string_view)> const& sink, bool why) const {
+  std::string piece;
+  piece.reserve(kPiece + 4096);
+  for (size_t r = 0; r < size(); ++r) {
+    runtime::append_json_result(piece, *impl_->policy->plan, *impl_->batch, r, impl_->results.row(r), why);
+    if (piece.size() >= kPiece) {
+      sink(piece);
+      piece.clear();
+    }
+  }
+  if (!piece.empty()) sink(piece);
+}
+
 std::string Results::to_csv(std::vector<std::string> const& keep) const {
+  std::string out;
+  write_csv([&](std::string_view piece) { out += piece; }, keep);
+  return out;
+}
+
+void Results::write_csv(std::function<void(std::string_view)> const& sink,
+                        std::vector<std::string> const& keep) const {
   auto const& p = *impl_->policy->plan;
   std::vector<int32_t> kept;
   std::vector<std::string> names;
@@ -166,11 +189,16 @@ std::string Results::to_csv(std::vector<std::string> const& keep) const {
     kept.push_back(int32_t(it - names.begin()));
   }
   auto layout = runtime::csv_layout(p, std::move(kept));
-  std::string out;
-  runtime::append_csv_header(out, p, layout);
-  for (size_t r = 0; r < size(); ++r)
-    runtime::append_csv_result(out, p, *impl_->batch, r, impl_->results.row(r), layout);
-  return out;
+  std::string piece;
+  runtime::append_csv_header(piece, p, layout);
+  for (size_t r = 0; r < size(); ++r) {
+    runtime::append_csv_result(piece, p, *impl_->batch, r, impl_->results.row(r), layout);
+    if (piece.size() >= kPiece) {
+      sink(piece);
+      piece.clear();
+    }
+  }
+  if (!piece.empty()) sink(piece);
 }
 
 std::string Results::explain(size_t row, bool colour) const {

@@ -71,15 +71,26 @@ int run(Options const& o) {
   auto results = policy.evaluate(batch, {.now = in.now, .explain = o.explain, .threads = threads});
   double eval_seconds = seconds_since(t0);
 
+  // The results go out piece by piece (never all in memory at once); a file is written whole
+  // or not at all (OutputFile: renamed into place at commit).
   in.progress->phase(fmt::format("writing {} results", count_text(results.size())));
-  std::string out = o.format == "csv" ? results.to_csv(o.keep) : results.to_jsonl(o.explain);
-  in.progress->clear();
-  if (!o.rejects.empty()) write_rejects(o.rejects, batch);
+  auto write = [&](std::function<void(std::string_view)> const& sink) {
+    if (o.format == "csv")
+      results.write_csv(sink, o.keep);
+    else
+      results.write_jsonl(sink, o.explain);
+  };
   if (o.output.empty() || o.output == "-") {
-    std::cout.write(out.data(), std::streamsize(out.size()));
+    in.progress->clear();  // stdout may be the same terminal
+    write([](std::string_view piece) { std::cout.write(piece.data(), std::streamsize(piece.size())); });
     std::cout.flush();
+    if (!o.rejects.empty()) write_rejects(o.rejects, batch);
   } else {
-    write_or_throw(o.output, out);
+    OutputFile file(o.output);
+    write([&](std::string_view piece) { file.write(piece); });
+    if (!o.rejects.empty()) write_rejects(o.rejects, batch);
+    file.commit();
+    in.progress->clear();
   }
   // Outputs first, then the history: a crash in between repeats the firings on the next run
   // rather than losing them.

@@ -113,8 +113,8 @@ static const lrpg_policy* registered_policy(const char* name) {
   text* source;
 
   if (!md5_plan) {
-    md5_plan = SPI_prepare("SELECT source_md5, compiled_path, fingerprint FROM leadrules.policies WHERE name = $1",
-                           1, types);
+    md5_plan = SPI_prepare(
+        "SELECT source_md5, compiled_path, fingerprint FROM leadrules.policies WHERE name = $1", 1, types);
     if (!md5_plan) elog(ERROR, "leadrules: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
     SPI_keepplan(md5_plan);
   }
@@ -135,11 +135,12 @@ static const lrpg_policy* registered_policy(const char* name) {
     if (policy) return policy;
     policy = load_compiled_or_raise(name, path);
     if (strcmp(lrpg_policy_fingerprint(policy), fingerprint) != 0)
-      ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                      errmsg("leadrules: the rule set %s is not the one registered as \"%s\" (fingerprint %s, "
-                             "registered %s)",
-                             path, name, lrpg_policy_fingerprint(policy), fingerprint),
-                      errhint("Register it again: SELECT leadrules.register_compiled('%s', '%s');", name, path)));
+      ereport(ERROR,
+              (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+               errmsg("leadrules: the rule set %s is not the one registered as \"%s\" (fingerprint %s, "
+                      "registered %s)",
+                      path, name, lrpg_policy_fingerprint(policy), fingerprint),
+               errhint("Register it again: SELECT leadrules.register_compiled('%s', '%s');", name, path)));
     return policy;
   }
   key = cache_key(md5);
@@ -221,11 +222,12 @@ Datum lrpg_register_compiled(PG_FUNCTION_ARGS) {
   args[2] = CStringGetTextDatum(lrpg_policy_fingerprint(policy));
   args[3] = CStringGetTextDatum(path);
   SPI_connect();
-  if (SPI_execute_with_args("INSERT INTO leadrules.policies (name, source, fingerprint, compiled_path) "
-                            "VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO UPDATE SET source = excluded.source, "
-                            "fingerprint = excluded.fingerprint, compiled_path = excluded.compiled_path, "
-                            "registered_at = now()",
-                            4, types, args, NULL, false, 0) != SPI_OK_INSERT)
+  if (SPI_execute_with_args(
+          "INSERT INTO leadrules.policies (name, source, fingerprint, compiled_path) "
+          "VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO UPDATE SET source = excluded.source, "
+          "fingerprint = excluded.fingerprint, compiled_path = excluded.compiled_path, "
+          "registered_at = now()",
+          4, types, args, NULL, false, 0) != SPI_OK_INSERT)
     elog(ERROR, "leadrules: writing leadrules.policies failed");
   SPI_finish();
   PG_RETURN_TEXT_P(summary);

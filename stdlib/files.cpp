@@ -87,75 +87,103 @@ bool write_all(int fd, std::string_view data) {
 
 }  // namespace
 
-void write_file_atomically(std::string const& path, std::string_view data) {
+AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   struct stat st {};
-  bool const existed = ::stat(path.c_str(), &st) == 0;
-  auto fail = [&](int err) {
-    throw std::runtime_error("cannot write " + path + ": " + std::strerror(err) +
-                             (existed ? " (the file was left as it was)" : " (it was not created)"));
-  };
-  if (existed && S_ISDIR(st.st_mode)) fail(EISDIR);
-  if (existed && !S_ISREG(st.st_mode)) {
+  existed_ = ::stat(path_.c_str(), &st) == 0;
+  if (existed_ && S_ISDIR(st.st_mode)) fail(EISDIR);
+  if (existed_ && !S_ISREG(st.st_mode)) {
     // A device or FIFO (/dev/null, /dev/stdout): written in place; a rename would replace the node.
-    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0) fail(errno);
-    bool ok = write_all(fd, data);
-    int err = errno;
-    if (::close(fd) != 0 && ok) ok = false, err = errno;
-    if (!ok) fail(err);
+    in_place_ = true;
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd_ < 0) fail(errno);
     return;
   }
   // Through a symbolic link: the file it points to is replaced, the link kept.
-  std::string target = path;
-  if (existed)
-    if (char* real = ::realpath(path.c_str(), nullptr)) {
-      target = real;
+  target_ = path_;
+  if (existed_)
+    if (char* real = ::realpath(path_.c_str(), nullptr)) {
+      target_ = real;
       std::free(real);
     }
-  std::filesystem::path const target_path(target);
-  std::string const dir = target_path.has_parent_path() ? target_path.parent_path().string() : ".";
-  std::string const hidden = (std::filesystem::path(dir) /
-                              ("." + target_path.filename().string() + ".tmp-" + std::to_string(::getpid())))
-                                 .string();
+  std::filesystem::path const target_path(target_);
+  dir_ = target_path.has_parent_path() ? target_path.parent_path().string() : ".";
+  hidden_ = (std::filesystem::path(dir_) /
+             ("." + target_path.filename().string() + ".tmp-" + std::to_string(::getpid())))
+                .string();
   // Linux: an unnamed file (O_TMPFILE) that a crash cannot leave behind; it is named only just
   // before the rename. Elsewhere, or where the filesystem lacks it, a hidden named file.
-  std::string tmp;  // empty while the file has no name
-  int fd = -1;
 #ifdef O_TMPFILE
-  if (::access("/proc/self/fd", X_OK) == 0) fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+  if (::access("/proc/self/fd", X_OK) == 0)
+    fd_ = ::open(dir_.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
 #endif
-  for (int n = 0; fd < 0 && n < 100; ++n) {
-    tmp = hidden + "-" + std::to_string(n);
-    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd < 0 && errno != EEXIST) break;
+  for (int n = 0; fd_ < 0 && n < 100; ++n) {
+    tmp_ = hidden_ + "-" + std::to_string(n);
+    fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd_ < 0 && errno != EEXIST) break;
   }
-  if (fd < 0) fail(errno);
-  auto abandon = [&](int err) {
-    if (fd >= 0) ::close(fd);
-    if (!tmp.empty()) ::unlink(tmp.c_str());
-    fail(err);
-  };
-  if (existed) (void)::fchmod(fd, st.st_mode & 07777);  // keep the replaced file's permissions
-  if (!write_all(fd, data)) abandon(errno);
-  if (::fsync(fd) != 0) abandon(errno);  // the bytes are on disk before a name points at them
-  for (int n = 0; tmp.empty() && n < 100; ++n) {
-    std::string name = hidden + "-" + std::to_string(n);
-    std::string self = "/proc/self/fd/" + std::to_string(fd);
+  if (fd_ < 0) {
+    tmp_.clear();
+    fail(errno);
+  }
+  if (existed_) (void)::fchmod(fd_, st.st_mode & 07777);  // keep the replaced file's permissions
+}
+
+AtomicFile::~AtomicFile() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!committed_ && !tmp_.empty()) ::unlink(tmp_.c_str());
+}
+
+void AtomicFile::fail(int err) {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  if (!tmp_.empty()) ::unlink(tmp_.c_str());
+  tmp_.clear();
+  throw std::runtime_error("cannot write " + path_ + ": " + std::strerror(err) +
+                           (in_place_  ? ""
+                            : existed_ ? " (the file was left as it was)"
+                                       : " (it was not created)"));
+}
+
+void AtomicFile::write(std::string_view data) {
+  if (fd_ < 0) throw std::logic_error("AtomicFile::write after commit");
+  if (!write_all(fd_, data)) fail(errno);
+}
+
+void AtomicFile::commit() {
+  if (fd_ < 0) throw std::logic_error("AtomicFile::commit twice");
+  if (in_place_) {
+    int const closed = ::close(fd_);
+    fd_ = -1;
+    committed_ = true;
+    if (closed != 0) fail(errno);
+    return;
+  }
+  if (::fsync(fd_) != 0) fail(errno);  // the bytes are on disk before a name points at them
+  for (int n = 0; tmp_.empty() && n < 100; ++n) {
+    std::string name = hidden_ + "-" + std::to_string(n);
+    std::string self = "/proc/self/fd/" + std::to_string(fd_);
     if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, name.c_str(), AT_SYMLINK_FOLLOW) == 0)
-      tmp = name;
+      tmp_ = name;
     else if (errno != EEXIST)
-      abandon(errno);
+      fail(errno);
   }
-  if (tmp.empty()) abandon(EEXIST);
-  int const closed = ::close(fd);  // some filesystems (NFS) report write errors only here
-  fd = -1;
-  if (closed != 0) abandon(errno);
-  if (::rename(tmp.c_str(), target.c_str()) != 0) abandon(errno);
+  if (tmp_.empty()) fail(EEXIST);
+  int const closed = ::close(fd_);  // some filesystems (NFS) report write errors only here
+  fd_ = -1;
+  if (closed != 0) fail(errno);
+  if (::rename(tmp_.c_str(), target_.c_str()) != 0) fail(errno);
+  committed_ = true;
   // The rename itself on disk (best effort: some filesystems refuse to sync a directory).
-  if (int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+  if (int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
     (void)::fsync(dfd);
     ::close(dfd);
   }
+}
+
+void write_file_atomically(std::string const& path, std::string_view data) {
+  AtomicFile file(path);
+  file.write(data);
+  file.commit();
 }
 
 }  // namespace leadrules::stdlib

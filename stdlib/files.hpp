@@ -36,4 +36,23 @@ bool path_inside(std::string const& path, std::string const& dir);
 // removed. A device or FIFO (/dev/null) is written in place; a symbolic link is followed.
 void write_file_atomically(std::string const& path, std::string_view data);
 
+// The same, written piece by piece (a run's results, without holding them all in memory):
+// commit() makes it the file; destroyed before, or after an error, it leaves the old file as it
+// was. Every error is a std::runtime_error as above.
+class AtomicFile {
+ public:
+  explicit AtomicFile(std::string path);
+  ~AtomicFile();
+  AtomicFile(AtomicFile const&) = delete;
+  AtomicFile& operator=(AtomicFile const&) = delete;
+  void write(std::string_view data);
+  void commit();
+
+ private:
+  [[noreturn]] void fail(int err);
+  std::string path_, target_, dir_, hidden_, tmp_;  // tmp_: the temporary file's name, once named
+  int fd_ = -1;
+  bool existed_ = false, in_place_ = false, committed_ = false;
+};
+
 }  // namespace leadrules::stdlib

@@ -295,6 +295,11 @@ class Results {
   // grade, segments, one column per action kind, one per field the policy sets. Throws
   // std::invalid_argument naming a `keep` field the schema lacks.
   std::string to_csv(std::vector<std::string> const& keep = {}) const;
+  // The same, handed to `sink` in pieces of about 1 MB (a large run's results are never all in
+  // memory at once); `sink` may throw, which stops the writing.
+  void write_jsonl(std::function<void(std::string_view)> const& sink, bool why = false) const;
+  void write_csv(std::function<void(std::string_view)> const& sink,
+                 std::vector<std::string> const& keep = {}) const;
   // `leadrules explain`: points by rule (decay by factor and age), grade moves, zone rows, fired
   // rules (needs explain); and why the other segments, zones and rules do not hold or fire, and
   // what an unknown `if` lacks, worked out by the interpreter for this row (whatever the engine).
@@ -598,5 +603,23 @@ class PolicyHolder {
 // Files: the whole file, or a write through a temporary file and a rename (never half a file).
 std::optional<std::string> read_file(std::string const& path, std::string* error = nullptr);
 bool write_file_atomically(std::string const& path, std::string_view data, std::string* error = nullptr);
+
+// A file written piece by piece, whole or not at all: through a temporary file that commit()
+// renames into place (fsync'd); destroyed without commit(), or after an error, it leaves the
+// old file as it was. A device or FIFO (/dev/null) is written in place. Errors throw
+// std::runtime_error naming the file and the reason.
+class OutputFile {
+ public:
+  explicit OutputFile(std::string const& path);
+  ~OutputFile();
+  OutputFile(OutputFile const&) = delete;
+  OutputFile& operator=(OutputFile const&) = delete;
+  void write(std::string_view data);
+  void commit();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace leadrules

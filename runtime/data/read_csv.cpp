@@ -374,8 +374,10 @@ void read_activities_csv(Builder& B, ActivityStore& st, std::string const& path,
   while (sc.next(rec)) {
     if (rec.is_blank()) continue;
     size_t const n = st.pid.size();
-    if (options.progress && n % 4096 == 0)
-      options.progress(in.name, size_t(rec.end - in.data()), in.size(), 0);
+    if (n % 4096 == 0) {
+      if (options.progress) options.progress(in.name, size_t(rec.end - in.data()), in.size(), 0);
+      in.release_before(rec.begin);
+    }
     uint32_t pid = kMissingCode;
     int32_t kind = ActivityStore::kBad;
     int64_t at = 0;
@@ -566,8 +568,11 @@ ReadResult read_csv(plan::Plan const& plan, ReadOptions const& options) {
   int32_t const id_col = B.id_field() >= 0 ? col_of[size_t(B.id_field())] : -1;
   while (sc.next(rec)) {
     if (rec.is_blank()) continue;
-    if (options.progress && r.prospects_read % 4096 == 0)
-      options.progress(in.name, size_t(rec.end - in.data()), in.size(), r.prospects_read);
+    if (r.prospects_read % 4096 == 0) {
+      if (options.progress)
+        options.progress(in.name, size_t(rec.end - in.data()), in.size(), r.prospects_read);
+      in.release_before(rec.begin);
+    }
     ++r.prospects_read;
     B.begin_line();
     st.attached = kMissingCode;

@@ -270,11 +270,15 @@ ReadResult read_jsonl(plan::Plan const& plan, ReadOptions const& options) {
   B.set_limits(options.limits);
   Batch& b = B.batch();
   {
+    // The number of lines, from the first 4 MB (counting them all would read the whole file
+    // before parsing it, and hold it in memory); a guess too high costs nothing (reserved memory
+    // that is never written takes no RAM), one too low only a reallocation.
+    size_t const sample = std::min(in.size(), size_t(4) << 20);
     size_t lines = 0;
     for (const char* p = in.data();
-         (p = static_cast<const char*>(std::memchr(p, '\n', size_t(in.data() + in.size() - p)))) != nullptr;
-         ++p)
+         (p = static_cast<const char*>(std::memchr(p, '\n', size_t(in.data() + sample - p)))) != nullptr; ++p)
       ++lines;
+    if (sample < in.size()) lines = size_t(double(lines) * double(in.size()) / double(sample) * 1.25);
     for (auto& c : b.fields) c.reserve(lines + 1);
     b.source_lines.reserve(lines + 1);
     b.act_offsets.reserve(lines + 2);
@@ -298,8 +302,10 @@ ReadResult read_jsonl(plan::Plan const& plan, ReadOptions const& options) {
     std::string_view text(p, size_t(le - p));
     p = nl ? nl + 1 : end;
     if (blank(text)) continue;
-    if (options.progress && r.prospects_read % 4096 == 0)
-      options.progress(in.name, size_t(p - in.data()), in.size(), r.prospects_read);
+    if (r.prospects_read % 4096 == 0) {
+      if (options.progress) options.progress(in.name, size_t(p - in.data()), in.size(), r.prospects_read);
+      in.release_before(text.data());
+    }
     ++r.prospects_read;
     B.begin_line();
     try {

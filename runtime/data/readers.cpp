@@ -298,8 +298,9 @@ void load_input(std::string const& path, Input& in, std::optional<std::string_vi
     size_t const size = size_t(st.st_size);
     size_t const page = size_t(::sysconf(_SC_PAGESIZE));
     if (size > 0 && page - size % page >= simdjson::SIMDJSON_PADDING && size % page != 0) {
-      void* m = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+      void* m = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
       if (m != MAP_FAILED) {
+        ::madvise(m, size, MADV_SEQUENTIAL);  // read ahead, and drop pages behind (release_before)
         ::close(fd);
         in.map = m;
         in.map_size = size;

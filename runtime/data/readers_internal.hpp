@@ -100,6 +100,18 @@ struct Input {
   }
   const char* data() const { return ptr; }
   size_t size() const { return len; }
+  // Readers go through the input once, front to back: the pages of a mapped file before `p`
+  // are given back (they are the file's, in the page cache), so a run's resident memory does
+  // not grow with the input's size. Does nothing for a buffer that was read.
+  void release_before(const char* p) {
+    if (!map) return;
+    size_t const page = 4096, chunk = size_t(8) << 20;
+    size_t const upto = size_t(p - ptr) / page * page;
+    if (upto < released + chunk) return;
+    ::madvise(static_cast<char*>(map) + released, upto - released, MADV_DONTNEED);
+    released = upto;
+  }
+  size_t released = 0;
   void own(simdjson::padded_string&& b) {
     buf = std::move(b);
     ptr = buf.data();
