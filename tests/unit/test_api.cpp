@@ -418,3 +418,46 @@ TEST_CASE("api: a prospect built without an id is evaluated, its id empty", "[ap
   CHECK(view.to_result().id.empty());
   CHECK(view.json().rfind(R"({"id":"","score":1,)", 0) == 0);
 }
+
+TEST_CASE("api: results written in pieces equal the whole text, and an output file is whole or absent",
+          "[api]") {
+  Policy p = compile_ok(kPolicy);
+  // 30,000 prospects: several pieces of about 1 MB.
+  std::string many;
+  for (int i = 0; i < 30000; ++i)
+    many += R"({"id":"q)" + std::to_string(i) + R"(","email":"x@y.example","title":"VP",)" +
+            R"("activities":[{"type":"visit","at":"2026-11-21T10:00:00Z","page":"/pricing"}]})" + "\n";
+  auto data = p.read_jsonl(many, "many.jsonl");
+  REQUIRE(data);
+  auto results = p.evaluate(*data.batch, {.now = kNow});
+  std::vector<size_t> sizes;
+  std::string joined;
+  results.write_jsonl([&](std::string_view piece) {
+    sizes.push_back(piece.size());
+    joined += piece;
+  });
+  CHECK(joined == results.to_jsonl());
+  CHECK(sizes.size() > 1);
+  for (size_t s : sizes) CHECK(s < (size_t(1) << 20) + 4096);
+  std::string csv;
+  results.write_csv([&](std::string_view piece) { csv += piece; }, {"email"});
+  CHECK(csv == results.to_csv({"email"}));
+
+  auto dir = std::filesystem::temp_directory_path() / ("leadrules-out-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::string path = (dir / "out.jsonl").string();
+  {
+    OutputFile file(path);
+    file.write("partial\n");
+  }  // never committed: nothing there
+  CHECK_FALSE(std::filesystem::exists(path));
+  {
+    OutputFile file(path);
+    results.write_jsonl([&](std::string_view piece) { file.write(piece); });
+    CHECK_FALSE(std::filesystem::exists(path));  // not before commit
+    file.commit();
+  }
+  CHECK(read_file(path) == results.to_jsonl());
+  CHECK_THROWS_AS(OutputFile((dir / "no/such/dir/x").string()), std::runtime_error);
+  std::filesystem::remove_all(dir);
+}
