@@ -61,9 +61,33 @@ AccountGroups group_by_account(plan::Plan const& plan, Batch const& batch);
 
 }  // namespace leadrules::runtime
 
+#include <atomic>
 #include <thread>
 
 namespace leadrules::runtime {
+
+// Runs [0, n) in chunks of `chunk` that `threads` workers take in turn: a thread that is done
+// with its chunk takes the next, so threads finish together however unequal the chunks' work
+// (account groups differ a lot). Each thread makes its worker once, make_worker() (its own
+// buffers), and calls it as worker(begin, end) per chunk; results must be written by index.
+template <class MakeWorker>
+void run_chunked(size_t n, unsigned threads, size_t chunk, MakeWorker&& make_worker) {
+  if (threads <= 1 || n <= chunk) {
+    auto worker = make_worker();
+    if (n) worker(size_t(0), n);
+    return;
+  }
+  std::atomic<size_t> next{0};
+  auto loop = [&] {
+    auto worker = make_worker();
+    for (size_t b; (b = next.fetch_add(chunk, std::memory_order_relaxed)) < n;)
+      worker(b, std::min(n, b + chunk));
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(loop);
+  loop();
+  for (auto& th : pool) th.join();
+}
 
 // Runs work(begin, end) over [0, n) split into `threads` contiguous ranges (the caller's thread
 // takes the first). Ranges are balanced by count; results must be written by index.

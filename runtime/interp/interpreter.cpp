@@ -22,19 +22,21 @@ Results Interpreter::evaluate(Batch const& batch, EvalOptions const& options) co
   results.reset(*plan_, batch.rows);
   AccountGroups groups = group_by_account(*plan_, batch);
   // Account by account, so colleagues' memoised values are shared and then dropped. Threads take
-  // contiguous ranges of groups; each has its own evaluator.
-  auto work = [&](size_t g_begin, size_t g_end) {
-    Evaluator ev(*plan_, *this, statics_->zone, batch);
-    ev.index_accounts();
-    for (size_t g = g_begin; g < g_end; ++g) {
-      for (uint32_t i = groups.begin[g]; i < groups.begin[g + 1]; ++i) {
-        uint32_t row = groups.rows[i];
-        results.set_row(row, ev.result(row, options.now, options.explain));
+  // chunks of groups in turn; each has its own evaluator.
+  auto make_worker = [&] {
+    auto ev = std::make_unique<Evaluator>(*plan_, *this, statics_->zone, batch);
+    ev->index_accounts();
+    return [&, ev = std::move(ev)](size_t g_begin, size_t g_end) {
+      for (size_t g = g_begin; g < g_end; ++g) {
+        for (uint32_t i = groups.begin[g]; i < groups.begin[g + 1]; ++i) {
+          uint32_t row = groups.rows[i];
+          results.set_row(row, ev->result(row, options.now, options.explain));
+        }
+        ev->forget_frames();
       }
-      ev.forget_frames();
-    }
+    };
   };
-  run_in_parallel(groups.count(), options.threads, work);
+  run_chunked(groups.count(), options.threads, 1024, make_worker);
   return results;
 }
 

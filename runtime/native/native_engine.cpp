@@ -212,6 +212,7 @@ struct JitRowScratch final : runtime::RowScratch {
   uint64_t prepared_serial = 0;                       // the batch all this was prepared for
 };
 
+constexpr size_t kGroupsPerChunk = 2048;       // threads take account groups this many at a time
 constexpr size_t kMaxCachedAnswers = 1 << 16;  // values per column; beyond it the cache starts over
 
 }  // namespace
@@ -241,32 +242,33 @@ runtime::Results NativeEngine::evaluate(runtime::Batch const& batch,
   size_t frame_words = layout_.offsets.size() * layout_.size / 8;
   auto entry = entry_;
 
-  auto work = [&](size_t g_begin, size_t g_end) {
-    LrEnv env = base;
-    stdlib::LrHost host;
-    host.plan = &p;
-    host.zone = zone_.get();
-    host.results = &results;
-    env.host = &host;
-    std::vector<uint64_t> frames;  // 8-byte aligned storage
-    std::vector<uint32_t> slot(batch.rows ? batch.rows : 1);
-    env.frame_slot = slot.data();
-    for (size_t g = g_begin; g < g_end; ++g) {
-      uint32_t b = groups.begin[g], k = groups.begin[g + 1] - b;
-      frames.assign(size_t(k) * frame_words, 0);
-      env.frames = reinterpret_cast<uint8_t*>(frames.data());
-      env.group_rows = &groups.rows[b];
-      env.group_size = k;
-      for (uint32_t i = 0; i < k; ++i) slot[groups.rows[b + i]] = i;
-      for (uint32_t i = 0; i < k; ++i) {
-        uint32_t row = groups.rows[b + i];
-        entry(&env, int32_t(row), 1);
-        read_frame(p, layout_, env.frames + size_t(i) * frame_words * 8, row, options.explain, results);
+  // Each thread's worker keeps its host, frames and slot table from chunk to chunk.
+  auto make_worker = [&] {
+    return [&, host = stdlib::LrHost{}, frames = std::vector<uint64_t>{},
+            slot = std::vector<uint32_t>(batch.rows ? batch.rows : 1)](size_t g_begin, size_t g_end) mutable {
+      LrEnv env = base;
+      host.plan = &p;
+      host.zone = zone_.get();
+      host.results = &results;
+      env.host = &host;
+      env.frame_slot = slot.data();
+      for (size_t g = g_begin; g < g_end; ++g) {
+        uint32_t b = groups.begin[g], k = groups.begin[g + 1] - b;
+        frames.assign(size_t(k) * frame_words, 0);
+        env.frames = reinterpret_cast<uint8_t*>(frames.data());
+        env.group_rows = &groups.rows[b];
+        env.group_size = k;
+        for (uint32_t i = 0; i < k; ++i) slot[groups.rows[b + i]] = i;
+        for (uint32_t i = 0; i < k; ++i) {
+          uint32_t row = groups.rows[b + i];
+          entry(&env, int32_t(row), 1);
+          read_frame(p, layout_, env.frames + size_t(i) * frame_words * 8, row, options.explain, results);
+        }
+        host.reset_group();
       }
-      host.reset_group();
-    }
+    };
   };
-  runtime::run_in_parallel(groups.count(), options.threads, work);
+  runtime::run_chunked(groups.count(), options.threads, kGroupsPerChunk, make_worker);
   return results;
 }
 
