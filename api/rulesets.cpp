@@ -2,7 +2,6 @@
 // (the compiler's part is in api/compiler/), and Engine::aot, the round trip through both.
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -95,22 +94,27 @@ std::optional<RuleSetManifest> Policy::manifest() const { return impl_->manifest
 
 CompileResult api::compile_through_ruleset(std::shared_ptr<plan::Plan const> plan,
                                            CompileOptions const& options, Diagnostics diags) {
-  static std::atomic<uint64_t> serial{0};
+  // A directory of our own (mkdtemp): a name in /tmp that someone else could create first
+  // (a symbolic link to a file of their choice) is never written.
   char const* base = std::getenv("TMPDIR");
-  std::string path =
-      fmt::format("{}/leadrules-aot-{}-{}.so", base && *base ? base : "/tmp", getpid(), ++serial);
+  std::string dir = std::string(base && *base ? base : "/tmp") + "/leadrules-aot-XXXXXX";
   CompileResult out;
-  try {
-    CompiledFileOptions fo;
-    fo.cpu = "host";
-    fo.opt_level = options.opt_level;
-    write_ruleset(*plan, path, fo);
-    out = Policy::load_compiled(path, options);
-  } catch (std::exception const& e) {
-    out = failure(plan->source_path, e.what());
+  if (!mkdtemp(dir.data())) {
+    out = failure(plan->source_path, "cannot make a temporary directory in " + dir);
+    dir.clear();
+  } else {
+    try {
+      CompiledFileOptions fo;
+      fo.cpu = "host";
+      fo.opt_level = options.opt_level;
+      write_ruleset(*plan, dir + "/policy.so", fo);
+      out = Policy::load_compiled(dir + "/policy.so", options);
+    } catch (std::exception const& e) {
+      out = failure(plan->source_path, e.what());
+    }
   }
   std::error_code ec;
-  std::filesystem::remove(path, ec);  // the loaded object stays mapped
+  if (!dir.empty()) std::filesystem::remove_all(dir, ec);  // the loaded object stays mapped
   for (auto& d : out.diagnostics.items) diags.add(std::move(d));
   out.diagnostics = std::move(diags);
   return out;
