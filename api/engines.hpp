@@ -19,6 +19,8 @@ namespace leadrules::api {
 // in memory; stats get the phase times. Throws std::runtime_error when LLVM fails.
 std::unique_ptr<runtime::Engine> make_jit(std::shared_ptr<plan::Plan const> plan,
                                           CompileOptions const& options, CompileStats& stats);
+// What build_info() says of the compiler: "LLVM 19.1.7", or that there is none.
+std::string_view compiler_info();
 // `leadrules compile`: the plan as a rule set, a .so or a .o, written atomically.
 RuleSetManifest write_ruleset(plan::Plan const& plan, std::string const& path,
                               CompiledFileOptions const& options);

@@ -1,4 +1,7 @@
 // The version of the library and what it was built with (the values come from CMake).
+#include <string>
+
+#include "api/engines.hpp"
 #include "leadrules/leadrules.h"
 #include "leadrules/leadrules.hpp"
 
@@ -7,14 +10,15 @@ namespace leadrules {
 std::string_view version() { return LEADRULES_VERSION; }
 
 std::string_view build_info() {
-  return "LLVM " LEADRULES_LLVM_VERSION ", " LEADRULES_BUILD_TYPE
+  static std::string const info = std::string(api::compiler_info()) + ", " LEADRULES_BUILD_TYPE
 #if defined(__SANITIZE_ADDRESS__)
-         " + AddressSanitizer"
+                                                                      " + AddressSanitizer"
 #endif
 #if defined(__SANITIZE_THREAD__)
-         " + ThreadSanitizer"
+                                                                      " + ThreadSanitizer"
 #endif
       ;
+  return info;
 }
 
 }  // namespace leadrules

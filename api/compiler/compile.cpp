@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include <fmt/format.h>
+#include <llvm/Config/llvm-config.h>
 
 #include "api/engines.hpp"
 #include "compiler/codegen/object.hpp"
@@ -22,6 +23,8 @@
 extern char** environ;
 
 namespace leadrules::api {
+
+std::string_view compiler_info() { return "LLVM " LLVM_VERSION_STRING; }
 
 std::unique_ptr<runtime::Engine> make_jit(std::shared_ptr<plan::Plan const> plan,
                                           CompileOptions const& options, CompileStats& stats) {

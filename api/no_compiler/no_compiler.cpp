@@ -10,6 +10,8 @@ constexpr char const* kNoCompiler =
     "(Policy::load_compiled), or link libleadrules";
 }
 
+std::string_view compiler_info() { return "runtime only, no compiler"; }
+
 std::unique_ptr<runtime::Engine> make_jit(std::shared_ptr<plan::Plan const>, CompileOptions const&,
                                           CompileStats&) {
   throw std::runtime_error(kNoCompiler);

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
     auto compiled = leadrules::Policy::compile(read(argv[2]), argv[2]);
     if (!compiled || compiled.policy->engine() != leadrules::Engine::interp) return 1;
     std::cout << compiled.rendered();  // the warning: no compiler here, the interpreter runs it
+    std::cout << "build: " << leadrules::build_info() << "\n";
     return 0;
   }
   if (argc != 4) {

@@ -62,6 +62,7 @@ fi
 case_name=runtime-has-no-compiler
 "$check" --jit "$src/examples/pardot/policy.lr" x >out.txt 2>&1 || fail "compiling text with the runtime failed"
 grep -q "libleadrules-runtime has no compiler" out.txt || fail "no warning: $(cat out.txt)"
+grep -q "build: runtime only, no compiler" out.txt || fail "build_info: $(cat out.txt)"
 
 # Damaged rule sets: patched copies of pardot.so. Same length, so the ELF file stays valid.
 patch() {  # patch FILE OLD NEW: the first OLD (bytes, Python escapes) becomes NEW
