@@ -105,7 +105,13 @@ int host_has_cpu_feature(std::string_view llvm_name) {
   auto it = std::find_if(kFeatures.begin(), kFeatures.end(),
                          [&](Feature const& f) { return f.llvm_name == llvm_name; });
   if (it == kFeatures.end()) return -1;
-  return has(*it) ? 1 : 0;
+  // cpuid traps to the hypervisor in a virtual machine: asked once per process.
+  static auto const present = [] {
+    std::array<bool, kFeatures.size()> out{};
+    for (size_t i = 0; i < kFeatures.size(); ++i) out[i] = has(kFeatures[i]);
+    return out;
+  }();
+  return present[size_t(it - kFeatures.begin())] ? 1 : 0;
 }
 
 }  // namespace leadrules::stdlib
