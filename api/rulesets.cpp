@@ -1,10 +1,7 @@
 // Rule sets compiled ahead of time: loading one (LLVM-free: libleadrules-runtime), writing one
 // (the compiler's part is in api/compiler/), and Engine::aot, the round trip through both.
-#include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
-#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -12,6 +9,7 @@
 #include "compiler/checker/checker.hpp"
 #include "compiler/plan/fingerprint.hpp"
 #include "runtime/native/ruleset.hpp"
+#include "stdlib/files.hpp"
 
 namespace leadrules {
 
@@ -94,27 +92,17 @@ std::optional<RuleSetManifest> Policy::manifest() const { return impl_->manifest
 
 CompileResult api::compile_through_ruleset(std::shared_ptr<plan::Plan const> plan,
                                            CompileOptions const& options, Diagnostics diags) {
-  // A directory of our own (mkdtemp): a name in /tmp that someone else could create first
-  // (a symbolic link to a file of their choice) is never written.
-  char const* base = std::getenv("TMPDIR");
-  std::string dir = std::string(base && *base ? base : "/tmp") + "/leadrules-aot-XXXXXX";
   CompileResult out;
-  if (!mkdtemp(dir.data())) {
-    out = failure(plan->source_path, "cannot make a temporary directory in " + dir);
-    dir.clear();
-  } else {
-    try {
-      CompiledFileOptions fo;
-      fo.cpu = "host";
-      fo.opt_level = options.opt_level;
-      write_ruleset(*plan, dir + "/policy.so", fo);
-      out = Policy::load_compiled(dir + "/policy.so", options);
-    } catch (std::exception const& e) {
-      out = failure(plan->source_path, e.what());
-    }
+  try {
+    stdlib::TempDir dir("leadrules-aot");  // removed at once: the loaded object stays mapped
+    CompiledFileOptions fo;
+    fo.cpu = "host";
+    fo.opt_level = options.opt_level;
+    write_ruleset(*plan, dir.path() + "/policy.so", fo);
+    out = Policy::load_compiled(dir.path() + "/policy.so", options);
+  } catch (std::exception const& e) {
+    out = failure(plan->source_path, e.what());
   }
-  std::error_code ec;
-  if (!dir.empty()) std::filesystem::remove_all(dir, ec);  // the loaded object stays mapped
   for (auto& d : out.diagnostics.items) diags.add(std::move(d));
   out.diagnostics = std::move(diags);
   return out;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -178,6 +179,19 @@ void AtomicFile::commit() {
     (void)::fsync(dfd);
     ::close(dfd);
   }
+}
+
+TempDir::TempDir(std::string const& prefix) {
+  char const* base = std::getenv("TMPDIR");
+  std::string pattern = std::string(base && *base ? base : "/tmp") + "/" + prefix + "-XXXXXX";
+  if (!::mkdtemp(pattern.data()))
+    throw std::runtime_error("cannot make a temporary directory " + pattern + ": " + std::strerror(errno));
+  path_ = std::move(pattern);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
 }
 
 void write_file_atomically(std::string const& path, std::string_view data) {

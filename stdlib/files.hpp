@@ -36,6 +36,21 @@ bool path_inside(std::string const& path, std::string const& dir);
 // removed. A device or FIFO (/dev/null) is written in place; a symbolic link is followed.
 void write_file_atomically(std::string const& path, std::string_view data);
 
+// A fresh directory of our own under $TMPDIR (else /tmp), made with mkdtemp, so no name in it can
+// have been planted (a symbolic link to a file of someone else's choice); removed with everything
+// in it. Throws std::runtime_error when it cannot be made.
+class TempDir {
+ public:
+  explicit TempDir(std::string const& prefix);
+  ~TempDir();
+  TempDir(TempDir const&) = delete;
+  TempDir& operator=(TempDir const&) = delete;
+  std::string const& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
 // The same, written piece by piece (a run's results, without holding them all in memory):
 // commit() makes it the file; destroyed before, or after an error, it leaves the old file as it
 // was. Every error is a std::runtime_error as above.

@@ -53,21 +53,6 @@ bool is_c_identifier(std::string const& s) {
   return true;
 }
 
-// A directory of our own, removed with everything in it.
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char const* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base && *base ? base : "/tmp") + "/leadrules-compile-XXXXXX";
-    if (!mkdtemp(pattern.data())) throw Error("cannot make a temporary directory in " + pattern);
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
-
 // The system's C compiler driver as the linker ($CC, else cc): its output goes into the error.
 void link_shared(std::string const& object, std::string const& shared, std::string const& log) {
   char const* cc_env = std::getenv("CC");
@@ -128,18 +113,24 @@ RuleSetManifest write_ruleset(plan::Plan const& plan, std::string const& path,
   }
   RuleSetManifest manifest{plan.name,       plan_fingerprint(plan), ro.leadrules_version, object.cpu,
                            object.features, plan.source_path,       LR_ABI_VERSION};
-  if (!options.shared) {
-    stdlib::write_file_atomically(path, object.bytes);
+  try {  // the files' errors (stdlib: std::runtime_error) as the API promises them, Error
+    if (!options.shared) {
+      stdlib::write_file_atomically(path, object.bytes);
+      return manifest;
+    }
+    stdlib::TempDir dir("leadrules-compile");
+    std::string o = dir.path() + "/ruleset.o", so = dir.path() + "/ruleset.so";
+    stdlib::write_file_atomically(o, object.bytes);
+    link_shared(o, so, dir.path() + "/linker.log");
+    auto bytes = stdlib::read_whole_file(so);
+    if (!bytes) throw Error("cannot read the linked rule set " + so);
+    stdlib::write_file_atomically(path, *bytes);
     return manifest;
+  } catch (Error const&) {
+    throw;
+  } catch (std::runtime_error const& e) {
+    throw Error(e.what());
   }
-  TempDir dir;
-  std::string o = dir.path + "/ruleset.o", so = dir.path + "/ruleset.so";
-  stdlib::write_file_atomically(o, object.bytes);
-  link_shared(o, so, dir.path + "/linker.log");
-  auto bytes = stdlib::read_whole_file(so);
-  if (!bytes) throw Error("cannot read the linked rule set " + so);
-  stdlib::write_file_atomically(path, *bytes);
-  return manifest;
 }
 
 }  // namespace leadrules::api
