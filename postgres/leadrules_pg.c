@@ -164,6 +164,28 @@ static int64 unix_micros(TimestampTz now) {
   return now + (int64)(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
 }
 
+/* Stores policy `name` in leadrules.policies, replacing one of that name: its text, the
+ * fingerprint of its plan, and the rule set it was loaded from (NULL: compiled from the text). */
+static void store_policy(const char* name, Datum source, const lrpg_policy* policy,
+                         const char* compiled_path) {
+  Oid types[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+  Datum args[4];
+  char nulls[4] = {' ', ' ', ' ', compiled_path ? ' ' : 'n'};
+
+  args[0] = CStringGetTextDatum(name);
+  args[1] = source;
+  args[2] = CStringGetTextDatum(lrpg_policy_fingerprint(policy));
+  args[3] = compiled_path ? CStringGetTextDatum(compiled_path) : (Datum)0;
+  SPI_connect();
+  if (SPI_execute_with_args(
+          "INSERT INTO leadrules.policies (name, source, fingerprint, compiled_path) VALUES ($1, $2, $3, $4) "
+          "ON CONFLICT (name) DO UPDATE SET source = excluded.source, fingerprint = excluded.fingerprint, "
+          "compiled_path = excluded.compiled_path, registered_at = now()",
+          4, types, args, nulls, false, 0) != SPI_OK_INSERT)
+    elog(ERROR, "leadrules: writing leadrules.policies failed");
+  SPI_finish();
+}
+
 /* leadrules.register(name text, source text) returns text: compiles the policy (an ERROR with
  * the diagnostic when it does not), stores it in leadrules.policies, returns its summary. */
 Datum lrpg_register(PG_FUNCTION_ARGS) {
@@ -172,8 +194,6 @@ Datum lrpg_register(PG_FUNCTION_ARGS) {
   char md5[33];
   const char* md5_error = NULL;
   const lrpg_policy* policy;
-  Oid types[3] = {TEXTOID, TEXTOID, TEXTOID};
-  Datum args[3];
   text* summary;
 
   if (name[0] == '\0')
@@ -182,16 +202,7 @@ Datum lrpg_register(PG_FUNCTION_ARGS) {
     elog(ERROR, "leadrules: md5 failed: %s", md5_error ? md5_error : "?");
   policy = compile_or_raise(name, cache_key(md5), VARDATA_ANY(source), VARSIZE_ANY_EXHDR(source));
   summary = cstring_to_text(lrpg_policy_summary(policy));
-  args[0] = CStringGetTextDatum(name);
-  args[1] = PointerGetDatum(source);
-  args[2] = CStringGetTextDatum(lrpg_policy_fingerprint(policy));
-  SPI_connect();
-  if (SPI_execute_with_args("INSERT INTO leadrules.policies (name, source, fingerprint) VALUES ($1, $2, $3) "
-                            "ON CONFLICT (name) DO UPDATE SET source = excluded.source, "
-                            "fingerprint = excluded.fingerprint, compiled_path = NULL, registered_at = now()",
-                            3, types, args, NULL, false, 0) != SPI_OK_INSERT)
-    elog(ERROR, "leadrules: writing leadrules.policies failed");
-  SPI_finish();
+  store_policy(name, PointerGetDatum(source), policy, NULL);
   PG_RETURN_TEXT_P(summary);
 }
 
@@ -202,8 +213,6 @@ Datum lrpg_register_compiled(PG_FUNCTION_ARGS) {
   char* name = text_to_cstring(PG_GETARG_TEXT_PP(0));
   char* path = text_to_cstring(PG_GETARG_TEXT_PP(1));
   const lrpg_policy* policy;
-  Oid types[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-  Datum args[4];
   text* summary;
 
   if (!superuser())
@@ -217,19 +226,7 @@ Datum lrpg_register_compiled(PG_FUNCTION_ARGS) {
                     errmsg("leadrules: the rule set's path must be absolute: %s", path)));
   policy = load_compiled_or_raise(name, path);
   summary = cstring_to_text(lrpg_policy_summary(policy));
-  args[0] = CStringGetTextDatum(name);
-  args[1] = CStringGetTextDatum(lrpg_policy_source(policy));
-  args[2] = CStringGetTextDatum(lrpg_policy_fingerprint(policy));
-  args[3] = CStringGetTextDatum(path);
-  SPI_connect();
-  if (SPI_execute_with_args(
-          "INSERT INTO leadrules.policies (name, source, fingerprint, compiled_path) "
-          "VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO UPDATE SET source = excluded.source, "
-          "fingerprint = excluded.fingerprint, compiled_path = excluded.compiled_path, "
-          "registered_at = now()",
-          4, types, args, NULL, false, 0) != SPI_OK_INSERT)
-    elog(ERROR, "leadrules: writing leadrules.policies failed");
-  SPI_finish();
+  store_policy(name, CStringGetTextDatum(lrpg_policy_source(policy)), policy, path);
   PG_RETURN_TEXT_P(summary);
 }
 
