@@ -13,6 +13,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <simdjson.h>
+
 #include "leadrules/leadrules.hpp"
 
 struct lrpg_policy {
@@ -33,8 +35,10 @@ struct lrpg_results {
   leadrules::Batch batch;
   leadrules::Results results;
   // The current row's pieces (lrpg_results_row).
-  std::string id, line, grade, scores, actions, set;
-  std::vector<char const*> segments;
+  std::string id = {}, grade = {}, scores = {}, actions = {}, set = {};
+  simdjson::padded_string line = simdjson::padded_string();
+  simdjson::ondemand::parser parser = simdjson::ondemand::parser();
+  std::vector<char const*> segments = {};
 };
 
 namespace {
@@ -100,51 +104,6 @@ void data_error(lrpg_error* error, leadrules::DataError const& d, char const* wh
     detail = "the record: " + d.record_json.substr(0, shown) + (d.record_json.size() > shown ? "..." : "");
   }
   fail(error, LRPG_DATA_ERROR, message, detail, {}, d.line);
-}
-
-// The raw text of each top-level member of a JSON object as `leadrules run` writes it (strings
-// are well formed, so skipping them is enough to find where a nested value ends).
-std::map<std::string_view, std::string_view> members(std::string_view json) {
-  std::map<std::string_view, std::string_view> out;
-  size_t i = json.find('{');
-  if (i == std::string_view::npos) return out;
-  ++i;
-  auto skip_string = [&](size_t p) {  // p at the opening quote; returns past the closing one
-    for (++p; p < json.size(); ++p) {
-      if (json[p] == '\\')
-        ++p;
-      else if (json[p] == '"')
-        return p + 1;
-    }
-    return p;
-  };
-  while (i < json.size()) {
-    while (i < json.size() && (json[i] == ',' || json[i] == ' ')) ++i;
-    if (i >= json.size() || json[i] != '"') break;
-    size_t key_end = skip_string(i);
-    std::string_view key = json.substr(i + 1, key_end - i - 2);
-    i = key_end + 1;  // past ':'
-    size_t start = i;
-    int depth = 0;
-    while (i < json.size()) {
-      char c = json[i];
-      if (c == '"') {
-        i = skip_string(i);
-        continue;
-      }
-      if (c == '{' || c == '[')
-        ++depth;
-      else if (c == '}' || c == ']') {
-        if (depth == 0) break;
-        --depth;
-      } else if (c == ',' && depth == 0)
-        break;
-      ++i;
-      if (depth == 0 && (json[i - 1] == '}' || json[i - 1] == ']')) break;
-    }
-    out[key] = json.substr(start, i - start);
-  }
-  return out;
 }
 
 // The backend's cache entry for `name`, replacing an older one (kept alive: see retire).
@@ -328,8 +287,7 @@ lrpg_results* lrpg_score_batch(const lrpg_policy* policy, const lrpg_buffer* lin
     }
     auto results =
         policy->policy.evaluate(*data.batch, {.now = now_unix_micros, .threads = threads ? threads : 1});
-    return new lrpg_results{
-        policy->policy, std::move(*data.batch), std::move(results), {}, {}, {}, {}, {}, {}, {}};
+    return new lrpg_results{policy->policy, std::move(*data.batch), std::move(results)};
   });
 }
 
@@ -339,13 +297,24 @@ void lrpg_results_free(lrpg_results* results) { delete results; }
 
 int lrpg_results_row(lrpg_results* r, size_t row, lrpg_row* out, lrpg_error* error) {
   return guarded(error, 0, [&]() -> int {
-    r->line = r->results.json(row);
-    auto parts = members(r->line);
+    // scores, actions and set as `leadrules run` writes them: their raw JSON in the row's line.
+    r->line = simdjson::padded_string(r->results.json(row));
+    r->scores.clear();
+    r->actions.clear();
+    r->set.clear();
+    auto doc = r->parser.iterate(r->line);
+    for (auto member : doc.get_object()) {
+      std::string_view key = member.unescaped_key();
+      if (key == "scores" || key == "set") {
+        simdjson::ondemand::object value = member.value().get_object();
+        (key == "scores" ? r->scores : r->set) = std::string_view(value.raw_json());
+      } else if (key == "actions") {
+        simdjson::ondemand::array value = member.value().get_array();
+        r->actions = std::string_view(value.raw_json());
+      }
+    }
     r->id = std::string(r->batch.id(row));
     r->grade = std::string(r->results.grade(row));
-    r->scores = std::string(parts["scores"]);
-    r->actions = std::string(parts["actions"]);
-    r->set = std::string(parts["set"]);
     r->segments.clear();
     auto const& segments = r->policy.segments();
     for (size_t s = 0; s < segments.size(); ++s)
