@@ -43,16 +43,8 @@ size_t columns(std::string_view s) {
   return n;
 }
 
-}  // namespace
-
-ProgressBar::ProgressBar() {
-  char const* env = std::getenv("LEADRULES_PROGRESS");
-  if (env && std::strcmp(env, "0") == 0) return;
-  enabled_ = ::isatty(STDERR_FILENO) == 1;
-  if (env && std::strcmp(env, "1") == 0) delay_ = 0;
-}
-
-std::string ProgressBar::reading_line(ReadProgress const& p, double seconds, size_t width) {
+// The reading line for these figures, `width` columns at most.
+std::string reading_line(ReadProgress const& p, double seconds, size_t width) {
   double fraction = p.total ? std::min(1.0, double(p.bytes) / double(p.total)) : 0.0;
   std::string name(
       p.file.substr(p.file.find_last_of('/') == std::string_view::npos ? 0 : p.file.find_last_of('/') + 1));
@@ -76,6 +68,15 @@ std::string ProgressBar::reading_line(ReadProgress const& p, double seconds, siz
     while (columns(line) > width) line.pop_back();
   }
   return line;
+}
+
+}  // namespace
+
+ProgressBar::ProgressBar() {
+  char const* env = std::getenv("LEADRULES_PROGRESS");
+  if (env && std::strcmp(env, "0") == 0) return;
+  enabled_ = ::isatty(STDERR_FILENO) == 1;
+  if (env && std::strcmp(env, "1") == 0) delay_ = 0;
 }
 
 void ProgressBar::reading(ReadProgress const& p) {

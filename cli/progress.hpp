@@ -27,9 +27,6 @@ class ProgressBar {
   void phase(std::string_view text);
   void clear();  // erase the line (before writing anything else to the terminal)
 
-  // The line for these figures, `width` columns at most (tested without a terminal).
-  static std::string reading_line(ReadProgress const& p, double seconds, size_t width);
-
  private:
   using Clock = std::chrono::steady_clock;
   void draw(std::string const& line);

@@ -80,15 +80,14 @@ int run(Options const& o) {
     else
       results.write_jsonl(sink, o.explain);
   };
+  if (!o.rejects.empty()) write_rejects(o.rejects, batch);
   if (o.output.empty() || o.output == "-") {
     in.progress->clear();  // stdout may be the same terminal
     write([](std::string_view piece) { std::cout.write(piece.data(), std::streamsize(piece.size())); });
     std::cout.flush();
-    if (!o.rejects.empty()) write_rejects(o.rejects, batch);
   } else {
     OutputFile file(o.output);
     write([&](std::string_view piece) { file.write(piece); });
-    if (!o.rejects.empty()) write_rejects(o.rejects, batch);
     file.commit();
     in.progress->clear();
   }

@@ -108,8 +108,6 @@ llvm::Constant* text(llvm::Module& module, std::string_view s, char const* name)
   return g;
 }
 
-std::string json_string(std::string_view s) { return stdlib::json_escape(s); }
-
 }  // namespace
 
 RuleSetObject compile_ruleset(plan::Plan const& plan, RuleSetOptions const& options) {
@@ -122,9 +120,9 @@ RuleSetObject compile_ruleset(plan::Plan const& plan, RuleSetOptions const& opti
   out.manifest = fmt::format(
       "{{\"format\":\"leadrules rule set\",\"abi\":{},\"policy\":{},\"fingerprint\":{},\"leadrules\":{},"
       "\"llvm\":{},\"cpu\":{},\"features\":{},\"source\":{}}}",
-      LR_ABI_VERSION, json_string(plan.name), json_string(fingerprint),
-      json_string(options.leadrules_version), json_string(LLVM_VERSION_STRING), json_string(out.cpu),
-      json_string(out.features), json_string(plan.source_path));
+      LR_ABI_VERSION, stdlib::json_escape(plan.name), stdlib::json_escape(fingerprint),
+      stdlib::json_escape(options.leadrules_version), stdlib::json_escape(LLVM_VERSION_STRING),
+      stdlib::json_escape(out.cpu), stdlib::json_escape(out.features), stdlib::json_escape(plan.source_path));
   auto& st = out.stats;
   st.plan_nodes = plan.nodes.size();
   st.opt_level = options.opt_level >= 0 ? std::min(options.opt_level, 3) : choose_opt_level(plan);
